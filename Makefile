@@ -1,0 +1,42 @@
+# Two entry points: `make demo` and `make test`. Both build the virtualenv first.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: demo test venv browser services migrate bench clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "livecore needs Python 3.11+"'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[embedded,dev]'
+	@touch $(STAMP)
+
+# Debian's chromium for the browser tests (never a browser download).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+services: venv
+	$(PY) -m livecore services
+
+migrate: venv
+	$(PY) -m livecore migrate
+
+demo: venv
+	$(PY) -m livecore demo
+
+test: venv browser
+	$(PY) -m livecore services
+	$(PY) -m pytest -q -p no:cacheprovider
+
+bench: venv
+	$(PY) bench/fanout.py --viewers 2000 --rate 500 --seconds 10 --gateways 1 --baseline --json bench/out-fanout.json
+
+clean:
+	rm -rf $(VENV) .livecore

@@ -1,0 +1,105 @@
+"""Publishing side of a room: reliable events, lossy events, state; plus snapshot and replay reads.
+
+Every producer (gateways, the commerce service, ranking workers, the API) publishes through this class, so
+the format on the wire and in the stream is defined once (``wire.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from redis.asyncio import Redis
+
+from ..keys import Keys
+from ..protocol.codec import encode
+from ..protocol.events import RoomEvent
+from ..scripts import Scripts
+from . import offsets, wire
+
+_json_decoder = msgspec.json.Decoder()
+
+
+@dataclass(frozen=True, slots=True)
+class Replay:
+    """Reliable events after an offset, or ``resync`` when that offset has been trimmed away."""
+
+    events: list[tuple[str, bytes]]  # (offset, event JSON with "offset" spliced in)
+    resync: bool = False
+
+
+class RoomBus:
+    def __init__(self, redis: Redis, keys: Keys, scripts: Scripts, *, events_maxlen: int = 1000,
+                 events_ttl_s: int = 86400, state_ttl_s: int = 7 * 86400) -> None:
+        self.redis = redis
+        self.keys = keys
+        self.scripts = scripts
+        self.events_maxlen = events_maxlen
+        self.events_ttl_s = events_ttl_s
+        self.state_ttl_s = state_ttl_s
+
+    # -- publishing ----------------------------------------------------------------------------------
+    async def publish_reliable(self, room: str, event: RoomEvent | bytes) -> str:
+        payload = event if isinstance(event, bytes) else encode(event)
+        offset = await self.scripts.call(
+            "room_publish",
+            keys=[self.keys.room_events(room)],
+            args=[self.keys.room_channel(room), payload, self.events_maxlen, self.events_ttl_s],
+        )
+        return offset.decode() if isinstance(offset, bytes) else str(offset)
+
+    async def publish(self, room: str, event: RoomEvent | bytes, lane: wire.Lane = wire.Lane.LOSSY) -> None:
+        payload = event if isinstance(event, bytes) else encode(event)
+        await self.redis.publish(self.keys.room_channel(room), wire.encode_lossy(lane, payload))
+
+    async def set_state(self, room: str, state: Mapping[str, Any]) -> None:
+        """Latest-value-wins fields; ``None`` removes a field."""
+        if not state:
+            return
+        args: list[Any] = [self.keys.room_channel(room), encode(dict(state)), self.state_ttl_s]
+        for key, value in state.items():
+            args += [key, encode(value)]
+        await self.scripts.call("room_state", keys=[self.keys.room_state(room)], args=args)
+
+    # -- reading -------------------------------------------------------------------------------------
+    async def state(self, room: str) -> dict[str, Any]:
+        raw = await self.redis.hgetall(self.keys.room_state(room))
+        return {_s(k): _json_decoder.decode(v) for k, v in raw.items()}
+
+    async def last_offset(self, room: str) -> str | None:
+        entries = await self.redis.xrevrange(self.keys.room_events(room), count=1)
+        return _s(entries[0][0]) if entries else None
+
+    async def replay(self, room: str, after: str) -> Replay:
+        """Reliable events strictly after ``after``; ``resync`` if some of them were trimmed."""
+        stream = self.keys.room_events(room)
+        if not offsets.is_valid(after):
+            return Replay([], resync=True)
+        first = await self.redis.xrange(stream, count=1)
+        if not first:
+            return Replay([], resync=True)
+        first_id = _s(first[0][0])
+        last = await self.redis.xrevrange(stream, count=1)
+        last_id = _s(last[0][0])
+        if offsets.before(last_id, after):
+            return Replay([], resync=True)  # an offset from the future: another stream generation
+        if offsets.before(after, first_id) and not await self._untrimmed(stream, first_id):
+            return Replay([], resync=True)
+        entries = await self.redis.xrange(stream, min="(" + after, max="+")
+        out = []
+        for entry_id, fields in entries:
+            offset = _s(entry_id)
+            out.append((offset, wire.with_offset(offset, fields[b"e"] if b"e" in fields else fields["e"])))
+        return Replay(out)
+
+    async def _untrimmed(self, stream: str, first_id: str) -> bool:
+        """True when nothing was ever trimmed from the stream (its first entry is still the first added)."""
+        info = await self.redis.xinfo_stream(stream)
+        added = info.get("entries-added")  # Redis 7+; older servers cannot tell, so they resync
+        return added is not None and int(added) == int(info["length"])
+
+
+def _s(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

@@ -1,0 +1,116 @@
+"""Typed settings read from ``LIVECORE_*`` environment variables.
+
+Every knob of every process lives here so that the README's table and the code agree.
+Nothing reads ``os.environ`` elsewhere: a ``Settings`` object is built once at start-up and
+handed down.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_type_hints
+
+DEV_SECRET = "livecore-dev-secret-change-me-before-production"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    # connections; empty means "find one on the default port or start an embedded server"
+    redis_url: str = ""
+    database_url: str = ""
+    database_schema: str = "public"
+    key_prefix: str = "lc"
+    data_dir: Path = Path(".livecore")
+    secret: str = DEV_SECRET
+    demo: bool = False  # enables the dev-login endpoint and the simulated room
+
+    # process addresses
+    host: str = "127.0.0.1"
+    gateway_port: int = 8765
+    api_port: int = 8000
+    node_id: str = ""  # gateway identity for presence; defaults to host:port:pid
+
+    # gateway hot path
+    tick_ms: int = 100
+    barrage_budget: int = 40  # barrage per second shown per room, above it sampled
+    max_frame_bytes: int = 4096  # largest client frame accepted
+    chat_max_chars: int = 100
+    chat_rate: float = 2.0  # tokens per second per user
+    chat_burst: int = 5
+    chat_dup_window_s: float = 10.0
+    words_file: str = ""  # extra sensitive words, one a line
+    slow_high_water: int = 256 * 1024  # bytes buffered before barrage is skipped
+    slow_limit: int = 1024 * 1024  # bytes buffered before the slow-consumer clock starts
+    slow_timeout_s: float = 5.0  # how long a viewer may stay above slow_limit
+    heartbeat_s: float = 25.0  # client ping interval expected
+    idle_timeout_s: float = 75.0  # no frame from a client for this long closes it
+    room_events_maxlen: int = 1000
+    room_events_ttl_s: int = 86400
+    presence_ttl_s: int = 15
+
+    # commerce
+    payment_window_s: int = 900
+    order_stream_maxlen: int = 1_000_000
+    worker_batch: int = 200
+    dead_letter_after: int = 5
+
+    # interactions and rankings
+    interaction_maxlen: int = 200_000
+    interaction_buffer: int = 50_000
+    hot_half_life_s: float = 600.0
+    like_cap_per_minute: int = 300
+
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        env = os.environ if environ is None else environ
+        hints = get_type_hints(cls)
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            if f.name == "extra":
+                continue
+            raw = env.get("LIVECORE_" + f.name.upper())
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _parse(hints[f.name], raw, f.name)
+        values.update(overrides)
+        return cls(**values)
+
+    def with_(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+    def env(self) -> dict[str, str]:
+        """The settings as environment variables, for child processes."""
+        out: dict[str, str] = {}
+        for f in dataclasses.fields(self):
+            if f.name == "extra":
+                continue
+            value = getattr(self, f.name)
+            if isinstance(value, bool):
+                value = "1" if value else "0"
+            out["LIVECORE_" + f.name.upper()] = str(value)
+        return out
+
+
+def _parse(kind: Any, raw: str, name: str) -> Any:
+    try:
+        if kind is bool:
+            if raw.lower() in {"1", "true", "yes", "on"}:
+                return True
+            if raw.lower() in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(raw)
+        if kind is int:
+            return int(raw)
+        if kind is float:
+            return float(raw)
+        if kind is Path:
+            return Path(raw)
+        return raw
+    except ValueError as exc:
+        raise ValueError(f"LIVECORE_{name.upper()}={raw!r} is not a valid {kind}") from exc

@@ -1,0 +1,58 @@
+"""Error codes (in ``error`` messages) and WebSocket close codes.
+
+Close codes follow one rule a client can apply without a table: 4000-4499 and the standard 1001/1011/1012/1013
+mean *reconnect* (with backoff, resuming from ``last_offset``); 4500-4999 mean *do not reconnect* without
+changing something first (a new token, another room, fixing the client).
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum, StrEnum
+
+
+class ErrorCode(StrEnum):
+    BAD_FRAME = "bad_frame"  # not JSON, or not a JSON object
+    UNKNOWN_TYPE = "unknown_type"  # "type" names no client message
+    INVALID = "invalid"  # a known type with missing or ill-typed fields
+    NOT_JOINED = "not_joined"  # a room action before "join"
+    FORBIDDEN = "forbidden"  # the role may not do this (e.g. a viewer muting)
+    TOO_LONG = "too_long"  # barrage over the length limit
+    RATE_LIMITED = "rate_limited"  # per-user token bucket empty
+    DUPLICATE = "duplicate"  # the same barrage text again within the spam window
+    MUTED = "muted"  # the host muted this user
+    NOT_FOUND = "not_found"  # sale, batch, lottery, message or gift unknown
+    # commerce outcomes (also in the ``result`` of buy / claim / enter when refused)
+    NOT_STARTED = "not_started"
+    ENDED = "ended"
+    SOLD_OUT = "sold_out"
+    LIMIT_REACHED = "limit_reached"
+    NOT_ELIGIBLE = "not_eligible"  # lottery entry condition not met
+    ALREADY = "already"  # already entered / already done
+    UNAVAILABLE = "unavailable"  # a dependency is down; safe to retry with the same key
+    INTERNAL = "internal"
+
+
+class CloseCode(IntEnum):
+    NORMAL = 1000
+    GOING_AWAY = 1001  # reconnect
+    MESSAGE_TOO_BIG = 1009  # a frame over the size limit; do not resend it
+    INTERNAL_ERROR = 1011  # reconnect
+    SERVICE_RESTART = 1012  # the gateway is shutting down: reconnect (to another gateway), resume
+    TRY_AGAIN_LATER = 1013  # overloaded: reconnect with backoff
+    # 4000-4499: reconnect
+    SLOW_CONSUMER = 4001  # the viewer did not read fast enough; reconnect and resume/resync
+    IDLE_TIMEOUT = 4002  # no frame (not even a ping) within the idle timeout
+    # 4500-4999: do not reconnect as is
+    UNAUTHORIZED = 4501  # token missing, forged or malformed
+    TOKEN_EXPIRED = 4502  # get a new token, then reconnect
+    ROOM_FORBIDDEN = 4503  # the token does not allow this room
+    FLOOD = 4504  # too many refused frames in a short time
+    KICKED = 4505  # removed by the host or an admin
+    PROTOCOL_VIOLATION = 4506  # too many malformed frames
+
+
+def should_reconnect(code: int) -> bool:
+    if code in (CloseCode.GOING_AWAY, CloseCode.INTERNAL_ERROR, CloseCode.SERVICE_RESTART,
+                CloseCode.TRY_AGAIN_LATER, 1006):
+        return True
+    return 4000 <= code < 4500

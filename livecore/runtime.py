@@ -1,0 +1,57 @@
+"""The connections and shared services of one process, built from ``Settings`` and closed together.
+
+Every process (gateway, API, worker, demo) opens one ``Runtime`` in its lifespan and hands it down; nothing
+lives in module globals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import asyncpg
+from redis.asyncio import Redis
+
+from .broker.room_bus import RoomBus
+from .clock import Clock, SystemClock
+from .config import Settings
+from .keys import Keys
+from .scripts import Scripts
+from .storage.db import create_pool
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    redis: Redis
+    keys: Keys
+    scripts: Scripts
+    bus: RoomBus
+    clock: Clock
+    db: asyncpg.Pool | None = None
+
+
+def redis_client(url: str, **kwargs: object) -> Redis:
+    return Redis.from_url(url, health_check_interval=30, socket_keepalive=True, **kwargs)  # type: ignore[arg-type]
+
+
+@asynccontextmanager
+async def open_runtime(settings: Settings, *, database: bool = True, db_max_size: int = 10,
+                       clock: Clock | None = None) -> AsyncIterator[Runtime]:
+    redis = redis_client(settings.redis_url)
+    keys = Keys(settings.key_prefix)
+    scripts = Scripts(redis)
+    db = None
+    try:
+        await scripts.load()
+        if database:
+            db = await create_pool(settings.database_url, settings.database_schema, max_size=db_max_size)
+        bus = RoomBus(redis, keys, scripts, events_maxlen=settings.room_events_maxlen,
+                      events_ttl_s=settings.room_events_ttl_s)
+        yield Runtime(settings=settings, redis=redis, keys=keys, scripts=scripts, bus=bus,
+                      clock=clock or SystemClock(), db=db)
+    finally:
+        if db is not None:
+            await db.close()
+        await redis.aclose()

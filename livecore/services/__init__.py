@@ -1,0 +1,1 @@
+"""Finding or starting the Redis and PostgreSQL servers livecore needs."""

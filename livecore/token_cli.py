@@ -1,0 +1,23 @@
+"""``livecore token --user U --role R [--room ID]``: print a signed access token."""
+
+from __future__ import annotations
+
+import argparse
+
+from .auth import Role, issue
+from .config import Settings
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--user", required=True)
+    parser.add_argument("--role", default="viewer", choices=[r.value for r in Role])
+    parser.add_argument("--name", default=None, help="display name (default: the user id)")
+    parser.add_argument("--room", default=None, help="bind the token to one room (required for hosts)")
+    parser.add_argument("--ttl", type=int, default=12 * 3600, help="seconds until it expires")
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.role == Role.HOST and not args.room:
+        raise SystemExit("a host token must name its room: --room ID")
+    print(issue(settings.secret, args.user, role=args.role, name=args.name, room=args.room, ttl_s=args.ttl))
+    return 0

@@ -1,0 +1,155 @@
+"""Shared fixtures. Every test gets its own Redis key prefix and, when it asks for the database, its own
+PostgreSQL schema with all migrations applied. Destructive tests start their own servers on free ports."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from redis.asyncio import Redis
+
+from livecore.config import Settings
+from livecore.runtime import Runtime, open_runtime, redis_client
+from livecore.services.discover import resolve
+from livecore.services.postgres_server import PostgresServer
+from livecore.services.redis_server import RedisServer
+from livecore.storage.db import connect, create_pool
+from livecore.storage.migrate import migrate
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = Path(os.environ.get("LIVECORE_TEST_ARTIFACTS", ROOT / "test-artifacts"))
+
+
+@pytest.fixture(scope="session")
+def base_settings() -> Settings:
+    """Redis and PostgreSQL as configured, else on the default ports, else embedded."""
+    env = {k: v for k, v in os.environ.items() if k.startswith("LIVECORE_")}
+    return resolve(Settings.from_env(env, data_dir=ROOT / ".livecore"))
+
+
+@pytest.fixture
+def prefix() -> str:
+    return "t" + uuid.uuid4().hex[:10]
+
+
+@pytest.fixture
+def schema(prefix: str) -> str:
+    return prefix
+
+
+@pytest.fixture
+def settings(base_settings: Settings, prefix: str, schema: str) -> Settings:
+    return base_settings.with_(key_prefix=prefix, database_schema=schema)
+
+
+async def _drop_prefix(redis: Redis, prefix: str) -> None:
+    batch: list[bytes] = []
+    async for key in redis.scan_iter(match=f"{prefix}:*", count=1000):
+        batch.append(key)
+        if len(batch) >= 500:
+            await redis.delete(*batch)
+            batch.clear()
+    if batch:
+        await redis.delete(*batch)
+
+
+@pytest.fixture
+async def redis(settings: Settings) -> AsyncIterator[Redis]:
+    client = redis_client(settings.redis_url)
+    try:
+        yield client
+    finally:
+        try:
+            await _drop_prefix(client, settings.key_prefix)
+        finally:
+            await client.aclose()
+
+
+@pytest.fixture
+async def migrated(settings: Settings) -> AsyncIterator[str]:
+    """A fresh schema with every migration applied; dropped afterwards. Yields the schema name."""
+    conn = await connect(settings.database_url)
+    try:
+        await migrate(conn, settings.database_schema)
+    finally:
+        await conn.close()
+    try:
+        yield settings.database_schema
+    finally:
+        conn = await connect(settings.database_url)
+        try:
+            await conn.execute(f'DROP SCHEMA IF EXISTS "{settings.database_schema}" CASCADE')
+        finally:
+            await conn.close()
+
+
+@pytest.fixture
+async def db(settings: Settings, migrated: str):  # type: ignore[no-untyped-def]
+    pool = await create_pool(settings.database_url, settings.database_schema)
+    try:
+        yield pool
+    finally:
+        await pool.close()
+
+
+@pytest.fixture
+async def runtime(settings: Settings, migrated: str, redis: Redis) -> AsyncIterator[Runtime]:
+    async with open_runtime(settings) as rt:
+        yield rt
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A private redis-server on a free port, for tests that restart or kill Redis."""
+    server = RedisServer(tmp_path / "redis").start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_server(tmp_path: Path) -> Iterator[PostgresServer]:
+    """A private PostgreSQL on a free port, for tests that stop the database."""
+    server = PostgresServer(tmp_path / "pg").start()
+    try:
+        yield server
+    finally:
+        server.stop(mode="immediate")
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    print(f"\ntest artifacts: {ARTIFACTS}")
+    return ARTIFACTS
+
+
+# -- fail a test whose event loop logged an unhandled error (as asyncpg's suite does) --------------------
+@pytest.fixture
+async def _loop_guard() -> AsyncIterator[None]:
+    loop = asyncio.get_running_loop()
+    errors: list[dict[str, object]] = []
+    previous = loop.get_exception_handler()
+
+    def handler(lp: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
+        errors.append(context)
+        lp.default_exception_handler(context)
+
+    loop.set_exception_handler(handler)
+    yield
+    loop.set_exception_handler(previous)
+    if errors:
+        pytest.fail(f"the event loop logged unhandled errors: {[c.get('message') for c in errors]}")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        fn = getattr(item, "function", None)
+        if fn is not None and inspect.iscoroutinefunction(fn) and "_loop_guard" not in item.fixturenames:
+            item.fixturenames.insert(0, "_loop_guard")  # type: ignore[attr-defined]
