@@ -1,0 +1,46 @@
+"""Builds the Starlette app. The lifespan opens one ``Runtime`` and every route module gets it.
+
+Route modules each expose ``routes() -> list[BaseRoute]``; handlers reach the runtime through
+``deps.runtime(request)``. Add a module to ``ROUTE_MODULES`` to mount it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+
+from ..config import Settings
+from ..runtime import open_runtime
+from .deps import ApiError, error_response
+
+ROUTE_MODULES: list[str] = [
+    "livecore.api.health",
+]
+
+
+def collect_routes(modules: list[str]) -> list[BaseRoute]:
+    routes: list[BaseRoute] = []
+    for name in modules:
+        routes.extend(importlib.import_module(name).routes())
+    return routes
+
+
+def build_app(settings: Settings, modules: list[str] | None = None) -> Starlette:
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with open_runtime(settings) as rt:
+            app.state.runtime = rt
+            yield
+
+    async def on_api_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ApiError)
+        return error_response(exc)
+
+    return Starlette(routes=collect_routes(ROUTE_MODULES if modules is None else modules), lifespan=lifespan,
+                     exception_handlers={ApiError: on_api_error})

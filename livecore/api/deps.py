@@ -1,0 +1,63 @@
+"""What every route module needs: the runtime, the caller's identity, JSON answers and errors.
+
+Errors are ``{"error": {"code": ..., "message": ...}}`` with the codes of ``livecore.protocol.ErrorCode``
+(plus ``unauthorized``), so a console speaks one vocabulary over HTTP and WebSocket.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ..auth import AuthError, Identity, verify
+from ..runtime import Runtime
+
+_encoder = msgspec.json.Encoder()
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str = "") -> None:
+        super().__init__(message or code)
+        self.status = status
+        self.code = code
+        self.message = message or code
+
+
+def json(data: Any, status: int = 200) -> Response:
+    return Response(_encoder.encode(data), status_code=status, media_type="application/json")
+
+
+def error_response(err: ApiError) -> Response:
+    return json({"error": {"code": err.code, "message": err.message}}, status=err.status)
+
+
+def runtime(request: Request) -> Runtime:
+    return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+def identity(request: Request) -> Identity:
+    header = request.headers.get("authorization", "")
+    token = header[7:] if header.lower().startswith("bearer ") else request.query_params.get("token")
+    try:
+        return verify(runtime(request).settings.secret, token)
+    except AuthError as exc:
+        raise ApiError(401, "unauthorized", f"token {exc.reason}") from exc
+
+
+def require_host(request: Request, room: str) -> Identity:
+    """The caller must be the host of ``room`` (or an admin)."""
+    who = identity(request)
+    if not who.may_control(room):
+        raise ApiError(403, "forbidden", f"this token does not control room {room}")
+    return who
+
+
+async def body(request: Request, kind: type[Any]) -> Any:
+    """Decode the JSON body into ``kind`` (a msgspec Struct), or answer 400 ``invalid``."""
+    try:
+        return msgspec.json.decode(await request.body(), type=kind)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise ApiError(400, "invalid", str(exc)) from exc
