@@ -58,6 +58,7 @@ class Settings:
     order_stream_maxlen: int = 1_000_000
     worker_batch: int = 200
     dead_letter_after: int = 5
+    payment_secret: str = ""  # HMAC key of payment-provider callbacks; empty: derived from ``secret``
 
     # interactions and rankings
     interaction_maxlen: int = 200_000

@@ -1,0 +1,228 @@
+"""Flash sales (秒杀): creation, scheduling, start/stop, and the purchase decision.
+
+The purchase is one script (``sale_buy.lua``); this service only builds keys and arguments, interprets the
+answer and publishes the room-facing effects: the throttled ``stock:<id>`` state and the reliable
+``SaleEvent`` (started / sold_out / ended). PostgreSQL is only touched by host actions (the sale row and the
+audit log), never by a purchase.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from redis.exceptions import RedisError
+
+from ..protocol.events import SaleEvent
+from ..runtime import Runtime
+from .ids import new_order_id, new_sale_id
+from .model import MAX_QTY_PER_BUY, SaleSpec, refused, sale_view, valid_id, valid_key, validate_spec
+from .sale_keys import SaleKeys
+from .stock import StockPublisher
+
+log = logging.getLogger(__name__)
+
+
+class SaleError(Exception):
+    """A host action was refused; ``code`` is an ``ErrorCode`` value."""
+
+    def __init__(self, code: str, message: str = "") -> None:
+        super().__init__(message or code)
+        self.code = code
+        self.message = message or code
+
+
+def ms_to_dt(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+class SalesService:
+    def __init__(self, rt: Runtime, *, stock_interval_s: float = 0.05, idem_ttl_s: int = 86400,
+                 order_ttl_s: int = 7 * 86400, max_inflight: int = 64) -> None:
+        self.rt = rt
+        # bounded in-flight purchases per process: a storm queues here instead of exhausting the Redis pool
+        self._inflight = asyncio.Semaphore(max_inflight)
+        self.k = SaleKeys(rt.keys)
+        self.stock = StockPublisher(rt, stock_interval_s)
+        self.idem_ttl_s = idem_ttl_s
+        self.order_ttl_s = order_ttl_s
+
+    def now_ms(self) -> int:
+        return int(self.rt.clock.now() * 1000)
+
+    # -- host actions ----------------------------------------------------------------------------------
+    async def create(self, room: str, spec: SaleSpec, actor: str) -> dict[str, Any]:
+        """Create a sale: PostgreSQL row + audit first, then Redis. Idempotent when ``spec.id`` is given."""
+        now = self.now_ms()
+        problem = validate_spec(spec, now)
+        if problem:
+            raise SaleError("invalid", problem)
+        sale_id = spec.id or new_sale_id()
+        starts = now if spec.starts_at is None else spec.starts_at
+        if self.rt.db is None:
+            raise SaleError("unavailable", "no database in this process")
+        async with self.rt.db.acquire() as conn, conn.transaction():
+            inserted = await conn.fetchval(
+                """INSERT INTO sales (id, room_id, product_id, sku_id, title, price, quantity, per_user,
+                                      starts_at, ends_at, created_by)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                   ON CONFLICT (id) DO NOTHING RETURNING id""",
+                sale_id, room, spec.product, spec.sku, spec.title, spec.price, spec.quantity, spec.per_user,
+                ms_to_dt(starts), ms_to_dt(spec.ends_at), actor)
+            if inserted is None:
+                owner = await conn.fetchval("SELECT room_id FROM sales WHERE id = $1", sale_id)
+                if owner != room:
+                    raise SaleError("invalid", "a sale with this id exists in another room")
+            else:
+                await self._audit(conn, room, actor, "sale.create", {"sale": sale_id, "product": spec.product,
+                                  "price": spec.price, "quantity": spec.quantity, "per_user": spec.per_user,
+                                  "starts_at": starts, "ends_at": spec.ends_at})
+        created = await self.rt.scripts.call(
+            "sale_create",
+            keys=[self.k.sale(room, sale_id), self.k.stock(room, sale_id), self.k.room_sales(room)],
+            args=[sale_id, spec.quantity, "room", room, "product", spec.product, "sku", spec.sku,
+                  "title", spec.title, "price", spec.price, "per_user", spec.per_user,
+                  "starts_at", starts, "ends_at", spec.ends_at],
+        )
+        pipe = self.rt.redis.pipeline(transaction=False)
+        pipe.sadd(self.k.order_rooms(), room)
+        pipe.sadd(self.k.interaction_rooms(), room)
+        pipe.zadd(self.k.sale_timeline(), {_member(room, sale_id): starts})
+        await pipe.execute()
+        if created:
+            await self.stock.publish_now(room, sale_id)
+            if await self.advance(room, sale_id) == "":
+                view = await self.get(room, sale_id)
+                await self.rt.bus.set_state(room, {f"sale:{sale_id}": view})
+                await self.rt.bus.publish_reliable(room, SaleEvent(ts=self.now_ms(), sale=sale_id,
+                                                                   phase="scheduled", data=view or {}))
+        view = await self.get(room, sale_id)
+        assert view is not None
+        return view
+
+    async def start(self, room: str, sale: str, actor: str) -> dict[str, Any]:
+        return await self._window(room, sale, "start", actor)
+
+    async def stop(self, room: str, sale: str, actor: str) -> dict[str, Any]:
+        return await self._window(room, sale, "stop", actor)
+
+    async def _window(self, room: str, sale: str, action: str, actor: str) -> dict[str, Any]:
+        now = self.now_ms()
+        edges = await self.rt.scripts.call("sale_window", keys=[self.k.sale(room, sale)], args=[action, now])
+        if not edges:
+            raise SaleError("not_found", "no such sale")
+        if self.rt.db is not None:
+            async with self.rt.db.acquire() as conn, conn.transaction():
+                if action == "stop":
+                    await conn.execute("UPDATE sales SET stopped_at = $2 WHERE id = $1 AND stopped_at IS NULL",
+                                       sale, ms_to_dt(now))
+                await self._audit(conn, room, actor, f"sale.{action}", {"sale": sale, "at": now})
+        await self.advance(room, sale)
+        view = await self.get(room, sale)
+        assert view is not None
+        return view
+
+    async def _audit(self, conn: Any, room: str, actor: str, action: str, detail: dict[str, Any]) -> None:
+        await conn.execute("INSERT INTO audit_log (room_id, actor, action, detail) VALUES ($1, $2, $3, $4)",
+                           room, actor, action, detail)
+
+    # -- schedule ----------------------------------------------------------------------------------------
+    async def advance(self, room: str, sale: str) -> str:
+        """Announce the sale's start or end if its time has come (exactly once across processes).
+
+        Returns the phase announced now (``started`` / ``ended``) or ``""``. Keeps the global timeline (read
+        by the sale scheduler in ``livecore worker``) pointing at the sale's next edge.
+        """
+        now = self.now_ms()
+        phase = (await self.rt.scripts.call("sale_advance", keys=[self.k.sale(room, sale)], args=[now])).decode()
+        member = _member(room, sale)
+        if phase == "not_found":
+            await self.rt.redis.zrem(self.k.sale_timeline(), member)
+            return ""
+        view = await self.get(room, sale)
+        if view is None:
+            return ""
+        if view["phase"] == "ended":
+            await self.rt.redis.zrem(self.k.sale_timeline(), member)
+        else:
+            due = view["starts_at"] if view["phase"] == "scheduled" else view["ends_at"]
+            await self.rt.redis.zadd(self.k.sale_timeline(), {member: due})
+        if phase in ("started", "ended"):
+            await self.rt.bus.set_state(room, {f"sale:{sale}": view})
+            await self.rt.bus.publish_reliable(room, SaleEvent(ts=now, sale=sale, phase=phase,  # type: ignore[arg-type]
+                                                               data=view))
+        return phase
+
+    async def due(self, limit: int = 200) -> list[tuple[str, str]]:
+        """Sales whose next edge has passed: ``(room, sale)`` pairs for the scheduler."""
+        members = await self.rt.redis.zrangebyscore(self.k.sale_timeline(), "-inf", self.now_ms(),
+                                                    start=0, num=limit)
+        out = []
+        for m in members:
+            room, _, sale = m.decode().rpartition("|")
+            out.append((room, sale))
+        return out
+
+    # -- reads ---------------------------------------------------------------------------------------------
+    async def get(self, room: str, sale: str) -> dict[str, Any] | None:
+        pipe = self.rt.redis.pipeline(transaction=False)
+        pipe.hgetall(self.k.sale(room, sale))
+        pipe.get(self.k.stock(room, sale))
+        fields, stock = await pipe.execute()
+        if not fields:
+            return None
+        return sale_view(sale, fields, int(stock or 0), self.now_ms())
+
+    async def list(self, room: str) -> list[dict[str, Any]]:
+        ids = sorted(s.decode() for s in await self.rt.redis.smembers(self.k.room_sales(room)))
+        views = [await self.get(room, s) for s in ids]
+        return sorted((v for v in views if v), key=lambda v: (v["starts_at"], v["id"]))
+
+    # -- the purchase ----------------------------------------------------------------------------------------
+    async def buy(self, room: str, user: str, sale: str, key: str, qty: int = 1) -> dict[str, Any]:
+        """Decide one purchase attempt. A retry with the same ``key`` returns the first successful answer."""
+        if not valid_id(sale) or not valid_key(key) or not user or not 1 <= qty <= MAX_QTY_PER_BUY:
+            return refused("invalid")
+        now = self.now_ms()
+        order_id = new_order_id(room, now)
+        k = self.k
+        s = self.rt.settings
+        try:
+            async with self._inflight:
+                res = await self.rt.scripts.call(
+                    "sale_buy",
+                    keys=[k.sale(room, sale), k.stock(room, sale), k.users(room, sale),
+                          k.idem(room, sale, user, key), k.order(room, order_id), k.orders_stream(room),
+                          k.buyers(room), k.sale_orders(room, sale), k.deadlines(room),
+                          self.rt.keys.interactions(room)],
+                    args=[sale, user, qty, now, order_id, self.idem_ttl_s, s.order_stream_maxlen,
+                          self.order_ttl_s, s.payment_window_s * 1000, room, s.interaction_maxlen],
+                )
+        except (RedisError, OSError) as exc:
+            log.warning("buy %s/%s failed: %s", room, sale, exc)
+            return refused("unavailable")
+        if res[0] != b"ok":
+            return refused(res[1].decode())
+        replayed = bool(res[5])
+        if not replayed:
+            self.stock.notify(room, sale)
+            if res[6]:
+                await self._sold_out(room, sale, now)
+        return {"ok": True, "order": res[1].decode(), "sale": sale, "qty": qty, "amount": int(res[3]),
+                "expires_at": int(res[4]), "stock": int(res[2]), "replayed": replayed}
+
+    async def _sold_out(self, room: str, sale: str, now: int) -> None:
+        try:
+            await self.stock.publish_now(room, sale)
+            await self.rt.bus.publish_reliable(room, SaleEvent(ts=now, sale=sale, phase="sold_out"))
+        except (RedisError, OSError) as exc:
+            log.warning("sold-out announcement for %s/%s failed: %s", room, sale, exc)
+
+    async def close(self) -> None:
+        await self.stock.flush()
+
+
+def _member(room: str, sale: str) -> str:
+    return f"{room}|{sale}"

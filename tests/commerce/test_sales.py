@@ -1,0 +1,156 @@
+"""Flash sales on real Redis (and PostgreSQL for the sale rows): oversell, idempotency, limits, windows."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+
+import msgspec
+
+from livecore.commerce.sale_keys import SaleKeys
+from livecore.interactions.model import decoder as interaction_decoder
+
+T0 = 1_800_000_000.0
+
+
+async def _events(rt, room: str) -> list[dict]:  # type: ignore[no-untyped-def]
+    entries = await rt.redis.xrange(rt.keys.room_events(room))
+    return [msgspec.json.decode(f[b"e"]) for _, f in entries]
+
+
+async def _stream_orders(rt, room: str, kind: str = "order") -> list[dict[bytes, bytes]]:  # type: ignore[no-untyped-def]
+    entries = await rt.redis.xrange(SaleKeys(rt.keys).orders_stream(room))
+    return [f for _, f in entries if f[b"k"] == kind.encode()]
+
+
+async def test_thousands_of_concurrent_attempts_never_oversell(crt, sales, make_spec) -> None:  # type: ignore[no-untyped-def]
+    sale = await sales.create("r1", make_spec(quantity=500, per_user=2), "host")
+    gate = asyncio.Semaphore(150)
+
+    async def attempt(i: int) -> dict:
+        async with gate:
+            return await sales.buy("r1", f"u{i % 1500}", sale["id"], f"k{i}")
+
+    results = await asyncio.gather(*(attempt(i) for i in range(4000)))
+    ok = [r for r in results if r["ok"]]
+    refusals = collections.Counter(r["code"] for r in results if not r["ok"])
+    assert len(ok) == 500
+    assert set(refusals) <= {"sold_out", "limit_reached"} and refusals["sold_out"] > 0
+    order_ids = [r["order"] for r in ok]
+    assert len(set(order_ids)) == 500
+    k = SaleKeys(crt.keys)
+    assert int(await crt.redis.get(k.stock("r1", sale["id"]))) == 0
+    assert int(await crt.redis.hget(k.sale("r1", sale["id"]), "sold")) == 500
+    stream = await _stream_orders(crt, "r1")
+    assert sorted(f[b"o"].decode() for f in stream) == sorted(order_ids)  # exactly one entry per success
+    assert {m.decode() for m in await crt.redis.smembers(k.sale_orders("r1", sale["id"]))} == set(order_ids)
+    per_user = collections.Counter(f[b"u"] for f in stream)
+    assert max(per_user.values()) <= 2
+    buyers = {m.decode() for m in await crt.redis.smembers(k.buyers("r1"))}
+    assert buyers == {f[b"u"].decode() for f in stream}
+    await sales.stock.flush()
+    assert (await crt.bus.state("r1"))[f"stock:{sale['id']}"] == 0
+    phases = [e["phase"] for e in await _events(crt, "r1") if e["type"] == "sale"]
+    assert phases == ["started", "sold_out"]
+
+
+async def test_a_retried_buy_returns_the_first_answer_and_creates_no_second_order(crt, sales, make_spec) -> None:  # type: ignore[no-untyped-def]
+    sale = await sales.create("r1", make_spec(quantity=5, per_user=3), "host")
+    first = await sales.buy("r1", "alice", sale["id"], "key-1")
+    assert first["ok"] and not first["replayed"]
+    retries = await asyncio.gather(*(sales.buy("r1", "alice", sale["id"], "key-1") for _ in range(30)))
+    assert {r["order"] for r in retries} == {first["order"]}
+    assert all(r["replayed"] for r in retries)
+    assert len(await _stream_orders(crt, "r1")) == 1
+    assert int(await crt.redis.get(SaleKeys(crt.keys).stock("r1", sale["id"]))) == 4
+    # concurrent first attempts with one key also make one order
+    racing = await asyncio.gather(*(sales.buy("r1", "bob", sale["id"], "key-b") for _ in range(30)))
+    assert len({r["order"] for r in racing}) == 1 and sum(not r["replayed"] for r in racing) == 1
+    # the same key from another user is another attempt
+    other = await sales.buy("r1", "carol", sale["id"], "key-1")
+    assert other["ok"] and other["order"] != first["order"]
+    assert len(await _stream_orders(crt, "r1")) == 3
+
+
+async def test_per_user_limit_holds_at_its_edge(crt, sales, make_spec) -> None:  # type: ignore[no-untyped-def]
+    sale = await sales.create("r1", make_spec(quantity=100, per_user=3), "host")
+    sid = sale["id"]
+    assert (await sales.buy("r1", "u", sid, "a", qty=2))["ok"]
+    assert (await sales.buy("r1", "u", sid, "b", qty=2))["code"] == "limit_reached"
+    assert (await sales.buy("r1", "u", sid, "c", qty=1))["ok"]  # exactly at the limit
+    assert (await sales.buy("r1", "u", sid, "d", qty=1))["code"] == "limit_reached"
+    assert (await sales.buy("r1", "v", sid, "a", qty=4))["code"] == "limit_reached"
+    assert (await sales.buy("r1", "v", sid, "a", qty=3))["ok"]
+    assert (await sales.buy("r1", "v", sid, "z", qty=0))["code"] == "invalid"
+    assert (await sales.buy("r1", "v", sid, "", qty=1))["code"] == "invalid"
+    assert (await sales.buy("r1", "v", "nope", "k"))["code"] == "not_found"
+
+
+async def test_sale_window_holds_to_the_millisecond(crt, sales, make_spec, clock) -> None:  # type: ignore[no-untyped-def]
+    sale = await sales.create("r1", make_spec(quantity=10, per_user=10, starts_in_ms=10_000, lasts_ms=5_000), "host")
+    sid = sale["id"]
+    assert sale["status"] == "scheduled"
+    clock.advance(9.999)  # 1 ms before the start
+    assert (await sales.buy("r1", "u", sid, "k1"))["code"] == "not_started"
+    clock.advance(0.001)  # exactly at starts_at (inclusive)
+    assert (await sales.buy("r1", "u", sid, "k1"))["ok"]  # a refused key may be retried
+    clock.advance(4.999)  # 1 ms before ends_at
+    assert (await sales.buy("r1", "u", sid, "k2"))["ok"]
+    clock.advance(0.001)  # exactly at ends_at (exclusive)
+    assert (await sales.buy("r1", "u", sid, "k3"))["code"] == "ended"
+    assert (await sales.buy("r1", "u", sid, "k1"))["ok"]  # a success is still replayed after the end
+
+
+async def test_scheduled_sale_is_announced_once_when_its_time_comes(crt, sales, make_spec, clock) -> None:  # type: ignore[no-untyped-def]
+    sale = await sales.create("r1", make_spec(quantity=3, starts_in_ms=60_000, lasts_ms=60_000), "host")
+    sid = sale["id"]
+    assert await sales.due() == []
+    clock.advance(60)
+    assert await sales.due() == [("r1", sid)]
+    results = await asyncio.gather(*(sales.advance("r1", sid) for _ in range(5)))
+    assert sorted(results) == ["", "", "", "", "started"]
+    assert await sales.due() == []
+    clock.advance(60)
+    assert await sales.due() == [("r1", sid)]
+    assert await sales.advance("r1", sid) == "ended"
+    assert await sales.due() == []
+    phases = [e["phase"] for e in await _events(crt, "r1") if e["type"] == "sale"]
+    assert phases == ["scheduled", "started", "ended"]
+    state = await crt.bus.state("r1")
+    assert state[f"sale:{sid}"]["phase"] == "ended" and state[f"stock:{sid}"] == 3
+
+
+async def test_host_can_start_early_and_stop_early(crt, sales, make_spec, clock, db) -> None:  # type: ignore[no-untyped-def]
+    sale = await sales.create("r1", make_spec(quantity=3, starts_in_ms=600_000), "host-1")
+    sid = sale["id"]
+    assert (await sales.buy("r1", "u", sid, "k"))["code"] == "not_started"
+    started = await sales.start("r1", sid, "host-1")
+    assert started["status"] == "active"
+    assert (await sales.buy("r1", "u", sid, "k"))["ok"]
+    clock.advance(1)
+    stopped = await sales.stop("r1", sid, "host-1")
+    assert stopped["status"] == "ended" and stopped["phase"] == "ended"
+    assert (await sales.buy("r1", "v", sid, "k"))["code"] == "ended"
+    actions = [r["action"] for r in await db.fetch("SELECT action FROM audit_log WHERE room_id = 'r1' ORDER BY id")]
+    assert actions == ["sale.create", "sale.start", "sale.stop"]
+    assert await db.fetchval("SELECT stopped_at IS NOT NULL FROM sales WHERE id = $1", sid)
+
+
+async def test_creating_with_the_same_id_twice_is_a_no_op(crt, sales, make_spec, db) -> None:  # type: ignore[no-untyped-def]
+    a = await sales.create("r1", make_spec(quantity=3, id="flash-1"), "host")
+    await sales.buy("r1", "u", "flash-1", "k")
+    b = await sales.create("r1", make_spec(quantity=3, id="flash-1"), "host")
+    assert a["id"] == b["id"] == "flash-1" and b["stock"] == 2
+    assert await db.fetchval("SELECT count(*) FROM sales") == 1
+
+
+async def test_a_buy_appends_an_order_interaction(crt, sales, make_spec) -> None:  # type: ignore[no-untyped-def]
+    sale = await sales.create("r1", make_spec(quantity=3, price=2500, per_user=2, product="lipstick"), "host")
+    res = await sales.buy("r1", "ann", sale["id"], "k", qty=2)
+    entries = await crt.redis.xrange(crt.keys.interactions("r1"))
+    assert len(entries) == 1
+    ix = interaction_decoder.decode(entries[0][1][b"i"])
+    assert (ix.id, ix.kind, ix.room, ix.user, ix.count, ix.value, ix.product) == (
+        "o:" + res["order"], "order", "r1", "ann", 2, 5000, "lipstick")
+    assert ix.ts == int(T0 * 1000)
+    assert "r1" in {m.decode() for m in await crt.redis.smembers(crt.keys.global_key("ix", "rooms"))}
