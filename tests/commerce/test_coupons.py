@@ -1,0 +1,207 @@
+"""Coupons on real Redis and PostgreSQL: totals, per-user limits, window edges, single redemption."""
+
+import asyncio
+
+import msgspec
+import pytest
+
+from livecore.clock import ManualClock
+from livecore.commerce.coupons import CouponBatchIn, CouponError, CouponService, persist_claims
+from livecore.protocol.codec import event_decoder
+from livecore.protocol.events import CouponEvent
+
+T0 = 1_700_000_000.0  # the manual clock's start (seconds)
+
+
+async def together(coros, limit: int = 40) -> list:  # type: ignore[no-untyped-def]
+    """Run concurrently, at most ``limit`` in flight (the Redis client's pool holds 100 connections)."""
+    gate = asyncio.Semaphore(limit)
+
+    async def one(c):  # type: ignore[no-untyped-def]
+        async with gate:
+            return await c
+
+    return await asyncio.gather(*(one(c) for c in coros))
+
+
+@pytest.fixture
+def clock(runtime) -> ManualClock:  # type: ignore[no-untyped-def]
+    runtime.clock = ManualClock(T0)
+    return runtime.clock
+
+
+@pytest.fixture
+async def svc(runtime, clock):  # type: ignore[no-untyped-def]
+    service = CouponService(runtime)
+    yield service
+    await service.close()
+
+
+def spec(**kw: object) -> CouponBatchIn:
+    base: dict[str, object] = dict(kind="fixed", amount=500, total=10, per_user=1, starts_at=T0, ends_at=T0 + 600,
+                                   valid_for_s=3600)
+    base.update(kw)
+    return CouponBatchIn(**base)  # type: ignore[arg-type]
+
+
+async def room_events(runtime, room: str) -> list[CouponEvent]:  # type: ignore[no-untyped-def]
+    entries = await runtime.redis.xrange(runtime.keys.room_events(room))
+    events = [event_decoder.decode(fields[b"e"]) for _, fields in entries]
+    return [e for e in events if isinstance(e, CouponEvent)]
+
+
+async def test_total_holds_under_concurrent_claims(runtime, svc) -> None:  # type: ignore[no-untyped-def]
+    batch = await svc.create_batch("r1", spec(total=50), actor="host1")
+    assert batch["remaining"] == 50
+    results = await together(svc.claim("r1", f"u{i}", batch["id"], "k1") for i in range(300))
+    ok = [r for r in results if r["ok"]]
+    assert len(ok) == 50
+    assert len({r["claim"] for r in ok}) == 50
+    assert {r["code"] for r in results if not r["ok"]} == {"sold_out"}
+    assert (await svc.batch("r1", batch["id"]))["remaining"] == 0
+    assert await runtime.redis.xlen(svc.stream("r1")) == 50
+    await svc.state.drain()
+    state = await runtime.bus.state("r1")
+    assert state[f"coupon:{batch['id']}"]["remaining"] == 0
+    phases = [e.phase for e in await room_events(runtime, "r1")]
+    assert phases == ["issued", "exhausted"]
+
+
+async def test_per_user_limit_and_idempotent_retry(runtime, svc) -> None:  # type: ignore[no-untyped-def]
+    batch = (await svc.create_batch("r1", spec(per_user=2), actor="host1"))["id"]
+    results = await asyncio.gather(*(svc.claim("r1", "alice", batch, f"key{i}") for i in range(6)))
+    assert sorted(r.get("code", "ok") for r in results) == ["limit_reached"] * 4 + ["ok"] * 2
+    i0 = next(i for i, r in enumerate(results) if r["ok"])
+    again = await svc.claim("r1", "alice", batch, f"key{i0}")
+    assert again["ok"] and again["replayed"] and again["claim"] == results[i0]["claim"]
+    assert not results[i0]["replayed"]
+    assert await runtime.redis.xlen(svc.stream("r1")) == 2  # the retry wrote nothing
+    assert (await svc.batch("r1", batch))["remaining"] == 8
+    assert (await svc.claim("r1", "bob", batch, "key0"))["ok"]  # keys are per user
+    assert (await svc.claim("r1", "bob", "cbnope", "k"))["code"] == "not_found"
+    assert (await svc.claim("r1", "bob", batch, ""))["code"] == "invalid"
+
+
+async def test_claim_window_edges_are_exact(runtime, svc, clock) -> None:  # type: ignore[no-untyped-def]
+    batch = (await svc.create_batch("r1", spec(starts_at=T0 + 10, ends_at=T0 + 20, per_user=5), actor="h"))["id"]
+    clock.advance(9.999)
+    assert (await svc.claim("r1", "u", batch, "a"))["code"] == "not_started"
+    clock.advance(0.001)
+    assert (await svc.claim("r1", "u", batch, "b"))["ok"]
+    clock.advance(9.999)  # T0 + 19.999
+    assert (await svc.claim("r1", "u", batch, "c"))["ok"]
+    clock.advance(0.001)  # T0 + 20: the window is [starts_at, ends_at)
+    assert (await svc.claim("r1", "u", batch, "d"))["code"] == "ended"
+
+
+async def test_end_batch_stops_claims_and_clears_state(runtime, svc) -> None:  # type: ignore[no-untyped-def]
+    batch = (await svc.create_batch("r1", spec(), actor="h"))["id"]
+    assert f"coupon:{batch}" in await runtime.bus.state("r1")
+    assert await svc.end_batch("r1", batch, actor="h")
+    assert not await svc.end_batch("r1", batch, actor="h")
+    assert (await svc.claim("r1", "u", batch, "a"))["code"] == "ended"
+    assert f"coupon:{batch}" not in await runtime.bus.state("r1")
+    actions = [r["action"] for r in await runtime.db.fetch("SELECT action FROM audit_log ORDER BY id")]
+    assert actions == ["coupon.create", "coupon.end"]
+
+
+async def test_invalid_batches_are_refused(svc) -> None:  # type: ignore[no-untyped-def]
+    for bad in (spec(kind="bogus"), spec(amount=0), spec(total=0), spec(valid_for_s=0),
+                spec(kind="threshold", amount=2000, threshold=1000), spec(ends_at=T0 - 1)):
+        with pytest.raises(CouponError) as err:
+            await svc.create_batch("r1", bad, actor="h")
+        assert err.value.code == "invalid"
+
+
+async def test_discount_math_through_redeem(svc) -> None:  # type: ignore[no-untyped-def]
+    fixed = (await svc.create_batch("r1", spec(amount=500), actor="h"))["id"]
+    mj = (await svc.create_batch("r1", spec(kind="threshold", amount=2000, threshold=19900), actor="h"))["id"]
+    pct = (await svc.create_batch("r1", spec(kind="percent", amount=0, percent=10, cap=1500), actor="h"))["id"]
+    c_fixed = (await svc.claim("r1", "u", fixed, "a"))["claim"]
+    c_mj = (await svc.claim("r1", "u", mj, "a"))["claim"]
+    c_pct = (await svc.claim("r1", "u", pct, "a"))["claim"]
+    offers = await svc.offers("r1", "u", 19900)
+    assert [(o.coupon.claim, o.discount) for o in offers] == [(c_mj, 2000), (c_pct, 1500), (c_fixed, 500)]
+    assert [o.coupon.claim for o in await svc.offers("r1", "u", 19899)] == [c_pct, c_fixed]
+    with pytest.raises(CouponError) as err:
+        await svc.redeem("u", c_mj, "o1", 19899)
+    assert err.value.code == "threshold_not_met"
+    assert await svc.redeem("u", c_mj, "o1", 19900) == 2000
+    assert await svc.redeem("u", c_pct, "o2", 9999) == 999
+    assert await svc.redeem("u", c_fixed, "o3", 300) == 300  # never more than the order
+    assert await svc.offers("r1", "u", 19900) == []  # all used
+
+
+async def test_two_concurrent_redemptions_of_one_claim_exactly_one_wins(svc) -> None:  # type: ignore[no-untyped-def]
+    batch = (await svc.create_batch("r1", spec(), actor="h"))["id"]
+    claim = (await svc.claim("r1", "u", batch, "a"))["claim"]
+
+    async def attempt(order: str) -> int | str:
+        try:
+            return await svc.redeem("u", claim, order, 10000)
+        except CouponError as exc:
+            return exc.code
+
+    outcomes = await asyncio.gather(*(attempt(f"o{i}") for i in range(8)))
+    assert sorted(map(str, outcomes)) == ["500"] + ["already_used"] * 7
+    winner = f"o{outcomes.index(500)}"
+    assert await svc.redeem("u", claim, winner, 10000) == 500  # the same payment retried
+    # release gives it back exactly once, concurrently too
+    released = await asyncio.gather(*(svc.release(winner) for _ in range(5)))
+    assert released.count(True) == 1
+    assert not await svc.release(winner)
+    assert not await svc.release("never-redeemed")
+    # and it can be redeemed again, once
+    outcomes = await asyncio.gather(*(attempt(f"p{i}") for i in range(8)))
+    assert sorted(map(str, outcomes)) == ["500"] + ["already_used"] * 7
+    assert (await svc.batch("r1", batch))["redeemed"] == 1
+
+
+async def test_redeem_checks_owner_validity_and_one_coupon_per_order(svc, clock) -> None:  # type: ignore[no-untyped-def]
+    batch = (await svc.create_batch("r1", spec(valid_for_s=100, per_user=3), actor="h"))["id"]
+    later = (await svc.create_batch("r1", spec(valid_from=T0 + 50, valid_until=T0 + 80), actor="h"))["id"]
+    c1 = (await svc.claim("r1", "u", batch, "a"))["claim"]
+    c2 = (await svc.claim("r1", "u", batch, "b"))["claim"]
+    c3 = (await svc.claim("r1", "u", later, "a"))["claim"]
+
+    async def code(user: str, claim: str, order: str) -> str:
+        with pytest.raises(CouponError) as err:
+            await svc.redeem(user, claim, order, 10000)
+        return err.value.code
+
+    assert await code("mallory", c1, "o1") == "not_owner"
+    assert await code("u", "cbmissing-1", "o1") == "not_found"
+    assert await code("u", c3, "o1") == "not_yet_valid"
+    assert await svc.redeem("u", c1, "o1", 10000) == 500
+    assert await code("u", c2, "o1") == "order_has_coupon"
+    assert await svc.release("o1")
+    assert await svc.redeem("u", c2, "o1", 10000) == 500  # after a release the order may pick another
+    clock.advance(50)
+    assert await svc.redeem("u", c3, "o3", 10000) == 500  # inside [valid_from, valid_until)
+    clock.advance(50)  # T0 + 100: c1 was valid for [T0, T0 + 100)
+    assert await code("u", c1, "o4") == "expired"
+
+
+async def test_claims_stream_persists_idempotently(runtime, svc) -> None:  # type: ignore[no-untyped-def]
+    batch = (await svc.create_batch("r1", spec(per_user=2), actor="h"))["id"]
+    c1 = (await svc.claim("r1", "u1", batch, "a"))["claim"]
+    (await svc.claim("r1", "u2", batch, "a"))
+    await svc.redeem("u1", c1, "o1", 10000)
+    await svc.release("o1")
+    await svc.redeem("u1", c1, "o2", 8000)
+    entries = await runtime.redis.xrange(svc.stream("r1"))
+    assert [f[b"k"] for _, f in entries] == [b"claim", b"claim", b"redeem", b"release", b"redeem"]
+    for _ in range(2):  # a redelivered batch changes nothing
+        async with runtime.db.acquire() as conn, conn.transaction():
+            await persist_claims(conn, [(i.decode(), f) for i, f in entries])
+    # out of order (a release reclaimed before its redemption) ends up the same
+    async with runtime.db.acquire() as conn, conn.transaction():
+        await persist_claims(conn, [(i.decode(), f) for i, f in reversed(entries)])
+    claims = await runtime.db.fetch("SELECT id, user_id, room_id FROM coupon_claims ORDER BY id")
+    assert [(r["user_id"], r["room_id"]) for r in claims] == [("u1", "r1"), ("u2", "r1")]
+    reds = await runtime.db.fetch(
+        "SELECT claim_id, order_id, discount, released_at IS NOT NULL AS released FROM coupon_redemptions ORDER BY id")
+    assert [(r["claim_id"], r["order_id"], r["discount"], r["released"]) for r in reds] == [
+        (c1, "o1", 500, True), (c1, "o2", 500, False)]
+    raw = msgspec.json.decode((await runtime.redis.hget(runtime.keys.room("r1", "coupon", batch, "claims"), "1")))
+    assert raw["user"] == "u1"
