@@ -1,0 +1,1 @@
+"""Stream consumers run by ``livecore worker``: order persistence, payment timeouts, sale schedule, ..."""
