@@ -1,0 +1,127 @@
+#!/usr/bin/env python
+"""Fan-out benchmark: how many room events per second the gateways deliver to N viewers, how late, at what
+CPU cost per frame against a bare ``websockets.broadcast`` server, and whether anything reliable is lost.
+
+    python bench/fanout.py --viewers 10000 --rate 1000 --seconds 20 --gateways 1 --baseline --json out.json
+
+It starts G gateway processes (or uses running ones, ``--gateway-url``), opens N viewer connections from
+several load-generator processes (drainers count bytes; a sample of probes decode every frame), offers
+``--rate`` barrage/s and ``--gift-rate`` gifts/s through sender clients over the normal path, and measures a
+window of ``--seconds`` after a warm-up. ``--baseline`` then runs the bare server with the same viewers, fed
+frames of the same size at the same rate, and reports its CPU per delivered frame beside the gateway's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _fanout.orchestrate import Plan, baseline_phase, default_probes, default_procs, gateway_phase  # noqa: E402
+from _fanout.report import summarize  # noqa: E402
+from livecore.config import Settings  # noqa: E402
+from livecore.services.discover import resolve  # noqa: E402
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--viewers", type=int, default=1000)
+    p.add_argument("--rate", type=float, default=500.0, help="barrage messages offered per second")
+    p.add_argument("--seconds", type=float, default=10.0, help="length of the measured window")
+    p.add_argument("--gateways", type=int, default=1)
+    p.add_argument("--baseline", action="store_true", help="also run the bare websockets.broadcast server")
+    p.add_argument("--json", type=Path, help="write the report here too")
+    p.add_argument("--gateway-url", action="append", default=[],
+                   help="ws://H:P/ws of a running gateway (repeatable); none are started then")
+    p.add_argument("--gift-rate", type=float, default=2.0, help="gifts per second")
+    p.add_argument("--gift", default="rose", help="gift catalogue id the senders send")
+    p.add_argument("--warmup", type=float, default=3.0, help="seconds of sending before the window opens")
+    p.add_argument("--drain", type=float, default=3.0, help="seconds after the window for events in flight")
+    p.add_argument("--probes", type=int, help="probe viewers (default 1%%, at least 20)")
+    p.add_argument("--procs", type=int, help="drainer processes (default one per 2500 viewers)")
+    p.add_argument("--chat-rate", type=float,
+                   help="per-user barrage rate (tokens/s): started gateways get it as LIVECORE_CHAT_RATE "
+                        "(default 20); for --gateway-url give theirs (default: the environment's)")
+    p.add_argument("--senders", type=int, help="barrage sender users (default: rate / (chat-rate/2))")
+    p.add_argument("--gifters", type=int, default=2)
+    p.add_argument("--budget", type=float, help="room barrage budget (default: LIVECORE_BARRAGE_BUDGET)")
+    p.add_argument("--logdir", type=Path, help="where child process logs go (default: a temp folder)")
+    return p.parse_args(argv)
+
+
+async def run(args: argparse.Namespace, settings: Settings) -> dict[str, object]:
+    run_id = uuid.uuid4().hex[:8]
+    external = bool(args.gateway_url)
+    chat_rate = args.chat_rate or (settings.chat_rate if external else 20.0)
+    budget = args.budget or settings.barrage_budget
+    senders = args.senders or max(1, math.ceil(args.rate / (chat_rate / 2.0)))
+    logdir = args.logdir or Path(tempfile.mkdtemp(prefix=f"fanout-{run_id}-"))
+    logdir.mkdir(parents=True, exist_ok=True)
+    plan = Plan(
+        viewers=args.viewers, rate=args.rate, seconds=args.seconds,
+        gateways=len(args.gateway_url) if external else args.gateways, gift_rate=args.gift_rate,
+        warmup=args.warmup, drain=args.drain, probes=args.probes or default_probes(args.viewers),
+        procs=args.procs or default_procs(args.viewers), senders=senders, gifters=args.gifters,
+        budget=budget, chat_rate=chat_rate, gift=args.gift, room=f"fanout-{run_id}", run_id=run_id,
+        secret=settings.secret, logdir=logdir)
+    prefix = f"{settings.key_prefix}bench{run_id}"
+    env = {**settings.env(), "LIVECORE_KEY_PREFIX": prefix, "LIVECORE_CHAT_RATE": str(chat_rate),
+           "LIVECORE_CHAT_BURST": str(max(settings.chat_burst, math.ceil(chat_rate * 2))),
+           "LIVECORE_BARRAGE_BUDGET": str(int(budget))}
+    started = time.time()
+    try:
+        gw = await gateway_phase(plan, env, args.gateway_url)
+        base = None
+        if args.baseline:
+            viewer_frames = sum(r["frames"] for r in [gw["probes"], *gw["drainers"]])
+            viewers = sum(r["connected"] for r in [gw["probes"], *gw["drainers"]])
+            payload = sum(r["payload_bytes"] for r in [gw["probes"], *gw["drainers"]])
+            rate = viewer_frames / plan.seconds / viewers if viewers else 0.0
+            size = round(payload / viewer_frames) if viewer_frames else 200
+            base = await baseline_phase(plan, settings.redis_url, f"{prefix}:baseline", rate, size)
+    finally:
+        await _drop_keys(settings.redis_url, prefix)
+    report = summarize(plan, gw, base)
+    report.update(
+        command=" ".join(["python", "bench/fanout.py", *sys.argv[1:]]),
+        chat_rate_per_user=chat_rate, gift_rate=args.gift_rate, warmup_s=args.warmup,
+        started_at=time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(started)),
+        cpus=os.cpu_count(), logdir=str(logdir),
+        gateways_started=not external)
+    return report
+
+
+async def _drop_keys(redis_url: str, prefix: str) -> None:
+    from redis.asyncio import Redis
+
+    redis = Redis.from_url(redis_url)
+    try:
+        batch = [k async for k in redis.scan_iter(match=f"{prefix}:*", count=1000)]
+        for i in range(0, len(batch), 500):
+            await redis.delete(*batch[i:i + 500])
+    finally:
+        await redis.aclose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    settings = resolve(Settings.from_env())  # may start embedded servers; runs its own event loop
+    report = asyncio.run(run(args, settings))
+    text = json.dumps(report, indent=2, ensure_ascii=False)
+    print(text)
+    if args.json:
+        args.json.write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""The fan-out benchmark's own machinery: the header-only frame scanner and the figures (pure), and a tiny
+end-to-end run against a real gateway process that checks the report's keys and that no gift is lost."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+sys.path.insert(0, str(BENCH))
+
+from _fanout.stats import (barrage_text, expected_barrage_per_s, gifts_lost,  # noqa: E402
+                           loss_beyond_sampling, parse_barrage)
+from _fanout.wsframes import (OP_CLOSE, OP_PING, OP_TEXT, FrameScanner, check_handshake,  # noqa: E402
+                              client_frame, handshake_request)
+
+
+def server_frame(payload: bytes, opcode: int = OP_TEXT) -> bytes:
+    n = len(payload)
+    if n < 126:
+        head = struct.pack("!BB", 0x80 | opcode, n)
+    elif n < 65536:
+        head = struct.pack("!BBH", 0x80 | opcode, 126, n)
+    else:
+        head = struct.pack("!BBQ", 0x80 | opcode, 127, n)
+    return head + payload
+
+
+def unmask(frame: bytes) -> tuple[int, bytes]:
+    opcode = frame[0] & 0x0F
+    n = frame[1] & 0x7F
+    pos = 2
+    if n == 126:
+        n, pos = struct.unpack("!H", frame[2:4])[0], 4
+    elif n == 127:
+        n, pos = struct.unpack("!Q", frame[2:10])[0], 10
+    mask, body = frame[pos:pos + 4], frame[pos + 4:pos + 4 + n]
+    return opcode, bytes(b ^ mask[i % 4] for i, b in enumerate(body))
+
+
+STREAM_FRAMES = [
+    (OP_TEXT, b'{"type":"joined"}'),
+    (OP_TEXT, b"a" * 125),
+    (OP_PING, b"hb"),
+    (OP_TEXT, b"b" * 126),
+    (OP_TEXT, b"c" * 70000),
+    (OP_TEXT, b""),
+    (OP_CLOSE, struct.pack("!H", 4001) + b"slow"),
+]
+STREAM = b"".join(server_frame(p, op) for op, p in STREAM_FRAMES)
+
+
+def test_scanner_counts_every_frame_whatever_the_chunking() -> None:
+    for size in (1, 2, 3, 7, 127, 4096, len(STREAM)):
+        scanner = FrameScanner(capture=False)
+        captured: list[tuple[int, bytes]] = []
+        for i in range(0, len(STREAM), size):
+            got = scanner.feed(memoryview(STREAM)[i:i + size])
+            captured += got or []
+        assert scanner.frames == 5, size
+        assert scanner.payload_bytes == 17 + 125 + 126 + 70000, size
+        assert scanner.bytes == len(STREAM), size
+        assert captured == [(OP_PING, b"hb"), (OP_CLOSE, struct.pack("!H", 4001) + b"slow")], size
+
+
+def test_scanner_hands_over_data_frames_while_capturing() -> None:
+    for size in (1, 5, 1000, len(STREAM)):
+        scanner = FrameScanner(capture=True)
+        captured: list[tuple[int, bytes]] = []
+        for i in range(0, len(STREAM), size):
+            captured += scanner.feed(STREAM[i:i + size]) or []
+        assert captured == STREAM_FRAMES, size
+        assert scanner.frames == 5
+
+
+def test_scanner_refuses_masked_or_fragmented_server_frames() -> None:
+    with pytest.raises(ValueError):
+        FrameScanner().feed(client_frame(b"x"))
+    with pytest.raises(ValueError):
+        FrameScanner().feed(bytes([OP_TEXT, 1]) + b"x")  # FIN bit clear
+
+
+def test_client_frames_are_masked_and_round_trip() -> None:
+    for payload in (b"", b"x", b"p" * 200, b"q" * 70000):
+        frame = client_frame(payload)
+        assert frame[1] & 0x80
+        assert unmask(frame) == (OP_TEXT, payload)
+
+
+def test_handshake_accept_is_checked() -> None:
+    request, key = handshake_request("127.0.0.1", 8765, "/ws?token=t")
+    assert request.startswith(b"GET /ws?token=t HTTP/1.1\r\n") and b"permessage-deflate" not in request
+    accept = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
+    ok = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: " + accept
+    assert check_handshake(ok, key) is None
+    assert check_handshake(ok.replace(accept, b"bogus"), key) == "bad Sec-WebSocket-Accept"
+    assert check_handshake(b"HTTP/1.1 401 Unauthorized\r\n", key) == "HTTP/1.1 401 Unauthorized"
+
+
+def test_barrage_texts_carry_the_send_time() -> None:
+    assert parse_barrage(barrage_text(17, 1700000000123, "主播好")) == 1700000000123
+    assert parse_barrage("fo 1") is None
+    assert parse_barrage("hello fo 1 2") is None
+
+
+def test_loss_figures() -> None:
+    assert expected_barrage_per_s(1000, 40) == 40
+    assert expected_barrage_per_s(25, 40) == 25
+    assert loss_beyond_sampling(38, 40) == pytest.approx(0.05)
+    assert loss_beyond_sampling(41, 40) == 0.0
+    assert gifts_lost(3, ["1-0", "2-0", "3-0"], [["1-0", "2-0", "3-0"], ["1-0", "3-0"]]) == 1
+    assert gifts_lost(3, None, [["a", "b", "c"], ["a"]]) == 2
