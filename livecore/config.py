@@ -65,6 +65,14 @@ class Settings:
     interaction_buffer: int = 50_000
     hot_half_life_s: float = 600.0
     like_cap_per_minute: int = 300
+    hot_weights: str = ""  # per-kind hot weight overrides, e.g. "like=0.2,gift=0.1"
+    ranking_batch: int = 1000  # stream entries read per room per worker round
+    ranking_dedupe_ttl_s: int = 3600  # how long an event id is remembered after it was applied
+    ranking_claim_idle_ms: int = 30_000  # pending this long -> another consumer takes the entries over
+    ranking_push_s: float = 1.0  # rank state to viewers / metrics to the host, at most this often per room
+    keyword_window_s: int = 300
+    keyword_refresh_s: float = 5.0
+    snapshot_interval_s: float = 60.0
 
     extra: Mapping[str, str] = field(default_factory=dict)
 
