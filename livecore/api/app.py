@@ -21,6 +21,8 @@ from .deps import ApiError, error_response
 
 ROUTE_MODULES: list[str] = [
     "livecore.api.health",
+    "livecore.api.rooms_routes",
+    "livecore.api.pages",
 ]
 
 

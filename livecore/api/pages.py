@@ -1,0 +1,54 @@
+"""The host console (``/console/``), the viewer page (``/room/{id}``) and their static assets.
+
+Plain HTML, CSS and ES modules served as files: there is no build step, so what is in
+``livecore/console/`` is exactly what the browser runs. The pages find the gateway through ``/api/config``
+and their token in ``?token=`` (or the demo login), so the same files work behind any proxy.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+CONSOLE_DIR = Path(__file__).resolve().parent.parent / "console"
+_NO_CACHE = {"Cache-Control": "no-cache"}
+
+
+def _page(name: str) -> FileResponse:
+    return FileResponse(CONSOLE_DIR / name, media_type="text/html; charset=utf-8", headers=_NO_CACHE)
+
+
+async def console(request: Request) -> Response:
+    return _page("console.html")
+
+
+async def viewer(request: Request) -> Response:
+    return _page("room.html")
+
+
+async def to_console(request: Request) -> Response:
+    query = ("?" + request.url.query) if request.url.query else ""
+    return RedirectResponse("/console/" + query, status_code=307)
+
+
+class _Assets(StaticFiles):
+    """Static files revalidated on every load (ETag), so a redeploy is picked up without stale modules."""
+
+    def file_response(self, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+        response = super().file_response(*args, **kwargs)
+        response.headers.update(_NO_CACHE)
+        return response
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/", to_console),
+        Route("/console", to_console),
+        Route("/console/", console),
+        Route("/room/{room}", viewer),
+        Mount("/assets", app=_Assets(directory=CONSOLE_DIR), name="assets"),
+    ]

@@ -1,0 +1,448 @@
+// The viewer page: barrage overlay, likes, gifts, the product on screen with its flash sale, coupons, the
+// lottery, and a socket that heals itself after a network drop (resume from the last offset, or resync).
+import { Api, config } from "./api.js";
+import { claims, devLogin, tokenFromPage } from "./auth.js";
+import { $, busy, errorText, h, remaining, toast } from "./dom.js";
+import { compact, lang, money, reason, t, translate } from "./i18n.js";
+import { RoomSocket } from "./live.js";
+import * as model from "./model.js";
+
+const GIFTS = [
+  { id: "heart", icon: "💗", zh: "小心心", en: "Heart" },
+  { id: "rose", icon: "🌹", zh: "玫瑰", en: "Rose" },
+  { id: "rocket", icon: "🚀", zh: "火箭", en: "Rocket" },
+];
+
+const roomId = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] || "");
+const ui = {
+  state: {},
+  me: null,
+  api: null,
+  socket: null,
+  order: null, // the last order placed here: {id, sale, amount}
+  likesLocal: 0,
+  likesPending: 0,
+  wonShown: new Set(),
+  gifts: GIFTS,
+};
+window.livecoreViewer = ui; // for people poking at the page, and for tests that simulate a network drop
+
+function uuid() {
+  return crypto.randomUUID ? crypto.randomUUID() : Date.now().toString(36) + Math.random().toString(36).slice(2);
+}
+
+// -- rendering -------------------------------------------------------------------------------------------
+function renderAll() {
+  const s = ui.state;
+  $("#room-title").textContent = s.title || roomId;
+  document.title = (s.title || roomId) + " · " + t("viewer_title");
+  $("#online").textContent = compact(s.online ?? 0);
+  $("#live-flag").hidden = !s.live;
+  $("#ended").hidden = s.live !== false || !s.session;
+  renderLikes();
+  renderTop3();
+  renderRank();
+  renderPinned();
+  renderProduct();
+  renderCoupons();
+  renderLottery();
+  $("#stage").style.backgroundImage = s.cover ? `linear-gradient(#0005, #000b), url("${encodeURI(s.cover)}")` : "";
+}
+
+function renderLikes() {
+  const shown = Math.max(Number(ui.state.likes ?? 0), ui.likesLocal);
+  ui.likesLocal = shown;
+  $("#likes").textContent = compact(shown);
+}
+
+function renderTop3() {
+  const top = ui.state.top;
+  const list = Array.isArray(top) ? top : Array.isArray(top?.contributors) ? top.contributors : [];
+  const ol = $("#top3");
+  ol.replaceChildren(...list.slice(0, 3).map((c, i) => {
+    const name = model.winnerName(c);
+    return h("li", { title: `${name} ${money(c.value ?? c.score ?? 0)}` }, h("span.medal", { text: String(i + 1) }),
+      h("span.name", { text: name.slice(0, 4) }));
+  }));
+}
+
+function renderRank() {
+  const r = ui.state.rank;
+  const pos = typeof r === "object" && r ? model.pick(r, "position", "hot", "rank") : r;
+  const el = $("#rank-flag");
+  el.hidden = pos == null;
+  if (pos != null) el.textContent = (lang === "en" ? "Hot #" : "人气榜 第") + pos + (lang === "en" ? "" : "名");
+}
+
+function renderPinned() {
+  const p = ui.state.pinned;
+  const el = $("#pinned");
+  el.hidden = !p;
+  if (p) el.textContent = "📌 " + (typeof p === "object" ? `${p.name ? p.name + "：" : ""}${p.text ?? ""}` : p);
+}
+
+function renderProduct() {
+  const p = ui.state.product;
+  const card = $("#product");
+  card.hidden = !p;
+  const sale = model.saleFor(ui.state, p);
+  if (!p && sale) card.hidden = false;
+  if (p) {
+    $("#product-title").textContent = p.title;
+    $("#product-price").textContent = money(p.price);
+    $("#product-list").textContent = p.list_price > p.price ? money(p.list_price) : "";
+    const img = $("#product-img");
+    img.hidden = !p.image;
+    if (p.image) img.src = p.image;
+  } else if (sale) {
+    $("#product-title").textContent = sale.title || t("sales");
+    $("#product-price").textContent = "";
+    $("#product-list").textContent = "";
+    $("#product-img").hidden = true;
+  }
+  renderSale(sale);
+}
+
+function renderSale(sale) {
+  const box = $("#sale");
+  const btn = $("#buy-btn");
+  ui.sale = sale;
+  box.hidden = !sale;
+  if (!sale) {
+    btn.hidden = true;
+    return;
+  }
+  const ph = model.phase(sale);
+  $("#sale-price").textContent = money(sale.price);
+  const pct = sale.quantity ? Math.max(0, Math.min(100, (sale.stock / sale.quantity) * 100)) : 0;
+  $("#stock-fill").style.width = pct + "%";
+  $("#sale-stock").textContent = `${t("stock")} ${sale.stock} / ${sale.quantity}`;
+  btn.hidden = false;
+  if (!btn.dataset.busy) {
+    btn.disabled = ph !== "started";
+    btn.textContent = ph === "started" ? t("buy") : ph === "scheduled" ? t("not_started") : t(ph);
+  }
+  tickClock();
+}
+
+function tickClock() {
+  const sale = ui.sale;
+  if (sale) {
+    const ph = model.phase(sale);
+    const now = Date.now();
+    const el = $("#sale-clock");
+    if (ph === "scheduled" && sale.startsAt) el.textContent = (lang === "en" ? "Starts in " : "距开始 ") + remaining(sale.startsAt - now);
+    else if (ph === "started" && sale.endsAt) el.textContent = (lang === "en" ? "Ends in " : "距结束 ") + remaining(sale.endsAt - now);
+    else el.textContent = t(ph === "started" ? "st_started" : ph);
+    const btn = $("#buy-btn");
+    if (!btn.dataset.busy) {
+      btn.disabled = ph !== "started";
+      btn.textContent = ph === "started" ? t("buy") : ph === "scheduled" ? t("not_started") : t(ph);
+    }
+  }
+  const l = model.lottery(ui.state.lottery);
+  if (l && l.endsAt && !l.winners) {
+    const chip = $("#lottery-chip .when");
+    if (chip) chip.textContent = remaining(l.endsAt - Date.now());
+  }
+}
+
+function renderCoupons() {
+  const box = $("#coupons");
+  const list = model.coupons(ui.state).filter((c) => !["ended", "exhausted"].includes(c.status) && c.remaining > 0);
+  box.replaceChildren(...list.map((c) => {
+    const btn = h("button.chip.coupon-chip", { type: "button", dataset: { batch: c.id } },
+      h("b", { text: model.couponLabel(c, money, lang) }), h("small", { text: `${t("claim")} · ${t("remaining")} ${c.remaining}` }));
+    btn.addEventListener("click", () => claimCoupon(c, btn));
+    return btn;
+  }));
+}
+
+function renderLottery() {
+  const l = model.lottery(ui.state.lottery);
+  const chip = $("#lottery-chip");
+  chip.hidden = !l;
+  if (!l) return;
+  chip.replaceChildren(h("span", { text: "🎁 " + t("lottery") }), h("b", { text: l.prize }),
+    h("small.when", { text: l.winners ? t("drawn") : l.endsAt ? remaining(l.endsAt - Date.now()) : "" }));
+}
+
+// -- barrage -----------------------------------------------------------------------------------------------
+function addLine(node, id) {
+  const ul = $("#barrage");
+  const li = h("li", { dataset: id ? { id } : {} }, node);
+  ul.append(li);
+  while (ul.children.length > 40) ul.firstElementChild.remove();
+  ul.scrollTop = ul.scrollHeight;
+}
+
+function onEvent(e) {
+  switch (e.type) {
+    case "chat":
+      addLine(h("span", {}, h("span.who" + (e.role !== "viewer" ? ".host" : ""), { text: (e.role !== "viewer" ? "👑" : "") + (e.name || e.user) + "：" }),
+        h("span.text", { text: e.text })), e.id);
+      break;
+    case "gift": {
+      const g = ui.gifts.find((x) => x.id === e.gift);
+      addLine(h("span.gift-line", { text: `${e.name || e.user} ${t("gift_sent")} ${g ? g.icon + (lang === "en" ? g.en : g.zh) : e.gift} ×${e.count}` }));
+      break;
+    }
+    case "order":
+      addLine(h("span.order-line", { text: `🛒 ${e.name || e.user} ${t("just_bought")} ${e.product}${e.qty > 1 ? " ×" + e.qty : ""}` }));
+      break;
+    case "system":
+      addLine(h("span.system", { text: e.text }));
+      break;
+    case "moderation":
+      if (e.action === "delete" && e.msg) document.querySelector(`#barrage li[data-id="${CSS.escape(e.msg)}"]`)?.remove();
+      break;
+    case "live":
+      if (e.phase === "ended") toast(t("live_ended"));
+      break;
+    case "lottery":
+      if (e.phase === "drawn") showLotteryResult(e.lottery, e.data || {});
+      break;
+    default:
+      break;
+  }
+}
+
+// -- actions -----------------------------------------------------------------------------------------------
+async function sendChat(ev) {
+  ev.preventDefault();
+  const input = $("#chat-input");
+  const text = input.value.trim();
+  if (!text) return;
+  await sendText(text, $("#chat-send"));
+}
+
+async function sendText(text, button) {
+  const err = $("#chat-error");
+  err.textContent = "";
+  const done = await busy(button, async () => {
+    try {
+      await ui.socket.request({ type: "chat", text }, 8000);
+    } catch (e) {
+      if (e.code === "unavailable" && e.message === "no answer") return true; // accepted without an answer
+      throw e;
+    }
+    return true;
+  }, err);
+  if (done) $("#chat-input").value = "";
+  return done;
+}
+
+function like() {
+  ui.likesPending += 1;
+  ui.likesLocal += 1;
+  renderLikes();
+  const btn = $("#like-btn");
+  btn.classList.remove("pop");
+  void btn.offsetWidth;
+  btn.classList.add("pop");
+  if (!ui.likeTimer) {
+    ui.likeTimer = setTimeout(() => {
+      const n = Math.min(100, ui.likesPending);
+      ui.likesPending -= n;
+      ui.likeTimer = null;
+      if (n > 0) ui.socket.send({ type: "like", count: n });
+    }, 300);
+  }
+}
+
+async function sendGift(g, button) {
+  await busy(button, async () => {
+    await ui.socket.request({ type: "gift", gift: g.id, count: 1, key: uuid() });
+    toast(`${t("gift_sent")} ${g.icon}`, "ok", 1500);
+  });
+}
+
+async function buy() {
+  const sale = ui.sale;
+  if (!sale) return;
+  const btn = $("#buy-btn");
+  const out = $("#buy-result");
+  btn.dataset.busy = "1";
+  out.textContent = "";
+  out.className = "outcome";
+  try {
+    await busy(btn, async () => {
+      if (ui.state.product?.id) ui.socket.send({ type: "click", product: ui.state.product.id });
+      const res = await ui.socket.request({ type: "buy", sale: sale.id, key: uuid(), qty: 1 });
+      if (res.ok === false) throw { code: res.code, message: res.message };
+      ui.order = { id: res.order || res.order_id || res.id, sale: sale.id, amount: res.amount ?? sale.price };
+      out.textContent = "✓ " + t("ordered");
+      out.classList.add("ok");
+      $("#pay-btn").hidden = !ui.order.id;
+    }, out);
+  } finally {
+    delete btn.dataset.busy;
+    renderProduct();
+  }
+}
+
+async function openPay() {
+  const order = ui.order;
+  if (!order) return;
+  const body = $("#sheet-body");
+  const status = h("div.outcome");
+  const select = h("select#pay-coupon", {}, h("option", { value: "", text: lang === "en" ? "No coupon" : "不使用优惠券" }));
+  try {
+    const mine = await ui.api.get(`/api/rooms/${encodeURIComponent(roomId)}/coupons/mine?amount=${order.amount}`);
+    for (const c of (Array.isArray(mine) ? mine : mine?.claims || [])) {
+      const id = c.claim || c.id;
+      select.append(h("option", { value: id, text: `${c.label || c.title || c.batch} -${money(c.discount ?? 0)}` }));
+    }
+  } catch { /* no coupons to offer */ }
+  const payBtn = h("button.primary#pay-confirm", { type: "button", text: t("pay") + " " + money(order.amount) });
+  payBtn.addEventListener("click", async () => {
+    await busy(payBtn, async () => {
+      const res = await ui.api.post(`/api/orders/${encodeURIComponent(order.id)}/pay`, select.value ? { coupon: select.value } : {});
+      status.textContent = "✓ " + t("paid") + (res && res.amount != null ? " " + money(res.amount) : "");
+      status.classList.add("ok");
+      $("#buy-result").textContent = "✓ " + t("paid");
+      $("#pay-btn").hidden = true;
+      payBtn.disabled = true;
+      setTimeout(closeSheet, 1200);
+    }, status);
+    if (status.classList.contains("ok")) payBtn.disabled = true;
+  });
+  body.replaceChildren(h("h3", { text: t("pay") }), h("p", { text: `${t("product")}: ${ui.sale?.title || ui.state.product?.title || ""}` }),
+    h("p.big", { text: money(order.amount) }), select, payBtn, status);
+  $("#sheet").hidden = false;
+}
+
+function closeSheet() {
+  $("#sheet").hidden = true;
+}
+
+async function claimCoupon(c, btn) {
+  await busy(btn, async () => {
+    const res = await ui.socket.request({ type: "claim", batch: c.id, key: uuid() });
+    if (res.ok === false) throw { code: res.code, message: res.message };
+    toast(`${t("claimed_ok")}：${model.couponLabel(c, money, lang)}`, "ok");
+    btn.classList.add("done");
+  });
+}
+
+function openLottery() {
+  const l = model.lottery(ui.state.lottery);
+  if (!l) return;
+  if (l.winners) return showLotteryResult(l.id, l.raw);
+  const body = $("#sheet-body");
+  const out = h("div.outcome#lottery-outcome");
+  const condText = {
+    keyword: `${t("c_keyword")}「${l.keyword ?? ""}」`, follow: t("c_follow"),
+    watch: `${t("c_watch")} ≥ ${l.watchS ?? "?"}s`, purchase: t("c_purchase"),
+  }[l.condition] || l.condition;
+  const action = l.condition === "keyword"
+    ? h("button.primary#lottery-go", { type: "button", text: `${t("send_keyword")}「${l.keyword ?? ""}」` })
+    : h("button.primary#lottery-go", { type: "button", text: t("enter") });
+  action.addEventListener("click", async () => {
+    if (l.condition === "keyword") {
+      if (await sendText(String(l.keyword ?? ""), action)) { out.textContent = "✓ " + t("entered"); out.classList.add("ok"); }
+      return;
+    }
+    if (l.condition === "follow") ui.socket.send({ type: "follow" });
+    await busy(action, async () => {
+      const res = await ui.socket.request({ type: "enter", lottery: l.id });
+      if (res.ok === false) throw { code: res.code, message: res.message };
+      out.textContent = "✓ " + t("entered");
+      out.classList.add("ok");
+    }, out);
+  });
+  body.replaceChildren(h("h3", { text: "🎁 " + t("lottery") }), h("p.big", { text: l.prize }),
+    h("p", { text: `${t("winners")}: ${l.winnersWanted} · ${t("entries")}: ${l.entries}` }),
+    h("p", { text: `${t("condition")}: ${condText}` }),
+    l.endsAt ? h("p", { text: `${t("lottery_ends")} ${remaining(l.endsAt - Date.now())}` }) : null,
+    action, out,
+    l.seedHash ? h("p.mono", { text: `${t("seed_hash")}: ${l.seedHash}` }) : null);
+  $("#sheet").hidden = false;
+}
+
+function showLotteryResult(id, data) {
+  if (ui.wonShown.has(id)) return;
+  ui.wonShown.add(id);
+  const winners = data.winners || [];
+  const won = winners.some((w) => model.winnerId(w) === ui.me.user);
+  const body = $("#sheet-body");
+  body.replaceChildren(
+    h("h3#lottery-result", { dataset: { won: won ? "1" : "0" }, text: won ? "🎉 " + t("you_won") : t("you_lost") }),
+    h("p.big", { text: data.prize || model.lottery(ui.state.lottery)?.prize || "" }),
+    h("p", { text: t("winners") + ": " + (winners.length ? winners.map(model.winnerName).join("、") : t("no_winner")) }),
+    data.seed ? h("p.mono", { text: `${t("seed")}: ${data.seed}` }) : null,
+    id ? h("a", { href: `/api/lotteries/${encodeURIComponent(id)}/verify`, target: "_blank", text: t("verify") }) : null);
+  $("#sheet").hidden = false;
+}
+
+// -- start -------------------------------------------------------------------------------------------------
+function setConn(status, detail) {
+  const el = $("#conn");
+  el.dataset.status = status;
+  el.textContent = status === "connected" ? "" : status === "refused" ? `${t("refused")}: ${reason(detail?.reason)}` : t(status);
+}
+
+async function start() {
+  translate();
+  if (!roomId) return;
+  const cfg = await config().catch(() => ({ gateway_url: `ws://${location.hostname}:8765/ws`, demo: false }));
+  let token = tokenFromPage();
+  if (!token && cfg.demo) {
+    const n = Math.floor(Math.random() * 9000 + 1000);
+    token = await devLogin("guest" + n, (lang === "en" ? "Guest" : "观众") + n, "viewer", null);
+  }
+  if (!token) {
+    setConn("refused", { reason: "unauthorized" });
+    return;
+  }
+  const c = claims(token) || {};
+  ui.me = { user: String(c.sub || ""), name: c.name || c.sub, role: c.role };
+  ui.api = new Api(token);
+  ui.api.get(`/api/rooms/${encodeURIComponent(roomId)}`).then((r) => {
+    if (!ui.state.title) $("#room-title").textContent = r.title || roomId;
+  }).catch((e) => { if (e.status === 404) toast(t("room_not_found"), "error"); });
+  ui.api.get("/api/gifts").then((list) => {
+    if (Array.isArray(list) && list.length) ui.gifts = list.map((g) => ({ ...GIFTS.find((x) => x.id === g.id), ...g, zh: g.name || g.zh, en: g.name_en || g.en || g.name }));
+    renderGiftTray();
+  }).catch(() => renderGiftTray());
+
+  ui.socket = new RoomSocket({
+    url: cfg.gateway_url, token, room: roomId,
+    onSnapshot(state, { resync, resumed }) {
+      ui.state = state;
+      renderAll();
+      if (resync) toast(t("resync"), "info", 2000);
+      document.body.dataset.joined = String(Number(document.body.dataset.joined || 0) + 1);
+      if (resumed) document.body.dataset.resumed = String(Number(document.body.dataset.resumed || 0) + 1);
+    },
+    onFrame(events, change) {
+      ui.state = ui.socket.state;
+      for (const e of events) onEvent(e);
+      if (Object.keys(change).length) renderAll();
+    },
+    onStatus: setConn,
+    onError(err) { toast(errorText(err), "error"); },
+  });
+  ui.socket.connect();
+
+  $("#chat-form").addEventListener("submit", sendChat);
+  $("#like-btn").addEventListener("click", like);
+  $("#buy-btn").addEventListener("click", buy);
+  $("#pay-btn").addEventListener("click", openPay);
+  $("#sheet-close").addEventListener("click", closeSheet);
+  $("#lottery-chip").addEventListener("click", openLottery);
+  $("#gift-btn").addEventListener("click", () => { $("#gift-tray").hidden = !$("#gift-tray").hidden; });
+  setInterval(tickClock, 250);
+}
+
+function renderGiftTray() {
+  const tray = $("#gift-tray");
+  tray.replaceChildren(...ui.gifts.map((g) => {
+    const b = h("button.gift", { type: "button", dataset: { gift: g.id } }, h("span.icon", { text: g.icon || "🎁" }),
+      h("span", { text: lang === "en" ? g.en || g.id : g.zh || g.id }), g.price != null ? h("small", { text: money(g.price) }) : null);
+    b.addEventListener("click", () => sendGift(g, b));
+    return b;
+  }));
+}
+
+start();
