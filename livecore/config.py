@@ -52,6 +52,10 @@ class Settings:
     room_events_maxlen: int = 1000
     room_events_ttl_s: int = 86400
     presence_ttl_s: int = 15
+    presence_interval_s: float = 1.0  # how often a gateway writes its counts and publishes online/peak/uv
+    flood_refusals: int = 20  # refused frames within flood_window_s before a connection is closed (4504)
+    flood_window_s: float = 5.0
+    malformed_limit: int = 5  # malformed frames within flood_window_s before closing (4506)
 
     # commerce
     payment_window_s: int = 900

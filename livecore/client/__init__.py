@@ -1,0 +1,6 @@
+"""Python client SDK for the livecore gateway (used by tests, benchmarks and the demo's bots)."""
+
+from .backoff import Backoff
+from .client import LiveClient
+
+__all__ = ["Backoff", "LiveClient"]

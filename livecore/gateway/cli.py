@@ -1,0 +1,55 @@
+"""``livecore gateway --host H --port P``: run one gateway process (uvloop; SIGTERM stops it gracefully)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+
+from ..config import Settings
+from ..runtime import Runtime, open_runtime
+from ..services.discover import resolve
+from .ports import CommercePort
+from .server import Gateway
+
+log = logging.getLogger(__name__)
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default=None, help="address to listen on (default LIVECORE_HOST)")
+    parser.add_argument("--port", type=int, default=None, help="port (default LIVECORE_GATEWAY_PORT; 0 = any)")
+    parser.add_argument("--reuse-port", action="store_true", help="SO_REUSEPORT: several processes, one port")
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    settings = resolve(settings)
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a dependency; this only keeps odd platforms working
+        return asyncio.run(serve_until_stopped(settings, args.host, args.port, args.reuse_port))
+    return uvloop.run(serve_until_stopped(settings, args.host, args.port, args.reuse_port))
+
+
+def build_commerce(runtime: Runtime) -> CommercePort | None:
+    try:
+        from livecore.commerce.port import GatewayCommerce
+    except ImportError:
+        log.warning("commerce module not installed: buy/claim/enter answer 'unavailable'")
+        return None
+    return GatewayCommerce(runtime)  # type: ignore[no-any-return]
+
+
+async def serve_until_stopped(settings: Settings, host: str | None, port: int | None, reuse_port: bool) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with open_runtime(settings, database=False) as runtime:
+        gateway = Gateway(runtime, commerce=build_commerce(runtime))
+        bound = await gateway.start(host, port, reuse_port=reuse_port)
+        print(f"gateway {gateway.node} ready on ws://{host or settings.host}:{bound}/ws", flush=True)
+        await stop.wait()
+        log.info("gateway %s stopping", gateway.node)
+        await gateway.stop()
+    return 0

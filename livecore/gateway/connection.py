@@ -1,0 +1,394 @@
+"""One viewer's connection: reading its frames, answering them, and its place in a room.
+
+Everything written to the viewer outside the room's fan-out (``joined``, ``result``, ``error``, ``pong``) is
+written synchronously through the websockets protocol object, so its order relative to room frames is the
+order of the code, and no per-message task exists.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+from websockets.protocol import State
+
+from ..auth import Identity
+from ..broker.wire import Lane
+from ..core import merge
+from ..core.chat import Refused
+from ..core.guard import WindowCounter
+from ..interactions.model import Interaction, Kind
+from ..protocol import client as c
+from ..protocol.codec import client_decoder, encode
+from ..protocol.codes import CloseCode, ErrorCode
+from ..protocol.events import ChatEvent, FollowEvent, GiftEvent, ShareEvent
+from ..protocol.server import Error, Joined, Pong, Resync, Result
+
+if TYPE_CHECKING:
+    from .hub import Room
+    from .server import Gateway
+
+log = logging.getLogger(__name__)
+
+ROOM_ID = re.compile(r"^(host:)?[A-Za-z0-9_.\-]{1,64}$")
+HOST_PREFIX = "host:"
+_generic = msgspec.json.Decoder()
+
+MALFORMED = frozenset({ErrorCode.BAD_FRAME, ErrorCode.UNKNOWN_TYPE, ErrorCode.INVALID})
+
+
+class Session:
+    """Also the ``Viewer`` of the fan-out: ``transport``, ``protocol`` and ``over_since`` are read there."""
+
+    __slots__ = ("gw", "ws", "identity", "transport", "protocol", "over_since", "room", "base_room", "hub_room",
+                 "joined_at", "refusals", "malformed", "closing")
+
+    def __init__(self, gateway: Gateway, ws: ServerConnection, identity: Identity) -> None:
+        self.gw = gateway
+        self.ws = ws
+        self.identity = identity
+        self.transport = ws.transport
+        self.protocol = ws.protocol
+        self.over_since: float | None = None
+        self.room: str | None = None
+        self.base_room: str | None = None  # "42" for both "42" and "host:42"
+        self.hub_room: Room | None = None
+        self.joined_at = 0.0
+        settings = gateway.settings
+        self.refusals = WindowCounter(settings.flood_refusals, settings.flood_window_s)
+        self.malformed = WindowCounter(settings.malformed_limit, settings.flood_window_s)
+        self.closing = False
+
+    # -- writing -------------------------------------------------------------------------------------
+    def write(self, payload: bytes) -> None:
+        if self.protocol.state is State.OPEN:
+            self.protocol.send_text(payload)
+            self.ws.send_data()
+            self.gw.stats.direct += 1
+
+    def reply(self, message: msgspec.Struct) -> None:
+        self.write(encode(message))
+
+    def refuse(self, code: ErrorCode, message: str = "", rid: str | None = None,
+               retry_after: float | None = None) -> None:
+        self.reply(Error(code=code.value, message=message, rid=rid, retry_after=retry_after))
+        stats = self.gw.stats
+        stats.refused[code.value] = stats.refused.get(code.value, 0) + 1
+        now = self.gw.clock.monotonic()
+        if code in MALFORMED and self.malformed.hit(now):
+            self.close_soon(CloseCode.PROTOCOL_VIOLATION, "too many malformed frames")
+        elif self.refusals.hit(now):
+            self.close_soon(CloseCode.FLOOD, "too many refused frames")
+
+    def close_soon(self, code: int, reason: str) -> None:
+        if self.closing:
+            return
+        self.closing = True
+        self.gw.count_close(code)
+        self.gw.spawn(self.ws.close(code, reason))
+
+    # -- reading -------------------------------------------------------------------------------------
+    async def run(self) -> None:
+        idle = self.gw.settings.idle_timeout_s
+        ws = self.ws
+        while True:
+            try:
+                async with asyncio.timeout(idle):
+                    data = await ws.recv(decode=False)
+            except TimeoutError:
+                if not self.closing:
+                    self.closing = True
+                    self.gw.count_close(CloseCode.IDLE_TIMEOUT)
+                    await ws.close(CloseCode.IDLE_TIMEOUT, "idle")  # before the handler returns (-> 1000)
+                return
+            except ConnectionClosed:
+                return
+            self.gw.stats.messages_in += 1
+            if isinstance(data, str):
+                data = data.encode()
+            try:
+                await self.handle(data)
+            except ConnectionClosed:
+                return
+            except Exception:
+                log.exception("gateway: handling a %d-byte frame failed", len(data))
+                self.refuse(ErrorCode.INTERNAL, "internal error")
+
+    async def handle(self, data: bytes) -> None:
+        try:
+            msg = client_decoder.decode(data)
+        except msgspec.ValidationError as exc:
+            self._refuse_invalid(data, str(exc))
+            return
+        except msgspec.DecodeError:
+            self.refuse(ErrorCode.BAD_FRAME, "not a JSON object")
+            return
+        match msg:
+            case c.Ping():
+                self.reply(Pong(t=msg.t, server_ts=int(self.gw.clock.now() * 1000)))
+            case c.Join():
+                await self.on_join(msg)
+            case c.Leave():
+                self.leave()
+                if msg.rid:
+                    self.reply(Result(rid=msg.rid))
+            case _ if self.room is None:
+                self.refuse(ErrorCode.NOT_JOINED, "join a room first", getattr(msg, "rid", None))
+            case c.Chat():
+                await self.on_chat(msg)
+            case c.Like():
+                self.on_like(msg)
+            case c.Gift():
+                await self.on_gift(msg)
+            case c.Share() | c.Follow():
+                await self.on_share_follow(msg)
+            case c.Click() | c.Cart():
+                self.interaction(Kind.CLICK if isinstance(msg, c.Click) else Kind.CART, product=msg.product)
+            case c.Buy() | c.Claim() | c.Enter():
+                await self.on_commerce(msg)
+            case c.Mute() | c.Unmute() | c.Delete() | c.Pin():
+                await self.on_moderation(msg)
+
+    def _refuse_invalid(self, data: bytes, detail: str) -> None:
+        try:
+            obj = _generic.decode(data)
+        except msgspec.DecodeError:
+            obj = None
+        if not isinstance(obj, dict):
+            self.refuse(ErrorCode.BAD_FRAME, "not a JSON object")
+        elif obj.get("type") not in c.CLIENT_TYPES:
+            self.refuse(ErrorCode.UNKNOWN_TYPE, f"unknown type {obj.get('type')!r}", _rid(obj))
+        else:
+            self.refuse(ErrorCode.INVALID, detail, _rid(obj))
+
+    # -- rooms ---------------------------------------------------------------------------------------
+    async def on_join(self, msg: c.Join) -> None:
+        room = msg.room
+        if not ROOM_ID.match(room):
+            self.refuse(ErrorCode.INVALID, "bad room id", msg.rid)
+            return
+        is_host = room.startswith(HOST_PREFIX)
+        base = room[len(HOST_PREFIX):] if is_host else room
+        who = self.identity
+        if not who.may_join(base):
+            self.close_soon(CloseCode.ROOM_FORBIDDEN, "this token does not allow that room")
+            return
+        if is_host and not who.may_control(base):
+            self.refuse(ErrorCode.FORBIDDEN, "host room: only the host or an admin", msg.rid)
+            return
+        if self.room is not None:
+            self.leave()
+        gw = self.gw
+        bus = gw.bus
+        try:
+            hub_room = await gw.hub.join(self, room)
+        except Exception as exc:
+            log.warning("join %s failed: %s", room, exc)
+            self.refuse(ErrorCode.UNAVAILABLE, "room unavailable, retry", msg.rid)
+            return
+        try:
+            state = await bus.state(room)
+            snapshot_offset = await bus.last_offset(room)
+            replay = await bus.replay(room, msg.last_offset) if msg.last_offset else None
+        except Exception as exc:
+            gw.hub.leave(self, room)
+            log.warning("join %s: snapshot failed: %s", room, exc)
+            self.refuse(ErrorCode.UNAVAILABLE, "room unavailable, retry", msg.rid)
+            return
+        if self.protocol.state is not State.OPEN:
+            gw.hub.leave(self, room)
+            return
+        # No await from here on: the kept frames, the snapshot and the replay go out in order, then live.
+        kept = gw.hub.activate(self, hub_room)
+        self.room, self.base_room, self.hub_room = room, base, hub_room
+        self.joined_at = gw.clock.monotonic()
+        replayed = replay.events if replay is not None and not replay.resync else []
+        self.reply(Joined(room=room, user=who.user, role=who.role.value, state=state, offset=snapshot_offset,
+                          replayed=len(replayed), rid=msg.rid))
+        if replay is not None and replay.resync:
+            self.reply(Resync(room=room, state=state, offset=snapshot_offset))
+            gw.stats.resyncs += 1
+        gw.stats.replayed += len(replayed)
+        catch_up = merge.catch_up_frame(room, replayed, kept, int(gw.clock.now() * 1000), after=snapshot_offset)
+        if catch_up is not None:
+            self.write(catch_up)
+        if not is_host:
+            gw.presence.joined(room, who.user)
+            self.interaction(Kind.ENTER)
+
+    def leave(self) -> None:
+        room = self.room
+        if room is None:
+            return
+        self.gw.hub.leave(self, room)
+        if room == self.base_room:
+            self.gw.presence.left(room)
+            self.interaction(Kind.LEAVE)
+        self.room = self.base_room = self.hub_room = None
+
+    # -- viewer actions ------------------------------------------------------------------------------
+    async def on_chat(self, msg: c.Chat) -> None:
+        gw, who, room = self.gw, self.identity, self.hub_room
+        assert room is not None and self.base_room is not None
+        if self.room != self.base_room:
+            self.refuse(ErrorCode.FORBIDDEN, "no barrage in the host room", msg.rid)
+            return
+        privileged = who.may_control(self.base_room)
+        verdict = gw.chat.check(who.user, msg.text, gw.clock.monotonic(), room_words=room.words,
+                                muted=room.is_muted(who.user, gw.clock.now()), privileged=privileged)
+        if isinstance(verdict, Refused):
+            self.refuse(verdict.code, verdict.message, msg.rid, verdict.retry_after)
+            return
+        mid = gw.next_id()
+        event = ChatEvent(ts=int(gw.clock.now() * 1000), id=mid, user=who.user, name=who.name, text=verdict.text,
+                          role=who.role.value)
+        await gw.bus.publish(self.base_room, event, Lane.PRIORITY if privileged else Lane.BARRAGE)
+        gw.stats.chats += 1
+        self.interaction(Kind.CHAT, text=verdict.text)
+        if gw.commerce is not None:
+            gw.background.submit(gw.commerce.on_chat, self.base_room, who.user, verdict.text)
+        if msg.rid:
+            self.reply(Result(rid=msg.rid, data={"id": mid}))
+
+    def on_like(self, msg: c.Like) -> None:
+        if not 1 <= msg.count <= 100:
+            self.refuse(ErrorCode.INVALID, "count must be 1..100")
+            return
+        if self.room != self.base_room:
+            return
+        assert self.base_room is not None
+        self.gw.likes.add(self.base_room, msg.count)
+        self.interaction(Kind.LIKE, count=msg.count)
+
+    async def on_share_follow(self, msg: c.Share | c.Follow) -> None:
+        gw, who, room = self.gw, self.identity, self.base_room
+        assert room is not None
+        ts = int(gw.clock.now() * 1000)
+        if isinstance(msg, c.Share):
+            await gw.bus.publish(room, ShareEvent(ts=ts, user=who.user, name=who.name), Lane.LOSSY)
+            self.interaction(Kind.SHARE)
+        else:
+            await gw.bus.publish(room, FollowEvent(ts=ts, user=who.user, name=who.name), Lane.LOSSY)
+            self.interaction(Kind.FOLLOW)
+            if gw.commerce is not None:
+                gw.background.submit(gw.commerce.on_follow, room, who.user)
+
+    async def on_gift(self, msg: c.Gift) -> None:
+        gw, who, room = self.gw, self.identity, self.base_room
+        assert room is not None
+        if not 1 <= msg.count <= 9999:
+            self.refuse(ErrorCode.INVALID, "count must be 1..9999", msg.rid)
+            return
+        value = gw.gifts.value(msg.gift, msg.count)
+        if value is None:
+            self.refuse(ErrorCode.NOT_FOUND, f"no gift {msg.gift!r}", msg.rid)
+            return
+        redis = gw.runtime.redis
+        idem = gw.keys.room(room, "gift", who.user, msg.key) if msg.key else None
+        if idem is not None and not await redis.set(idem, "", nx=True, ex=gw.settings.room_events_ttl_s):
+            first = await redis.get(idem)
+            self.reply(Result(rid=msg.rid, data={"duplicate": True, **(_loads(first) if first else {})}))
+            return
+        gid = gw.next_id()
+        event = GiftEvent(ts=int(gw.clock.now() * 1000), id=gid, user=who.user, name=who.name, gift=msg.gift,
+                          count=msg.count, value=value)
+        try:
+            offset = await gw.bus.publish_reliable(room, event)
+        except Exception:
+            if idem is not None:
+                await redis.delete(idem)
+            raise
+        answer = {"id": gid, "offset": offset, "value": value}
+        if idem is not None:
+            await redis.set(idem, encode(answer), xx=True, keepttl=True)
+        gw.stats.gifts += 1
+        self.interaction(Kind.GIFT, count=msg.count, value=value, product=msg.gift)
+        if msg.rid:
+            self.reply(Result(rid=msg.rid, data=answer))
+
+    async def on_commerce(self, msg: c.Buy | c.Claim | c.Enter) -> None:
+        gw, who, room = self.gw, self.identity, self.base_room
+        assert room is not None
+        commerce = gw.commerce
+        if commerce is None:
+            self.refuse(ErrorCode.UNAVAILABLE, "commerce is not available on this gateway", msg.rid)
+            return
+        try:
+            match msg:
+                case c.Buy():
+                    if not 1 <= msg.qty <= 999:
+                        self.refuse(ErrorCode.INVALID, "qty must be 1..999", msg.rid)
+                        return
+                    answer = await commerce.buy(room, who.user, msg.sale, msg.key, msg.qty)
+                case c.Claim():
+                    answer = await commerce.claim(room, who.user, msg.batch, msg.key)
+                case c.Enter():
+                    watched = gw.clock.monotonic() - self.joined_at
+                    answer = await commerce.enter_lottery(room, who.user, msg.lottery, watched)
+        except Exception as exc:
+            log.warning("commerce %s failed: %s", type(msg).__name__, exc)
+            self.refuse(ErrorCode.UNAVAILABLE, "try again with the same key", msg.rid)
+            return
+        self.answer(answer, msg.rid)
+
+    def answer(self, answer: dict[str, Any], rid: str | None) -> None:
+        if answer.get("ok"):
+            self.reply(Result(rid=rid, data=answer))
+            return
+        code = answer.get("code", ErrorCode.INTERNAL.value)
+        try:
+            error_code = ErrorCode(code)
+        except ValueError:
+            error_code = ErrorCode.INTERNAL
+        # business refusals (sold out, limit...) are answers, not misbehaviour: not counted as a flood
+        self.reply(Error(code=error_code.value, message=str(answer.get("message", "")), rid=rid))
+
+    async def on_moderation(self, msg: c.Mute | c.Unmute | c.Delete | c.Pin) -> None:
+        gw, who, room = self.gw, self.identity, self.base_room
+        assert room is not None
+        if not who.may_control(room):
+            self.refuse(ErrorCode.FORBIDDEN, "only the host or an admin", msg.rid)
+            return
+        store = gw.moderation
+        match msg:
+            case c.Mute():
+                until = await store.mute(room, msg.user, msg.seconds, by=who.user)
+                data: dict[str, Any] = {"user": msg.user, "until": until}
+            case c.Unmute():
+                data = {"user": msg.user, "was_muted": await store.unmute(room, msg.user, by=who.user)}
+            case c.Delete():
+                data = {"msg": msg.msg, "offset": await store.delete_message(room, msg.msg, by=who.user)}
+            case c.Pin():
+                if msg.msg is None and msg.text is None:
+                    await store.unpin(room)
+                    data = {"pinned": None}
+                else:
+                    data = {"pinned": await store.pin(room, msg.msg, msg.text, by=who.user)}
+        self.reply(Result(rid=msg.rid, data=data))
+
+    # -- interactions --------------------------------------------------------------------------------
+    def interaction(self, kind: Kind, *, count: int = 1, value: int = 0, product: str = "", text: str = "") -> None:
+        log_ = self.gw.interactions
+        if log_ is None or self.base_room is None:
+            return
+        log_.emit(Interaction(id=self.gw.next_id(), kind=kind.value, room=self.base_room, user=self.identity.user,
+                              ts=int(self.gw.clock.now() * 1000), count=count, value=value, product=product,
+                              text=text))
+
+
+def _rid(obj: dict[str, Any]) -> str | None:
+    rid = obj.get("rid")
+    return rid if isinstance(rid, str) else None
+
+
+def _loads(raw: bytes | str) -> dict[str, Any]:
+    try:
+        out = _generic.decode(raw)
+    except msgspec.DecodeError:
+        return {}
+    return out if isinstance(out, dict) else {}

@@ -1,0 +1,314 @@
+"""The per-process room registry.
+
+One Redis pub/sub connection per process; each room with local viewers is subscribed exactly once (its bus
+channel plus its moderation control channel) and unsubscribed when its last local viewer leaves. Messages
+are merged per room and flushed once per tick as one frame, encoded once, written to every local viewer.
+
+Joining is two-step so that nothing is lost or doubled between the snapshot and the live stream:
+``join`` subscribes (waiting for Redis to confirm) and parks the viewer as *pending*, where the frames of
+the room are kept for it instead of written; the caller then reads the snapshot and replays, and
+``activate`` hands back what was kept and makes the viewer live, with no await in between.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+from redis.asyncio import Redis
+
+from ..broker import wire
+from ..broker.room_bus import RoomBus
+from ..broker.wire import Lane
+from ..clock import Clock
+from ..core.merge import MergedFrame, TickMerger
+from ..core.sampler import BarrageSampler
+from ..core.slow import SlowPolicy
+from ..core.wordfilter import WordFilter
+from ..keys import Keys
+from ..moderation.store import MUTED, WORDS, ModerationStore
+from .fanout import FanoutStats, Viewer, fan_out
+
+log = logging.getLogger(__name__)
+
+
+class _Ts(msgspec.Struct):
+    ts: int = 0
+
+
+_ts_decoder = msgspec.json.Decoder(_Ts)
+
+
+@dataclass(eq=False)
+class Room:
+    name: str
+    channel: bytes
+    control: bytes
+    merger: TickMerger
+    sampler: BarrageSampler
+    tick_s: float
+    ready: asyncio.Future[None]
+    viewers: dict[Viewer, None] = field(default_factory=dict)
+    pending: dict[Viewer, list[MergedFrame]] = field(default_factory=dict)
+    muted: dict[str, float] = field(default_factory=dict)  # user -> until (epoch seconds)
+    words: WordFilter = field(default_factory=WordFilter)
+    task: asyncio.Task[None] | None = None
+
+    def __len__(self) -> int:
+        return len(self.viewers) + len(self.pending)
+
+    def is_muted(self, user: str, now: float) -> bool:
+        until = self.muted.get(user)
+        return until is not None and until > now
+
+
+class Hub:
+    def __init__(self, redis: Redis, keys: Keys, bus: RoomBus, moderation: ModerationStore, clock: Clock, *,
+                 tick_ms: int, barrage_budget: int, policy: SlowPolicy, stats: FanoutStats,
+                 on_slow: Callable[[Any], None]) -> None:
+        self.redis = redis
+        self.keys = keys
+        self.bus = bus
+        self.moderation = moderation
+        self.clock = clock
+        self.tick_s = tick_ms / 1000
+        self.barrage_budget = barrage_budget
+        self.policy = policy
+        self.stats = stats
+        self.on_slow = on_slow
+        self.rooms: dict[str, Room] = {}
+        self._by_channel: dict[bytes, Room] = {}
+        self._by_control: dict[bytes, Room] = {}
+        self._pubsub = redis.pubsub()
+        self._reader: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()  # orders SUBSCRIBE / UNSUBSCRIBE commands
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.subscribes = 0
+        self.unsubscribes = 0
+        self.bus_messages = 0
+        self.reconnects = 0
+
+    # -- membership ----------------------------------------------------------------------------------
+    async def join(self, viewer: Viewer, name: str) -> Room:
+        """Park ``viewer`` as pending in room ``name``, subscribing the room first if it is new here."""
+        room = self.rooms.get(name)
+        if room is None:
+            room = self._open(name)
+        room.pending[viewer] = []
+        try:
+            await asyncio.shield(room.ready)
+        except BaseException:
+            self.leave(viewer, name)
+            raise
+        return room
+
+    def activate(self, viewer: Viewer, room: Room) -> list[MergedFrame]:
+        """Make a pending viewer live; returns the frames kept for it while it joined."""
+        kept = room.pending.pop(viewer, [])
+        room.viewers[viewer] = None
+        return kept
+
+    def leave(self, viewer: Viewer, name: str) -> None:
+        room = self.rooms.get(name)
+        if room is None:
+            return
+        room.viewers.pop(viewer, None)
+        room.pending.pop(viewer, None)
+        if not len(room):
+            self._close(room)
+
+    def local_count(self, name: str) -> int:
+        room = self.rooms.get(name)
+        return len(room) if room is not None else 0
+
+    def set_tick(self, name: str, tick_ms: int) -> None:
+        room = self.rooms.get(name)
+        if room is not None:
+            room.tick_s = max(0.01, tick_ms / 1000)
+
+    def _open(self, name: str) -> Room:
+        loop = asyncio.get_running_loop()
+        room = Room(name=name, channel=self.keys.room_channel(name).encode(),
+                    control=self.moderation.control_channel(name).encode(), merger=TickMerger(name),
+                    sampler=BarrageSampler(self.barrage_budget), tick_s=self.tick_s, ready=loop.create_future())
+        self.rooms[name] = room
+        self._by_channel[room.channel] = room
+        self._by_control[room.control] = room
+        self._spawn(self._subscribe(room))
+        room.task = loop.create_task(self._ticker(room), name=f"tick:{name}")
+        return room
+
+    def _close(self, room: Room) -> None:
+        if self.rooms.get(room.name) is room:
+            del self.rooms[room.name]
+        if self._by_channel.get(room.channel) is room:
+            del self._by_channel[room.channel]
+        if self._by_control.get(room.control) is room:
+            del self._by_control[room.control]
+        if room.task is not None:
+            room.task.cancel()
+        if not room.ready.done():
+            room.ready.cancel()
+        self._spawn(self._unsubscribe(room))
+
+    async def _subscribe(self, room: Room) -> None:
+        try:
+            async with self._lock:
+                if self.rooms.get(room.name) is not room:
+                    return
+                await self._pubsub.subscribe(room.channel, room.control)
+                self.subscribes += 1
+                if self._reader is None:
+                    self._reader = asyncio.get_running_loop().create_task(self._read(), name="hub-reader")
+        except Exception as exc:
+            if not room.ready.done():
+                room.ready.set_exception(exc)
+
+    async def _unsubscribe(self, room: Room) -> None:
+        async with self._lock:
+            if room.name in self.rooms:  # joined again meanwhile: that room owns the subscription
+                return
+            with contextlib.suppress(Exception):
+                await self._pubsub.unsubscribe(room.channel, room.control)
+                self.unsubscribes += 1
+
+    async def _confirmed(self, room: Room) -> None:
+        """Redis confirmed both subscriptions: load moderation state, then let joiners read the snapshot."""
+        try:
+            await self._load_moderation(room, None)
+        except Exception as exc:
+            if not room.ready.done():
+                room.ready.set_exception(exc)
+            return
+        if not room.ready.done():
+            room.ready.set_result(None)
+
+    async def _load_moderation(self, room: Room, what: bytes | None) -> None:
+        if what in (None, MUTED.encode()):
+            room.muted = await self.moderation.muted(room.name)
+        if what in (None, WORDS.encode()):
+            room.words = WordFilter(await self.moderation.words(room.name))
+
+    # -- the bus -------------------------------------------------------------------------------------
+    async def _read(self) -> None:
+        backoff = 0.05
+        lost = False
+        while True:
+            try:
+                message = await self._pubsub.get_message(timeout=None)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("room bus subscription lost (%s); reconnecting", exc)
+                lost = True
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 2.0)
+                continue
+            backoff = 0.05
+            if lost:
+                lost = False
+                self.reconnects += 1
+                for room in list(self.rooms.values()):
+                    self._spawn(self._catch_up(room))
+            if message is None:
+                continue
+            kind = message["type"]
+            if kind == "message":
+                self._dispatch(message["channel"], message["data"])
+            elif kind == "subscribe":
+                room = self._by_control.get(message["channel"])
+                if room is not None and not room.ready.done():
+                    self._spawn(self._confirmed(room))
+
+    async def _catch_up(self, room: Room) -> None:
+        """After the subscription was lost: fetch reliable events published meanwhile (duplicates are
+        dropped by offset in the merger) and reload moderation state."""
+        try:
+            after = room.merger.last_offset or await self.bus.last_offset(room.name)
+            if after is not None:
+                replay = await self.bus.replay(room.name, after)
+                for offset, payload in replay.events:
+                    room.merger.add(Lane.RELIABLE, payload, offset)
+            await self._load_moderation(room, None)
+        except Exception as exc:
+            log.warning("catch-up of room %s failed: %s", room.name, exc)
+
+    def _dispatch(self, channel: bytes, data: bytes) -> None:
+        self.bus_messages += 1
+        room = self._by_channel.get(channel)
+        if room is None:
+            room = self._by_control.get(channel)
+            if room is not None:
+                self._spawn(self._load_moderation(room, data))
+            return
+        try:
+            if data[:1] == b"S":
+                room.merger.add_state_json(data[1:])
+                return
+            event = wire.decode(data)
+            if event.lane is Lane.BARRAGE and not room.sampler.admit(_ts_decoder.decode(event.payload).ts):
+                self._drop("sampled")
+                return
+            if not room.merger.add(event.lane, event.payload, event.offset):
+                self._drop("duplicate_offset")
+        except (ValueError, msgspec.DecodeError) as exc:
+            self._drop("bad_bus_message")
+            log.warning("room %s: unreadable bus message (%s)", room.name, exc)
+
+    def _drop(self, reason: str) -> None:
+        drops = self.stats.drops
+        drops[reason] = drops.get(reason, 0) + 1
+
+    # -- ticks ---------------------------------------------------------------------------------------
+    async def _ticker(self, room: Room) -> None:
+        loop = asyncio.get_running_loop()
+        due = loop.time()
+        while True:
+            due += room.tick_s
+            delay = due - loop.time()
+            if delay < 0:  # fell behind (a busy loop): do not try to catch up with a burst of ticks
+                due, delay = loop.time(), 0.0
+            await asyncio.sleep(delay)
+            try:
+                self.flush(room)
+            except Exception:
+                log.exception("tick of room %s failed", room.name)
+
+    def flush(self, room: Room) -> MergedFrame | None:
+        frame = room.merger.flush(int(self.clock.now() * 1000))
+        if frame is None:
+            return None
+        for kept in room.pending.values():
+            kept.append(frame)
+        if room.viewers:
+            doomed = fan_out(room.viewers, frame.full, frame.lite, self.policy, self.clock.monotonic(),
+                             self.stats)
+            for viewer in doomed:
+                self.stats.slow_closed += 1
+                self.on_slow(viewer)
+        return frame
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def close(self) -> None:
+        for room in list(self.rooms.values()):
+            if room.task is not None:
+                room.task.cancel()
+        self.rooms.clear()
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+        for task in list(self._tasks):
+            task.cancel()
+        with contextlib.suppress(Exception):
+            await self._pubsub.aclose()
