@@ -15,8 +15,8 @@
   TTL) so that ``release`` needs only the order id; the scripts, not that hint, are the authority.
 
 Claim ids are ``<batch>-<n>``; batch ids are generated (``cb`` + hex) and mapped to their room in a global
-hash, so a claim id alone finds its keys. Times are epoch seconds in the API and epoch milliseconds in
-Redis; money is integer cents.
+hash, so a claim id alone finds its keys. Times are epoch milliseconds (API, events, Redis); durations are
+named ``*_s`` and are seconds; money is integer cents.
 """
 
 from __future__ import annotations
@@ -65,12 +65,12 @@ class CouponBatchIn(msgspec.Struct, forbid_unknown_fields=True):
     percent: int = 0
     cap: int = 0
     title: str = ""
-    starts_at: float | None = None  # epoch seconds; default now
-    ends_at: float | None = None  # epoch seconds; or duration_s after starts_at
+    starts_at: int | None = None  # epoch ms; default now
+    ends_at: int | None = None  # epoch ms (exclusive); or duration_s after starts_at
     duration_s: int = 0
-    valid_from: float | None = None
-    valid_until: float | None = None
-    valid_for_s: int = 0
+    valid_from: int | None = None  # epoch ms
+    valid_until: int | None = None  # epoch ms (exclusive)
+    valid_for_s: int = 0  # each claim valid this many seconds after it was made
 
 
 _MESSAGES = {
@@ -144,10 +144,6 @@ def ms(seconds: float) -> int:
     return int(round(seconds * 1000))
 
 
-def secs(millis: int) -> float:
-    return millis / 1000
-
-
 def _ts(millis: int) -> dt.datetime | None:
     return dt.datetime.fromtimestamp(millis / 1000, dt.UTC) if millis else None
 
@@ -167,8 +163,8 @@ def _public(h: dict[str, str]) -> dict[str, Any]:
         "id": h["id"], "room": h["room"], "title": h.get("title", ""), "kind": h["kind"],
         "amount": int(h["amount"]), "threshold": int(h["threshold"]), "percent": int(h["percent"]),
         "cap": int(h["cap"]), "total": int(h["total"]), "remaining": int(h["remaining"]),
-        "per_user": int(h["per_user"]), "starts_at": secs(int(h["starts_at"])), "ends_at": secs(int(h["ends_at"])),
-        "valid_from": secs(int(h["valid_from"])) or None, "valid_until": secs(int(h["valid_until"])) or None,
+        "per_user": int(h["per_user"]), "starts_at": int(h["starts_at"]), "ends_at": int(h["ends_at"]),
+        "valid_from": int(h["valid_from"]) or None, "valid_until": int(h["valid_until"]) or None,
         "valid_for_s": int(h["valid_for_ms"]) // 1000, "status": h["status"],
         "redeemed": int(h.get("redeemed", 0)),
     }
@@ -220,10 +216,10 @@ class CouponService:
         problems = self._problems(room, spec)
         if problems:
             raise CouponError("invalid", "; ".join(problems))
-        starts = ms(spec.starts_at) if spec.starts_at is not None else now
-        ends = ms(spec.ends_at) if spec.ends_at is not None else starts + spec.duration_s * 1000
-        vfrom = ms(spec.valid_from) if spec.valid_from is not None else 0
-        vuntil = ms(spec.valid_until) if spec.valid_until is not None else 0
+        starts = spec.starts_at if spec.starts_at is not None else now
+        ends = spec.ends_at if spec.ends_at is not None else starts + spec.duration_s * 1000
+        vfrom = spec.valid_from or 0
+        vuntil = spec.valid_until or 0
         if ends <= starts:
             raise CouponError("invalid", "the claim window must end after it starts")
         if vuntil and vuntil <= max(starts, vfrom):
@@ -343,7 +339,7 @@ class CouponService:
                 await self.rt.bus.publish_reliable(
                     room, CouponEvent(ts=self._now_ms(), batch=batch, phase="exhausted", data={"remaining": 0}))
         return {"ok": True, "claim": claim_id, "batch": batch, "remaining": remaining,
-                "valid_from": secs(int(res[3])), "valid_until": secs(int(res[4])), "replayed": replayed}
+                "valid_from": int(res[3]), "valid_until": int(res[4]), "replayed": replayed}
 
     async def held(self, room: str, user: str) -> list[HeldCoupon]:
         """Every coupon ``user`` holds in ``room`` (used and expired ones included)."""

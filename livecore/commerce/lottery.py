@@ -17,7 +17,7 @@
   told (the opened/drawn events, while still in the room's event stream).
 
 Event and state data use ``winners_count`` for the number of prizes and ``winners`` for the list of
-winning user ids (drawn only). Times are epoch seconds outside Redis, milliseconds inside.
+winning user ids (drawn only). Times are epoch milliseconds; durations (``*_s``) are seconds.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from ..core import draw as drawing
 from ..protocol.codec import event_decoder
 from ..protocol.events import LotteryEvent
 from ..runtime import Runtime
-from .coupons import _SKIP, StatePublisher, _audit, ms, secs
+from .coupons import _SKIP, StatePublisher, _audit, ms
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ class LotteryIn(msgspec.Struct, forbid_unknown_fields=True):
     condition: str = "keyword"
     keyword: str = ""
     watch_s: int = 0
-    ends_at: float | None = None  # epoch seconds; or duration_s from now
+    ends_at: int | None = None  # epoch ms (exclusive); or duration_s from now
     duration_s: int = 0
 
 
@@ -89,7 +89,7 @@ def _state_object(h: dict[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": h["id"], "room": h["room"], "prize": h["prize"], "winners_count": int(h["winners_count"]),
         "condition": h["condition"], "keyword": h.get("keyword", ""), "watch_s": int(h.get("watch_s", 0)),
-        "opened_at": secs(int(h["opened_at"])), "ends_at": secs(int(h["ends_at"])), "seed_hash": h["seed_hash"],
+        "opened_at": int(h["opened_at"]), "ends_at": int(h["ends_at"]), "seed_hash": h["seed_hash"],
         "status": h["status"], "entries": int(h.get("entries", 0)),
     }
     if h["status"] == "drawn":
@@ -138,7 +138,7 @@ class LotteryService:
     async def open(self, room: str, spec: LotteryIn, actor: str) -> dict[str, Any]:
         """Open and announce a lottery; raises ``LotteryError`` (invalid, busy)."""
         now = self._now_ms()
-        ends = ms(spec.ends_at) if spec.ends_at is not None else now + spec.duration_s * 1000
+        ends = spec.ends_at if spec.ends_at is not None else now + spec.duration_s * 1000
         problems = _problems(room, spec, now, ends)
         if problems:
             raise LotteryError("invalid", "; ".join(problems))
@@ -419,7 +419,7 @@ class LotteryService:
         record: dict[str, Any] = {
             "id": row["id"], "room": row["room_id"], "prize": row["prize"], "winners_count": row["winners_count"],
             "condition": row["condition"], "keyword": row["keyword"], "watch_s": row["watch_s"],
-            "opened_at": row["opened_at"].timestamp(), "ends_at": row["ends_at"].timestamp(),
+            "opened_at": ms(row["opened_at"].timestamp()), "ends_at": ms(row["ends_at"].timestamp()),
             "seed_hash": row["seed_hash"], "status": row["status"],
         }
         if row["status"] == "drawn":

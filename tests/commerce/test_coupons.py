@@ -11,6 +11,7 @@ from livecore.protocol.codec import event_decoder
 from livecore.protocol.events import CouponEvent
 
 T0 = 1_700_000_000.0  # the manual clock's start (seconds)
+M0 = int(T0 * 1000)  # the same in epoch milliseconds, as the API speaks
 
 
 async def together(coros, limit: int = 40) -> list:  # type: ignore[no-untyped-def]
@@ -38,7 +39,7 @@ async def svc(runtime, clock):  # type: ignore[no-untyped-def]
 
 
 def spec(**kw: object) -> CouponBatchIn:
-    base: dict[str, object] = dict(kind="fixed", amount=500, total=10, per_user=1, starts_at=T0, ends_at=T0 + 600,
+    base: dict[str, object] = dict(kind="fixed", amount=500, total=10, per_user=1, starts_at=M0, ends_at=M0 + 600_000,
                                    valid_for_s=3600)
     base.update(kw)
     return CouponBatchIn(**base)  # type: ignore[arg-type]
@@ -83,7 +84,7 @@ async def test_per_user_limit_and_idempotent_retry(runtime, svc) -> None:  # typ
 
 
 async def test_claim_window_edges_are_exact(runtime, svc, clock) -> None:  # type: ignore[no-untyped-def]
-    batch = (await svc.create_batch("r1", spec(starts_at=T0 + 10, ends_at=T0 + 20, per_user=5), actor="h"))["id"]
+    batch = (await svc.create_batch("r1", spec(starts_at=M0 + 10_000, ends_at=M0 + 20_000, per_user=5), actor="h"))["id"]
     clock.advance(9.999)
     assert (await svc.claim("r1", "u", batch, "a"))["code"] == "not_started"
     clock.advance(0.001)
@@ -107,7 +108,7 @@ async def test_end_batch_stops_claims_and_clears_state(runtime, svc) -> None:  #
 
 async def test_invalid_batches_are_refused(svc) -> None:  # type: ignore[no-untyped-def]
     for bad in (spec(kind="bogus"), spec(amount=0), spec(total=0), spec(valid_for_s=0),
-                spec(kind="threshold", amount=2000, threshold=1000), spec(ends_at=T0 - 1)):
+                spec(kind="threshold", amount=2000, threshold=1000), spec(ends_at=M0 - 1)):
         with pytest.raises(CouponError) as err:
             await svc.create_batch("r1", bad, actor="h")
         assert err.value.code == "invalid"
@@ -159,7 +160,7 @@ async def test_two_concurrent_redemptions_of_one_claim_exactly_one_wins(svc) -> 
 
 async def test_redeem_checks_owner_validity_and_one_coupon_per_order(svc, clock) -> None:  # type: ignore[no-untyped-def]
     batch = (await svc.create_batch("r1", spec(valid_for_s=100, per_user=3), actor="h"))["id"]
-    later = (await svc.create_batch("r1", spec(valid_from=T0 + 50, valid_until=T0 + 80), actor="h"))["id"]
+    later = (await svc.create_batch("r1", spec(valid_from=M0 + 50_000, valid_until=M0 + 80_000), actor="h"))["id"]
     c1 = (await svc.claim("r1", "u", batch, "a"))["claim"]
     c2 = (await svc.claim("r1", "u", batch, "b"))["claim"]
     c3 = (await svc.claim("r1", "u", later, "a"))["claim"]
