@@ -13,7 +13,9 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ..protocol.events import SaleEvent
 from ..runtime import Runtime
@@ -189,19 +191,25 @@ class SalesService:
         order_id = new_order_id(room, now)
         k = self.k
         s = self.rt.settings
-        try:
-            async with self._inflight:
-                res = await self.rt.scripts.call(
-                    "sale_buy",
-                    keys=[k.sale(room, sale), k.stock(room, sale), k.users(room, sale),
-                          k.idem(room, sale, user, key), k.order(room, order_id), k.orders_stream(room),
-                          k.buyers(room), k.sale_orders(room, sale), k.deadlines(room),
-                          self.rt.keys.interactions(room)],
-                    args=[sale, user, qty, now, order_id, self.idem_ttl_s, s.order_stream_maxlen,
-                          self.order_ttl_s, s.payment_window_s * 1000, room, s.interaction_maxlen],
-                )
-        except (RedisError, OSError) as exc:
-            log.warning("buy %s/%s failed: %s", room, sale, exc)
+        keys = [k.sale(room, sale), k.stock(room, sale), k.users(room, sale), k.idem(room, sale, user, key),
+                k.order(room, order_id), k.orders_stream(room), k.buyers(room), k.sale_orders(room, sale),
+                k.deadlines(room), self.rt.keys.interactions(room)]
+        args = [sale, user, qty, now, order_id, self.idem_ttl_s, s.order_stream_maxlen, self.order_ttl_s,
+                s.payment_window_s * 1000, room, s.interaction_maxlen]
+        res = None
+        for attempt in range(2):
+            try:
+                async with self._inflight:
+                    res = await self.rt.scripts.call("sale_buy", keys=keys, args=args)
+                break
+            except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+                # the idempotency key makes a retry safe: if the first call did run, the retry replays it.
+                # A pooled connection that died with a restarted Redis fails once, then reconnects.
+                log.warning("buy %s/%s attempt %d failed: %s", room, sale, attempt + 1, exc)
+            except RedisError as exc:
+                log.warning("buy %s/%s failed: %s", room, sale, exc)
+                break
+        if res is None:
             return refused("unavailable")
         if res[0] != b"ok":
             return refused(res[1].decode())

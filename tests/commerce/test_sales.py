@@ -154,3 +154,32 @@ async def test_a_buy_appends_an_order_interaction(crt, sales, make_spec) -> None
         "o:" + res["order"], "order", "r1", "ann", 2, 5000, "lipstick")
     assert ix.ts == int(T0 * 1000)
     assert "r1" in {m.decode() for m in await crt.redis.smembers(crt.keys.global_key("ix", "rooms"))}
+
+
+async def test_a_buy_survives_an_emptied_script_cache(crt, sales, make_spec) -> None:  # type: ignore[no-untyped-def]
+    sale = await sales.create("r1", make_spec(quantity=5, per_user=5), "host")
+    assert (await sales.buy("r1", "u", sale["id"], "k1"))["ok"]
+    await crt.redis.script_flush()  # as after a restart or failover: every SHA is unknown (NOSCRIPT)
+    sha = crt.scripts.get("sale_buy").sha
+    assert await crt.redis.script_exists(sha) == [False]
+    again = await sales.buy("r1", "u", sale["id"], "k2")
+    assert again["ok"] and again["stock"] == 3
+    assert await crt.redis.script_exists(sha) == [True]  # reloaded by the NOSCRIPT recovery
+
+
+async def test_a_buy_after_redis_restarted_empty_answers_and_works_once_the_sale_is_recreated(
+        settings, migrated, redis_server, clock, make_spec) -> None:  # type: ignore[no-untyped-def]
+    from livecore.commerce.sales import SalesService
+    from livecore.runtime import open_runtime
+
+    async with open_runtime(settings.with_(redis_url=redis_server.url), clock=clock) as rt:
+        sales = SalesService(rt)
+        await sales.create("r1", make_spec(quantity=5, per_user=5, id="flash"), "host")
+        assert (await sales.buy("r1", "u", "flash", "k1"))["ok"]
+        redis_server.restart()  # every key and the script cache are gone
+        gone = await sales.buy("r1", "u", "flash", "k2")
+        assert gone == {"ok": False, "code": "not_found", "message": "no such sale"}  # an answer, not an error
+        await sales.create("r1", make_spec(quantity=5, per_user=5, id="flash"), "host")
+        again = await sales.buy("r1", "u", "flash", "k2")
+        assert again["ok"] and again["stock"] == 4
+        await sales.close()
