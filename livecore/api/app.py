@@ -23,6 +23,7 @@ ROUTE_MODULES: list[str] = [
     "livecore.api.health",
     "livecore.api.rooms_routes",
     "livecore.api.pages",
+    "livecore.api.promo_routes",
 ]
 
 

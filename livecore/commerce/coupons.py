@@ -206,13 +206,13 @@ class CouponService:
         """Which claim an order redeemed last: a hint with a TTL, never the authority (the scripts are)."""
         return self.k.global_key("coupon", "order", order_id)
 
-    def _now_ms(self) -> int:
+    def now_ms(self) -> int:
         return ms(self.rt.clock.now())
 
     # -- batches --------------------------------------------------------------------------------------
     async def create_batch(self, room: str, spec: CouponBatchIn, actor: str) -> dict[str, Any]:
         """Create and announce a batch; raises ``CouponError('invalid')`` with the reasons."""
-        now = self._now_ms()
+        now = self.now_ms()
         problems = self._problems(room, spec)
         if problems:
             raise CouponError("invalid", "; ".join(problems))
@@ -290,7 +290,7 @@ class CouponService:
         async with self.rt.db.acquire() as conn, conn.transaction():
             await conn.execute("UPDATE coupon_batches SET status = 'ended' WHERE id = $1", batch)
             await _audit(conn, room, actor, "coupon.end", {"batch": batch})
-        await self.rt.bus.publish_reliable(room, CouponEvent(ts=self._now_ms(), batch=batch, phase="ended"))
+        await self.rt.bus.publish_reliable(room, CouponEvent(ts=self.now_ms(), batch=batch, phase="ended"))
         await self.state.publish_now(room, f"coupon:{batch}", lambda: self._state_value(room, batch))
         return True
 
@@ -328,7 +328,7 @@ class CouponService:
             "coupon_claim",
             keys=[keys["batch"], keys["users"], keys["idem"], keys["claims"], self._held_key(room, user),
                   self.stream(room)],
-            args=[user, key, self._now_ms(), self.rt.settings.order_stream_maxlen])
+            args=[user, key, self.now_ms(), self.rt.settings.order_stream_maxlen])
         if _s(res[0]) != "ok":
             code = _s(res[1])
             return _refusal(code, _MESSAGES.get(code, code))
@@ -337,7 +337,7 @@ class CouponService:
             self.state.mark(room, f"coupon:{batch}", lambda: self._state_value(room, batch))
             if remaining == 0:
                 await self.rt.bus.publish_reliable(
-                    room, CouponEvent(ts=self._now_ms(), batch=batch, phase="exhausted", data={"remaining": 0}))
+                    room, CouponEvent(ts=self.now_ms(), batch=batch, phase="exhausted", data={"remaining": 0}))
         return {"ok": True, "claim": claim_id, "batch": batch, "remaining": remaining,
                 "valid_from": int(res[3]), "valid_until": int(res[4]), "replayed": replayed}
 
@@ -370,7 +370,7 @@ class CouponService:
 
     async def offers(self, room: str, user: str, amount: int) -> list[Offer]:
         """The user's coupons usable now on ``amount``, best first (``coupon_math.offers``)."""
-        return offers(await self.held(room, user), amount, self._now_ms())
+        return offers(await self.held(room, user), amount, self.now_ms())
 
     # -- redemption -----------------------------------------------------------------------------------
     async def _locate(self, claim_id: str) -> tuple[str, str, str]:
@@ -412,7 +412,7 @@ class CouponService:
         await self.rt.redis.set(hint, claim_id, ex=_HINT_TTL_S)  # for release(); the script decides
         res = await self.rt.scripts.call(
             "coupon_redeem", keys=[keys["batch"], keys["claims"], keys["used"], self.stream(room)],
-            args=[seq, user, order_id, amount, off, self._now_ms(), self.rt.settings.order_stream_maxlen])
+            args=[seq, user, order_id, amount, off, self.now_ms(), self.rt.settings.order_stream_maxlen])
         if _s(res[0]) != "ok":
             raise CouponError(_s(res[1]), f"coupon {claim_id}: {_s(res[1]).replace('_', ' ')}")
         return int(res[2])
@@ -446,7 +446,7 @@ class CouponService:
         keys = self._batch_keys(room, batch)
         rid = await self.rt.scripts.call(
             "coupon_release", keys=[keys["batch"], keys["used"], self.stream(room)],
-            args=[seq, order_id, self._now_ms(), self.rt.settings.order_stream_maxlen])
+            args=[seq, order_id, self.now_ms(), self.rt.settings.order_stream_maxlen])
         # the hint stays: a stale one is harmless (the script finds nothing to release, redeem overwrites it)
         return rid is not None
 
@@ -514,3 +514,11 @@ async def persist_claims(conn: asyncpg.Connection, entries: list[tuple[str, dict
                VALUES ($1, '', '', '', '', $2, 0, 0, $3, $3)
                ON CONFLICT (id) DO UPDATE SET released_at = COALESCE(coupon_redemptions.released_at,
                                                                      EXCLUDED.released_at)""", rid, order, at)
+
+
+def claims_persister(rt: Runtime, consumer: str) -> Any:
+    """The ``claims`` worker: every room's claims stream -> ``coupon_claims`` / ``coupon_redemptions``."""
+    from ..workers.outbox import RoomOutbox  # commerce does not depend on the workers package otherwise
+
+    return RoomOutbox(rt, rt.keys.global_key("claims", "rooms"), lambda room: rt.keys.room(room, "claims"),
+                      "claims", consumer, persist_claims)

@@ -499,3 +499,21 @@ def _problems(room: str, spec: LotteryIn, now: int, ends: int) -> list[str]:
     elif ends - now > 7 * 86400 * 1000:
         out.append("a lottery may run for at most 7 days")
     return out
+
+
+class LotteryTimer:
+    """The ``lotteries`` worker: draws every lottery when its entry window ends."""
+
+    def __init__(self, rt: Runtime, interval_s: float = 1.0) -> None:
+        self.service = LotteryService(rt)
+        self.interval_s = interval_s
+
+    async def run(self, stop: asyncio.Event) -> None:
+        try:
+            await self.service.run_timer(stop, self.interval_s)
+        finally:
+            await self.service.close()
+
+
+def lottery_timer(rt: Runtime, consumer: str) -> LotteryTimer:
+    return LotteryTimer(rt)

@@ -28,6 +28,8 @@ WORKERS: dict[str, str] = {
     "orders": "livecore.workers.orders:order_persister",
     "payment-timeouts": "livecore.workers.expiry:payment_timeouts",
     "sales": "livecore.workers.expiry:sale_scheduler",
+    "claims": "livecore.commerce.coupons:claims_persister",
+    "lotteries": "livecore.commerce.lottery:lottery_timer",
 }
 
 

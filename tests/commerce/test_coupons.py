@@ -206,3 +206,23 @@ async def test_claims_stream_persists_idempotently(runtime, svc) -> None:  # typ
         (c1, "o1", 500, True), (c1, "o2", 500, False)]
     raw = msgspec.json.decode((await runtime.redis.hget(runtime.keys.room("r1", "coupon", batch, "claims"), "1")))
     assert raw["user"] == "u1"
+
+
+async def test_claims_worker_persists_through_the_outbox(runtime, svc) -> None:  # type: ignore[no-untyped-def]
+    from livecore.commerce.coupons import claims_persister
+
+    b1 = (await svc.create_batch("r1", spec(per_user=3), actor="h"))["id"]
+    b2 = (await svc.create_batch("r2", spec(), actor="h"))["id"]
+    claims = [(await svc.claim("r1", "u1", b1, k))["claim"] for k in ("a", "b", "c")]
+    claims.append((await svc.claim("r2", "u2", b2, "a"))["claim"])
+    assert await svc.redeem("u1", claims[0], "o1", 5000) == 500
+    assert await svc.release("o1")
+    worker = claims_persister(runtime, "test-consumer")
+    assert await worker.drain() == 6
+    assert await worker.drain() == 0
+    rows = await runtime.db.fetch("SELECT id, room_id FROM coupon_claims ORDER BY id")
+    assert sorted((r["id"], r["room_id"]) for r in rows) == sorted(
+        [(c, "r1") for c in claims[:3]] + [(claims[3], "r2")])
+    released = await runtime.db.fetchval("SELECT released_at IS NOT NULL FROM coupon_redemptions WHERE claim_id = $1",
+                                         claims[0])
+    assert released is True
