@@ -22,6 +22,7 @@ from .deps import ApiError, error_response
 ROUTE_MODULES: list[str] = [
     "livecore.api.health",
     "livecore.api.rooms_routes",
+    "livecore.api.sales_routes",
     "livecore.api.pages",
     "livecore.api.promo_routes",
 ]
