@@ -40,7 +40,7 @@ from ..runtime import Runtime
 log = logging.getLogger(__name__)
 
 _ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-_SKIP = object()
+SKIP = object()
 _HINT_TTL_S = 90 * 86400  # longer than any payment window or refund period
 
 
@@ -123,7 +123,7 @@ class StatePublisher:
         async with lock:
             self._last[key] = asyncio.get_running_loop().time()
             value = await read()
-            if value is not _SKIP:
+            if value is not SKIP:
                 await self.rt.bus.set_state(key[0], {key[1]: value})
 
     async def drain(self) -> None:
@@ -243,7 +243,7 @@ class CouponService:
                 batch, room, spec.title, spec.kind, spec.amount, spec.threshold, spec.percent, spec.cap,
                 spec.total, spec.per_user, _ts(starts), _ts(ends), _ts(vfrom), _ts(vuntil),
                 spec.valid_for_s or None, actor)
-            await _audit(conn, room, actor, "coupon.create", {"batch": batch, **msgspec.to_builtins(spec)})
+            await audit(conn, room, actor, "coupon.create", {"batch": batch, **msgspec.to_builtins(spec)})
         keys = self._batch_keys(room, batch)
         pipe = self.rt.redis.pipeline(transaction=True)
         pipe.hset(keys["batch"], mapping=fields)
@@ -289,7 +289,7 @@ class CouponService:
         assert self.rt.db is not None
         async with self.rt.db.acquire() as conn, conn.transaction():
             await conn.execute("UPDATE coupon_batches SET status = 'ended' WHERE id = $1", batch)
-            await _audit(conn, room, actor, "coupon.end", {"batch": batch})
+            await audit(conn, room, actor, "coupon.end", {"batch": batch})
         await self.rt.bus.publish_reliable(room, CouponEvent(ts=self.now_ms(), batch=batch, phase="ended"))
         await self.state.publish_now(room, f"coupon:{batch}", lambda: self._state_value(room, batch))
         return True
@@ -459,7 +459,7 @@ def _refusal(code: str, message: str) -> dict[str, Any]:
     return {"ok": False, "code": code, "message": message}
 
 
-async def _audit(conn: asyncpg.Connection, room: str, actor: str, action: str, detail: dict[str, Any]) -> None:
+async def audit(conn: asyncpg.Connection, room: str, actor: str, action: str, detail: dict[str, Any]) -> None:
     await conn.execute("INSERT INTO audit_log (room_id, actor, action, detail) VALUES ($1, $2, $3, $4)",
                        room, actor, action, detail)
 

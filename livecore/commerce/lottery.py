@@ -36,7 +36,7 @@ from ..core import draw as drawing
 from ..protocol.codec import event_decoder
 from ..protocol.events import LotteryEvent
 from ..runtime import Runtime
-from .coupons import _SKIP, StatePublisher, _audit, ms
+from .coupons import SKIP, StatePublisher, audit, ms
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +168,7 @@ class LotteryService:
                        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)""",
                     lottery, room, spec.prize, spec.winners, spec.condition, fields["keyword"], spec.watch_s,
                     _ts(now), _ts(ends), fields["seed_hash"], seed, actor)
-                await _audit(conn, room, actor, "lottery.open", {"lottery": lottery, **msgspec.to_builtins(spec)})
+                await audit(conn, room, actor, "lottery.open", {"lottery": lottery, **msgspec.to_builtins(spec)})
         except BaseException:
             await self.rt.scripts.call("lottery_cancel", keys=[self._hash(room, lottery), self._pointer(room)],
                                        args=[lottery])
@@ -194,7 +194,7 @@ class LotteryService:
         assert self.rt.db is not None
         async with self.rt.db.acquire() as conn, conn.transaction():
             await conn.execute("UPDATE lotteries SET status = 'cancelled' WHERE id = $1 AND status = 'open'", lottery)
-            await _audit(conn, room, actor, "lottery.cancel", {"lottery": lottery})
+            await audit(conn, room, actor, "lottery.cancel", {"lottery": lottery})
         self._open.pop(room, None)
         await self.rt.bus.publish_reliable(room, LotteryEvent(ts=self._now_ms(), lottery=lottery, phase="cancelled"))
         await self.state.publish_now(room, "lottery", lambda: self._state_value(room, lottery))
@@ -226,7 +226,7 @@ class LotteryService:
         if view is None or view["status"] == "cancelled":
             # clear only if the state still shows this lottery (a newer one may have replaced it)
             current = await self.current(room)
-            return None if current is None or current.get("id") == lottery else _SKIP
+            return None if current is None or current.get("id") == lottery else SKIP
         return view
 
     # -- entering -------------------------------------------------------------------------------------
@@ -377,7 +377,7 @@ class LotteryService:
             await conn.execute(
                 """UPDATE lotteries SET status = 'drawn', entries_count = $2, entries_digest = $3, drawn_at = $4
                    WHERE id = $1""", lottery, len(entries), digest, _ts(now))
-            await _audit(conn, room, actor or "timer", "lottery.draw",
+            await audit(conn, room, actor or "timer", "lottery.draw",
                          {"lottery": lottery, "entries": len(entries), "winners": winners})
             return winners, seed, digest
 
