@@ -57,7 +57,8 @@ async def run_server(host: str, port: int, redis_url: str, channel: str) -> None
             if message is not None and message["type"] == "message":
                 broadcast(connections, message["data"], text=True)
 
-    async with serve(handler, host, port, compression=None, backlog=1024):
+    # the same transport settings as the gateway: no compression, no server-initiated pings
+    async with serve(handler, host, port, compression=None, ping_interval=None, backlog=1024):
         print(json.dumps({"event": "ready", "port": port}), flush=True)
         task = asyncio.create_task(pump())
         await stop.wait()

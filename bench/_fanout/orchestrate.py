@@ -164,9 +164,11 @@ async def gateway_phase(plan: Plan, settings_env: dict[str, str], urls: list[str
         finally:
             await stop_clients(clients)
     finally:
+        stopping = time.monotonic()
         exit_codes = [await s.terminate() for s in servers]
+        stop_s = time.monotonic() - stopping
     result.update(ready=clients.ready, rss_idle=rss_idle, targets=targets, measured_all=measured_all,
-                  exit_codes=exit_codes)
+                  exit_codes=exit_codes, stop_s=stop_s)
     return result
 
 

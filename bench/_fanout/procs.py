@@ -133,7 +133,7 @@ class Measured:
     def alive(self) -> bool:
         return self.popen is None or self.popen.returncode is None
 
-    async def terminate(self, timeout: float = 15.0) -> int | None:
+    async def terminate(self, timeout: float = 60.0) -> int | None:
         """SIGTERM (graceful shutdown), then SIGKILL if it does not exit in time."""
         if self.popen is None or self.popen.returncode is not None:
             return None if self.popen is None else self.popen.returncode

@@ -118,11 +118,13 @@ def summarize(plan: Any, gw: dict[str, Any], base: dict[str, Any] | None) -> dic
         "p99_ms": percentile_ms(latency, 99),
         "max_ms": max_ms(latency),
         "barrage_p99_ms": percentile_ms(barrage_hist, 99),
+        "latency_breakdown_ms": _breakdown(gw["probes"]),
         "gift_p99_ms": percentile_ms(gift_hist, 99),
         "gift_latency_from": gift_source,
         "gifts_sent": senders["gifts_sent"],
         "gifts_ok": senders["gifts_ok"],
         "gifts_refused": senders["gifts_refused"],
+        "gifts_unanswered": senders["gifts_sent"] - senders["gifts_ok"] - sum(senders["gifts_refused"].values()),
         "gifts_lost": lost,
         "gift_duplicates_at_probes": sum(p["duplicate_gifts"] for p in probes),
         "budget": plan.budget,
@@ -139,6 +141,7 @@ def summarize(plan: Any, gw: dict[str, Any], base: dict[str, Any] | None) -> dic
         "probes": len(probes),
         "gateway": figures,
         "gateway_exit_codes": gw["exit_codes"],
+        "gateway_stop_s": round(gw["stop_s"], 2),
     }
     if base is not None:
         bfig = server_figures(base, seconds)
@@ -152,3 +155,12 @@ def summarize(plan: Any, gw: dict[str, Any], base: dict[str, Any] | None) -> dic
 def plan_window_contains(phase: dict[str, Any], t: float) -> bool:
     t0, t1 = phase["window"]
     return t0 <= t < t1
+
+
+def _breakdown(probes: dict[str, Any]) -> dict[str, Any]:
+    """Where barrage latency goes: sender -> gateway publish (``ingest``), publish -> viewer (``deliver``)."""
+    out: dict[str, Any] = {}
+    for name in ("ingest", "deliver"):
+        hist = merge_histograms([probes.get(name, "")])
+        out[name] = {"p50": percentile_ms(hist, 50), "p99": percentile_ms(hist, 99), "max": max_ms(hist)}
+    return out

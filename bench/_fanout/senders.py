@@ -120,7 +120,7 @@ class SenderPool:
             elapsed = now - start
             due = int(elapsed * rate)
             now_ms = int(now * 1000)
-            in_window = self.window.contains(now)
+            in_window = self.window.contains(now_ms / 1000.0)  # exactly as the probes judge it
             while chat_seq < due and self.chatters:
                 sender = self.chatters[chat_seq % len(self.chatters)]
                 text = barrage_text(chat_seq, now_ms, self.pad)

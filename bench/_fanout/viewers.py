@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 
 import msgspec
+from hdrh.histogram import HdrHistogram
 from livecore.auth import issue
 from livecore.protocol.codec import event_decoder, server_decoder
 from livecore.protocol.events import ChatEvent, GiftEvent
@@ -31,10 +32,12 @@ class Target:
 class Probe:
     """Parses every text frame of one viewer."""
 
-    def __init__(self, window: Window, latency, gift_latency) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, window: Window, hists: dict[str, HdrHistogram]) -> None:
         self.window = window
-        self.latency = latency
-        self.gift_latency = gift_latency
+        self.latency = hists["latency"]  # sender clock -> receipt
+        self.ingest = hists["ingest"]  # sender clock -> the gateway's publish ts (chat pipeline, Redis)
+        self.deliver = hists["deliver"]  # publish ts -> receipt (bus, merge tick, fan-out)
+        self.gift_latency = hists["gift_latency"]  # publish ts -> receipt, for gifts
         self.counts = ProbeCounts()
 
     def on_text(self, payload: bytes, now: float) -> None:
@@ -65,6 +68,9 @@ class Probe:
                 if window.contains(sent_ms / 1000.0):
                     c.barrage_in_window += 1
                     self.latency.record_value(max(1, int((now_ms - sent_ms) * 1000)))
+                    if event.ts:
+                        self.ingest.record_value(max(1, (event.ts - sent_ms) * 1000))
+                        self.deliver.record_value(max(1, int((now_ms - event.ts) * 1000)))
             elif isinstance(event, GiftEvent) and event.user.startswith(GIFTER_PREFIX):
                 key = event.offset or event.id
                 if key in c.gift_offsets:
@@ -91,8 +97,7 @@ class ViewerPool:
         self.user_prefix = user_prefix
         self.buf = SharedBuffer()
         self.window = Window()
-        self.latency = new_histogram()
-        self.gift_latency = new_histogram()
+        self.hists = {name: new_histogram() for name in ("latency", "ingest", "deliver", "gift_latency")}
         self.viewers: list[Viewer] = []
         self.probes: list[Probe] = []
         self.connect_errors: dict[str, int] = {}
@@ -107,7 +112,7 @@ class ViewerPool:
             target = self.targets[index % len(self.targets)]
             token = issue(self.secret, f"{self.user_prefix}{index}", role="viewer")
             path = f"{target.path}?token={token}"
-            probe = Probe(self.window, self.latency, self.gift_latency) if self.is_probe else None
+            probe = Probe(self.window, self.hists) if self.is_probe else None
             for attempt in range(retries + 1):
                 async with gate:
                     try:
@@ -175,8 +180,7 @@ class ViewerPool:
             "frames": b[0] - a[0],
             "payload_bytes": b[1] - a[1],
             "bytes": b[2] - a[2],
-            "latency": self.latency.encode().decode() if self.latency.get_total_count() else "",
-            "gift_latency": self.gift_latency.encode().decode() if self.gift_latency.get_total_count() else "",
+            **{name: h.encode().decode() if h.get_total_count() else "" for name, h in self.hists.items()},
             "probes": [
                 {
                     "barrage_in_window": p.counts.barrage_in_window,

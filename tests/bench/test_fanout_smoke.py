@@ -118,3 +118,36 @@ def test_loss_figures() -> None:
     assert loss_beyond_sampling(41, 40) == 0.0
     assert gifts_lost(3, ["1-0", "2-0", "3-0"], [["1-0", "2-0", "3-0"], ["1-0", "3-0"]]) == 1
     assert gifts_lost(3, None, [["a", "b", "c"], ["a"]]) == 2
+
+
+REQUIRED_KEYS = {"viewers", "offered_msgs_per_s", "delivered_msgs_per_s", "frames_per_s", "p50_ms", "p99_ms",
+                 "max_ms", "gifts_lost", "barrage_lost_beyond_sampling", "cpu_s_per_frame",
+                 "baseline_cpu_s_per_frame", "rss_bytes_per_conn"}
+
+
+def test_tiny_run_against_a_real_gateway(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """50 viewers on one gateway process, barrage below the budget: every barrage and every gift arrives."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIVECORE_")}
+    env.update(settings.env())
+    out = tmp_path / "fanout.json"
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "fanout.py"), "--viewers", "50", "--rate", "20", "--seconds", "2",
+         "--gateways", "1", "--warmup", "1", "--drain", "1", "--gift-rate", "4", "--json", str(out),
+         "--logdir", str(tmp_path / "logs")],
+        env=env, capture_output=True, text=True, timeout=90)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report = json.loads(out.read_text())
+    assert REQUIRED_KEYS <= report.keys()
+    assert report["viewers"] == 50
+    assert report["gateway"]["connect_errors"] == {}
+    assert report["gateway"]["closed_during_run"] == {}
+    assert report["gifts_ok"] >= 8 and report["gifts_refused"] == {}
+    assert report["gift_latency_from"] == "sender"  # answers carried offsets: the gift check is exact
+    assert report["gifts_lost"] == 0
+    assert report["gift_duplicates_at_probes"] == 0
+    assert report["offered_barrage_per_s"] > 15
+    assert report["barrage_lost_beyond_sampling_worst_probe"] == 0.0  # below the budget nothing is sampled
+    assert report["p99_ms"] is not None and report["p99_ms"] > 0
+    assert report["frames_per_s"] > 0 and report["cpu_s_per_frame"] is not None
+    assert report["gateway_exit_codes"] == [0]  # SIGTERM: a graceful stop
+    assert report["baseline_cpu_s_per_frame"] is None  # no --baseline asked
