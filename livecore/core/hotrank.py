@@ -9,8 +9,10 @@ and every score is multiplied by ``2^(-(L' - L) / H)`` (rescaling). Landmarks si
 same landmark for the same event.
 
 Counting rules: a weight per interaction kind; kinds that cost nothing to repeat (enter, like, chat, share,
-click...) count once per user per window (``unique_window_s``); money kinds (gift, paid) count by value in yuan.
-Likes are additionally capped per user per minute before they count toward the like total.
+click...) count once per user per window (``unique_window_s``), at the user's latest activity in that window
+(so the result does not depend on the order in which several consumers apply the entries); money kinds (gift,
+paid) count by value in yuan. Likes are additionally capped per user per minute before they count toward the
+like total.
 
 ``HotModel`` is the reference implementation of everything ``ranking_apply.lua`` does for the hot and hourly
 rankings; recomputing from the stream uses it, and the tests check the Lua against it.
@@ -120,12 +122,21 @@ class RoomHot:
     score: float = 0.0
     landmark: int = 0
 
-    def add(self, weight: float, ts_ms: int, cfg: HotConfig) -> None:
+    def _move_landmark(self, ts_ms: int, cfg: HotConfig) -> None:
         lm = cfg.landmark(ts_ms)
         if lm > self.landmark:
             self.score = rescale(self.score, self.landmark, lm, cfg.half_life_ms)
             self.landmark = lm
+
+    def add(self, weight: float, ts_ms: int, cfg: HotConfig) -> None:
+        self._move_landmark(ts_ms, cfg)
         self.score += boost(weight, ts_ms, self.landmark, cfg.half_life_ms)
+
+    def move(self, weight: float, old_ts_ms: int, new_ts_ms: int, cfg: HotConfig) -> None:
+        """A contribution made at ``old_ts_ms`` now counts at the later ``new_ts_ms`` (the score grows)."""
+        self._move_landmark(new_ts_ms, cfg)
+        h = cfg.half_life_ms
+        self.score += weight * (2.0 ** ((new_ts_ms - self.landmark) / h) - 2.0 ** ((old_ts_ms - self.landmark) / h))
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +165,7 @@ class HotModel:
         self.hourly: dict[int, dict[str, int]] = {}
         self.likes: dict[str, int] = {}
         self._seen: set[tuple[str, str]] = set()
-        self._unique: set[tuple[str, str, int, str]] = set()
+        self._unique: dict[tuple[str, str, int, str], int] = {}  # -> latest ts counted
         self._like_minute: dict[tuple[str, int, str], int] = {}
 
     def apply(self, ev: Event) -> bool:
@@ -162,32 +173,34 @@ class HotModel:
         if (ev.room, ev.id) in self._seen:
             return False
         self._seen.add((ev.room, ev.id))
-        rule = self.cfg.rules.get(ev.kind)
-        weight = 0.0
         if ev.kind == "like":
-            minute = ev.ts // MINUTE_MS
-            key = (ev.room, minute, ev.user)
+            key = (ev.room, ev.ts // MINUTE_MS, ev.user)
             used = self._like_minute.get(key, 0)
             allowed = max(0, min(ev.count, self.cfg.like_cap_per_minute - used))
             if allowed > 0:
                 self._like_minute[key] = used + allowed
                 self.likes[ev.room] = self.likes.get(ev.room, 0) + allowed
-                if used == 0 and rule is not None:
-                    weight = rule.weight
-        elif rule is not None:
-            if rule.unique_window_s > 0:
-                bucket = ev.ts // (rule.unique_window_s * MS)
-                ukey = (ev.room, ev.kind, bucket, ev.user)
-                if ukey not in self._unique:
-                    self._unique.add(ukey)
-                    weight = self.cfg.weight(ev.kind, ev.value)
-            else:
-                weight = self.cfg.weight(ev.kind, ev.value)
         if ev.kind == "gift" and ev.value > 0:
             per_room = self.hourly.setdefault(hourly.hour_of(ev.ts), {})
             per_room[ev.room] = per_room.get(ev.room, 0) + ev.value
-        if weight > 0:
-            self.rooms.setdefault(ev.room, RoomHot()).add(weight, ev.ts, self.cfg)
+        rule = self.cfg.rules.get(ev.kind)
+        weight = self.cfg.weight(ev.kind, ev.value)
+        if rule is None or weight <= 0:
+            return True
+        room = self.rooms.setdefault(ev.room, RoomHot())
+        if rule.unique_window_s <= 0:
+            room.add(weight, ev.ts, self.cfg)
+            return True
+        # a unique participant counts once per window, at their latest activity in it, so the score does not
+        # depend on the order entries are applied in
+        ukey = (ev.room, ev.kind, ev.ts // (rule.unique_window_s * MS), ev.user)
+        prev = self._unique.get(ukey)
+        if prev is None:
+            self._unique[ukey] = ev.ts
+            room.add(weight, ev.ts, self.cfg)
+        elif ev.ts > prev:
+            self._unique[ukey] = ev.ts
+            room.move(weight, prev, ev.ts, self.cfg)
         return True
 
     def apply_all(self, events: Iterable[Event]) -> int:

@@ -30,17 +30,17 @@ def test_scripted_sequence_gives_exact_scores_and_order() -> None:
     m = HotModel(cfg())
     m.apply_all([
         ev("a1", "enter", "A", "u1", T0),                 # 1 * 2^0
-        ev("a2", "like", "A", "u1", T0 + H_MS, count=5),  # 0.2 * 2^1: first like of u1 in that minute
-        ev("a3", "like", "A", "u1", T0 + H_MS + 1000),    # same liker, same minute: no hot
+        ev("a2", "like", "A", "u1", T0 + H_MS + 30_000, count=5),  # 0.2 * 2^1.05: u1 liking in that minute
+        ev("a3", "like", "A", "u1", T0 + H_MS + 10_000),  # same liker, same minute, earlier: nothing more
         ev("a4", "chat", "A", "u2", T0 + 2 * H_MS),       # 1 * 2^2
         ev("b1", "gift", "B", "u3", T0, value=1000),      # 0.1/yuan * 10 yuan * 2^0
         ev("b2", "gift", "B", "u3", T0 + H_MS, value=2000),  # 0.1 * 20 * 2^1
         ev("b3", "share", "B", "u4", T0 + H_MS),          # 3 * 2^1
-        ev("b4", "share", "B", "u4", T0 + H_MS + 50_000),  # same sharer within the hour: nothing
+        ev("b4", "share", "B", "u4", T0 + H_MS - 50_000),  # same sharer, same hour, earlier: nothing
         ev("c1", "enter", "C", "u5", T0 + 2 * H_MS),      # 1 * 2^2
     ])
     scores = m.scores()
-    assert scores["A"] == pytest.approx(1 + 0.4 + 4, rel=1e-15)
+    assert scores["A"] == pytest.approx(1 + 0.2 * 2 ** 1.05 + 4, rel=1e-15)
     assert scores["B"] == pytest.approx(1 + 4 + 6, rel=1e-15)
     assert scores["C"] == pytest.approx(4, rel=1e-15)
     assert m.order() == ["B", "A", "C"]
@@ -87,19 +87,33 @@ def test_likes_are_capped_per_user_per_minute() -> None:
                  ev("3", "like", "A", "u1", minute + 20, count=9), ev("4", "like", "A", "u2", minute + 30, count=1),
                  ev("5", "like", "A", "u1", minute + 60_000, count=5)])
     assert m.likes["A"] == 3 + 1 + 3
-    # hot: once per liker per minute (u1 twice, u2 once), not per like
-    assert m.scores()["A"] == pytest.approx(0.2 * (2 ** ((minute - T0) / H_MS)) * 2
-                                            + 0.2 * 2 ** ((minute + 30 - T0) / H_MS)
-                                            - 0.2 * 2 ** ((minute - T0) / H_MS)
-                                            + 0.2 * 2 ** ((minute + 60_000 - T0) / H_MS), rel=1e-12)
+    # hot: once per liker per minute at their latest like in it (u1 twice, u2 once), not per like
+    at = [minute + 20, minute + 30, minute + 60_000]
+    assert m.scores()["A"] == pytest.approx(sum(0.2 * 2 ** ((t - T0) / H_MS) for t in at), rel=1e-12)
 
 
 def test_unique_participants_per_window() -> None:
     m = HotModel(cfg())
-    m.apply_all(ev(f"e{i}", "enter", "A", "same", T0 + i * 1000) for i in range(100))  # rejoining farms nothing
-    assert m.scores()["A"] == pytest.approx(1.0)
+    m.apply_all(ev(f"e{i}", "enter", "A", "same", T0 + i * 6000) for i in range(100))  # rejoining farms nothing
+    assert m.scores()["A"] == pytest.approx(2.0 ** (99 * 6000 / H_MS))  # one viewer, at their latest entry
     m.apply(ev("late", "enter", "A", "same", T0 + 3_600_000))  # next hour window: counts again
-    assert m.scores()["A"] == pytest.approx(1.0 + 2.0 ** 6)
+    assert m.scores()["A"] == pytest.approx(2.0 ** (99 * 6000 / H_MS) + 2.0 ** 6)
+
+
+def test_the_order_entries_are_applied_in_does_not_matter() -> None:
+    import random
+
+    events = [ev(str(i), kind, f"r{i % 3}", f"u{i % 7}", T0 + (i * 7919) % 5_000_000, count=1 + i % 4,
+                 value=100 * (i % 5)) for i, kind in
+              enumerate(["like", "chat", "enter", "gift", "share", "click", "paid", "follow"] * 40)]
+    forward = HotModel(cfg())
+    forward.apply_all(events)
+    shuffled = events[:]
+    random.Random(3).shuffle(shuffled)
+    other = HotModel(cfg())
+    other.apply_all(shuffled)
+    assert other.scores() == pytest.approx(forward.scores(), rel=1e-12)
+    assert other.likes == forward.likes and other.hourly == forward.hourly
 
 
 def test_weights_are_configurable() -> None:

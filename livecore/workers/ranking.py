@@ -1,0 +1,346 @@
+"""The ranking worker: consumes the per-room interaction streams in one consumer group and keeps the rankings,
+metrics and keywords current; pushes rank changes to viewers and live metrics to the host console.
+
+Scaling: every worker process is one consumer of the group ``ranking`` on every room's stream, so several
+processes share the entries of busy rooms. A round reads up to ``round_max`` entries across all rooms
+(non-blocking, one ``XREADGROUP`` per chunk of streams, pipelined), hands each room's raw entries to one Lua
+call, publishes the platform rankings and acknowledges (see ``ranking.aggregator``). Entries left pending by a
+consumer that died are taken over with ``XAUTOCLAIM`` once idle for ``ranking_claim_idle_ms``; the Lua dedupe
+makes re-applying them harmless.
+
+Pushes are latest-value-wins room state, at most once per ``ranking_push_s`` per room and only when the value
+changed: ``{"rank": {...}, "top": [...]}`` to the room, ``{"metrics": {...}}`` to ``host:<room>`` while the room is
+live or a host console is present there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import msgspec
+from redis.exceptions import RedisError, ResponseError
+
+from ..clock import Clock
+from ..core import hourly
+from ..core.hotrank import HotConfig, parse_weights
+from ..core.keywords import KeywordExtractor, in_window
+from ..runtime import Runtime
+from ..ranking.aggregator import Aggregator, RoomResult
+from ..ranking.names import GROUP, NO_SESSION, RankKeys
+from ..ranking.store import RankingStore, session_of
+
+log = logging.getLogger(__name__)
+
+Entries = dict[str, list[tuple[bytes, bytes]]]  # room -> [(entry id, raw interaction)]
+_json = msgspec.json.Encoder()
+_STREAM_CHUNK = 500
+
+
+def hot_config(rt: Runtime) -> HotConfig:
+    s = rt.settings
+    return HotConfig(half_life_s=s.hot_half_life_s, rules=parse_weights(s.hot_weights),
+                     like_cap_per_minute=s.like_cap_per_minute)
+
+
+def default_consumer_name() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def _s(v: bytes | str) -> str:
+    return v.decode() if isinstance(v, bytes) else v
+
+
+class RankingWorker:
+    def __init__(self, rt: Runtime, consumer: str | None = None, *, clock: Clock | None = None,
+                 round_max: int = 20_000, keywords: KeywordExtractor | None = None,
+                 push: bool = True) -> None:
+        s = rt.settings
+        self.rt = rt
+        self.clock = clock or rt.clock
+        self.consumer = consumer or default_consumer_name()
+        self.names = RankKeys(rt.keys)
+        self.cfg = hot_config(rt)
+        self.store = RankingStore(rt.redis, rt.keys, s.hot_half_life_s)
+        self.aggregator = Aggregator(rt.redis, self.names, rt.scripts, self.cfg, dedupe_ttl_s=s.ranking_dedupe_ttl_s)
+        self.per_room = max(1, s.ranking_batch)
+        self.round_max = round_max
+        self.push_enabled = push
+        self.keywords = keywords
+        self.rooms: list[str] = []
+        self._grouped: set[str] = set()
+        self._sessions: dict[str, tuple[str, bool, float]] = {}  # room -> (session, live, fetched at)
+        self._active: dict[str, float] = {}  # room -> monotonic time of its last applied entry
+        self._chat_dirty: set[str] = set()
+        self._pushed_rank: dict[str, bytes] = {}
+        self._pushed_metrics: dict[str, bytes] = {}
+        self._due: dict[str, float] = {}
+        self.processed = 0
+        self.duplicates = 0
+        self.malformed = 0
+
+    # -- discovery and reading ---------------------------------------------------------------------------
+    async def discover(self) -> list[str]:
+        """Rooms with an interaction stream; creates the group on new ones (from the start of the stream)."""
+        members = sorted(_s(m) for m in await self.rt.redis.smembers(self.names.rooms()))
+        for room in members:
+            if room in self._grouped:
+                continue
+            try:
+                await self.rt.redis.xgroup_create(self.names.stream(room), GROUP, id="0", mkstream=True)
+            except ResponseError as exc:
+                if "BUSYGROUP" not in str(exc):
+                    raise
+            self._grouped.add(room)
+        self.rooms = members
+        return members
+
+    async def read(self, block_ms: int | None = None) -> Entries:
+        if not self.rooms:
+            return {}
+        count = max(1, min(self.per_room, self.round_max // len(self.rooms)))
+        by_stream = {self.names.stream(room): room for room in self.rooms}
+        streams = list(by_stream)
+        if block_ms is not None:
+            replies = [await self.rt.redis.xreadgroup(GROUP, self.consumer, {k: ">" for k in streams},
+                                                      count=count, block=block_ms)]
+        else:
+            pipe = self.rt.redis.pipeline(transaction=False)
+            for i in range(0, len(streams), _STREAM_CHUNK):
+                pipe.xreadgroup(GROUP, self.consumer, {k: ">" for k in streams[i:i + _STREAM_CHUNK]}, count=count)
+            replies = await pipe.execute()
+        out: Entries = {}
+        for reply in replies:
+            for stream, entries in reply or []:
+                room = by_stream[_s(stream)]
+                out[room] = [(eid, fields.get(b"i", b"")) for eid, fields in entries if fields is not None]
+        return out
+
+    async def claim(self, min_idle_ms: int | None = None) -> Entries:
+        """Take over entries another consumer left pending for too long."""
+        if not self.rooms:
+            return {}
+        idle = self.rt.settings.ranking_claim_idle_ms if min_idle_ms is None else min_idle_ms
+        pipe = self.rt.redis.pipeline(transaction=False)
+        for room in self.rooms:
+            pipe.xautoclaim(self.names.stream(room), GROUP, self.consumer, idle, start_id="0-0",
+                            count=self.per_room)
+        out: Entries = {}
+        for room, reply in zip(self.rooms, await pipe.execute(), strict=True):
+            entries = reply[1] if reply else []
+            got = [(eid, fields.get(b"i", b"")) for eid, fields in entries if fields is not None]
+            if got:
+                out[room] = got
+        return out
+
+    # -- applying -----------------------------------------------------------------------------------------
+    async def sessions_for(self, rooms: Iterable[str]) -> dict[str, str]:
+        """Live session of each room (room state ``session``), cached for a few seconds."""
+        now = self.clock.monotonic()
+        stale = [r for r in rooms if r not in self._sessions or now - self._sessions[r][2] > 5.0]
+        if stale:
+            pipe = self.rt.redis.pipeline(transaction=False)
+            for room in stale:
+                pipe.hmget(self.rt.keys.room_state(room), ["session", "live"])
+            for room, (session, live) in zip(stale, await pipe.execute(), strict=True):
+                self._sessions[room] = (session_of(session), live is not None and _s(live) not in ("false", "null"),
+                                        now)
+        return {r: self._sessions[r][0] for r in rooms}
+
+    async def process(self, entries: Entries) -> dict[str, RoomResult]:
+        if not entries:
+            return {}
+        batches = {room: [blob for _, blob in items] for room, items in entries.items()}
+        acks = {room: [eid for eid, _ in items] for room, items in entries.items()}
+        sessions = await self.sessions_for(batches)
+        results = await self.aggregator.apply_and_publish(batches, acks, int(self.clock.now() * 1000), sessions)
+        now = self.clock.monotonic()
+        applied = 0
+        for room, res in results.items():
+            applied += res.applied
+            self.duplicates += res.duplicates
+            self.malformed += res.malformed
+            if res.applied:
+                self._active[room] = now
+            if res.chats:
+                self._chat_dirty.add(room)
+        self.processed += applied
+        return results
+
+    async def step(self, block_ms: int = 100) -> int:
+        """One round: read what is new (blocking briefly when idle), apply it. Returns entries handled."""
+        entries = await self.read()
+        if not entries and block_ms > 0:
+            entries = await self.read(block_ms=block_ms)
+        await self.process(entries)
+        return sum(len(v) for v in entries.values())
+
+    # -- pushes ---------------------------------------------------------------------------------------------
+    def _is_due(self, name: str, every_s: float) -> bool:
+        now = self.clock.monotonic()
+        if now >= self._due.get(name, 0.0):
+            self._due[name] = now + every_s
+            return True
+        return False
+
+    def active_rooms(self, within_s: float) -> list[str]:
+        now = self.clock.monotonic()
+        for room in [r for r, t in self._active.items() if now - t > 600]:
+            self._active.pop(room, None)
+            self._pushed_rank.pop(room, None)
+            self._pushed_metrics.pop(room, None)
+        return [r for r, t in self._active.items() if now - t <= within_s]
+
+    async def push_ranks(self) -> int:
+        """Each active room's rank and top contributors, as room state, when changed."""
+        rooms = self.active_rooms(120.0)
+        if not rooms:
+            return 0
+        sessions = await self.sessions_for(rooms)
+        hour = hourly.hour_of(int(self.clock.now() * 1000))
+        pipe = self.rt.redis.pipeline(transaction=False)
+        for room in rooms:
+            pipe.zrevrank(self.names.hot(), room)
+            pipe.zrevrank(self.names.hourly(hour), room)
+            pipe.zscore(self.names.hourly(hour), room)
+            pipe.zrevrange(self.names.contributors(room, sessions[room]), 0, 2, withscores=True)
+        replies = await pipe.execute()
+        changed: list[tuple[str, dict[str, Any]]] = []
+        for i, room in enumerate(rooms):
+            hot_rank, h_rank, h_value, top = replies[4 * i:4 * i + 4]
+            state = {
+                "rank": {"hot": None if hot_rank is None else hot_rank + 1,
+                         "hourly": None if h_rank is None else h_rank + 1,
+                         "hourly_value": int(h_value or 0)},
+                "top": [{"user": _s(u), "value": int(v)} for u, v in top],
+            }
+            encoded = _json.encode(state)
+            if self._pushed_rank.get(room) != encoded:
+                self._pushed_rank[room] = encoded
+                changed.append((room, state))
+        await self._set_states(changed)
+        return len(changed)
+
+    async def push_metrics(self) -> int:
+        """Live metrics to ``host:<room>`` for rooms that are live or have a host console present."""
+        rooms = self.active_rooms(60.0)
+        if not rooms:
+            return 0
+        await self.sessions_for(rooms)
+        pipe = self.rt.redis.pipeline(transaction=False)
+        for room in rooms:
+            pipe.exists(self.rt.keys.room_presence("host:" + room))
+        watched = [room for room, present in zip(rooms, await pipe.execute(), strict=True)
+                   if present or self._sessions[room][1]]
+        now_ms = int(self.clock.now() * 1000)
+        changed: list[tuple[str, dict[str, Any]]] = []
+        for room in watched:
+            metrics = await self.store.metrics(room, now_ms, self._sessions[room][0])
+            body = {k: v for k, v in metrics.items() if k != "ts"}
+            encoded = _json.encode(body)
+            if self._pushed_metrics.get(room) != encoded:
+                self._pushed_metrics[room] = encoded
+                changed.append(("host:" + room, {"metrics": metrics}))
+        await self._set_states(changed)
+        return len(changed)
+
+    async def _set_states(self, changes: list[tuple[str, dict[str, Any]]]) -> None:
+        for i in range(0, len(changes), 50):
+            await asyncio.gather(*(self.rt.bus.set_state(room, state) for room, state in changes[i:i + 50]))
+
+    async def refresh_keywords(self, budget_s: float = 0.2) -> int:
+        """Top barrage keywords of rooms that got chat since the last refresh (one worker per room at a time)."""
+        if self.keywords is None or not self._chat_dirty:
+            return 0
+        s = self.rt.settings
+        started = time.monotonic()
+        done = 0
+        now_ms = int(self.clock.now() * 1000)
+        for room in list(self._chat_dirty):
+            if time.monotonic() - started > budget_s:
+                break
+            self._chat_dirty.discard(room)
+            lock_ms = max(100, int(s.keyword_refresh_s * 800))
+            if not await self.rt.redis.set(self.names.keywords_lock(room), self.consumer, nx=True, px=lock_ms):
+                continue
+            texts = in_window(await self.store.chat_entries(room), now_ms, s.keyword_window_s)
+            top = self.keywords.top(texts)
+            payload = {"ts": now_ms, "window_s": s.keyword_window_s, "texts": len(texts),
+                       "keywords": [k.as_dict() for k in top]}
+            await self.rt.redis.set(self.names.keywords(room), _json.encode(payload),
+                                    ex=max(60, s.keyword_window_s * 2))
+            done += 1
+        return done
+
+    # -- the loop --------------------------------------------------------------------------------------------
+    async def periodic(self) -> None:
+        s = self.rt.settings
+        if self._is_due("discover", 2.0):
+            await self.discover()
+        if self._is_due("claim", max(1.0, s.ranking_claim_idle_ms / 3000)):
+            await self.process(await self.claim())
+        if self.push_enabled and self._is_due("push", s.ranking_push_s):
+            await self.push_ranks()
+            await self.push_metrics()
+        if self._is_due("keywords", s.keyword_refresh_s):
+            await self.refresh_keywords()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        log.info("ranking worker %s started", self.consumer)
+        if self.keywords is not None:
+            await asyncio.to_thread(self.keywords.warm)
+        backoff = 0.1
+        while not stop.is_set():
+            try:
+                await self.periodic()
+                await self.step()
+                backoff = 0.1
+            except (RedisError, OSError) as exc:
+                log.warning("ranking worker: redis unavailable (%s)", exc)
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(stop.wait(), backoff)
+                backoff = min(backoff * 2, 5.0)
+        log.info("ranking worker %s stopped after %d interactions", self.consumer, self.processed)
+
+
+async def run(rt: Runtime, stop: asyncio.Event) -> None:
+    """Registry entry: one ranking consumer in this process until ``stop`` is set."""
+    await RankingWorker(rt, keywords=KeywordExtractor()).run(stop)
+
+
+def main() -> int:
+    """``python -m livecore.workers.ranking``: a standalone ranking consumer (the bench starts these)."""
+    import signal
+
+    from ..config import Settings
+    from ..runtime import open_runtime
+    from ..services.discover import resolve
+
+    settings = resolve(Settings.from_env())
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    async def go() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        async with open_runtime(settings, database=False) as rt:
+            await run(rt, stop)
+
+    try:
+        import uvloop
+
+        uvloop.run(go())
+    except ImportError:
+        asyncio.run(go())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,187 @@
+"""The ranking worker: consumer group over per-room streams, exactly-once under redelivery and crashes,
+recomputation from the stream equal to the live rankings, pushes to viewers and the host."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+
+import pytest
+
+from livecore.core.keywords import KeywordExtractor
+from livecore.interactions.log import InteractionLog
+from livecore.interactions.model import Interaction
+from livecore.ranking import recompute
+from livecore.ranking.mix import mix
+from livecore.ranking.names import GROUP, RankKeys
+from livecore.workers.ranking import RankingWorker
+
+from rankhelp import T0, ix
+
+ROOMS = [f"r{i}" for i in range(6)]
+
+
+async def produce(rt, items: list[Interaction]) -> None:  # type: ignore[no-untyped-def]
+    log = InteractionLog(rt.redis, rt.keys, batch=1000)
+    for it in items:
+        assert log.emit(it)
+    while log.pending:
+        await log.flush()
+
+
+async def drain(*workers: RankingWorker, claim_idle_ms: int | None = None, rounds: int = 500) -> None:
+    """Step the workers in turn until none of them finds anything new (or pending, when claiming)."""
+    for w in workers:
+        await w.discover()
+    idle = 0
+    for _ in range(rounds):
+        got = 0
+        for w in workers:
+            got += await w.step(block_ms=0)
+            if claim_idle_ms is not None:
+                claimed = await w.claim(claim_idle_ms)
+                await w.process(claimed)
+                got += sum(len(v) for v in claimed.values())
+        idle = idle + 1 if got == 0 else 0
+        if idle >= 2:
+            return
+    raise AssertionError("the workers never caught up")
+
+
+async def pending(rt, rooms: list[str]) -> int:  # type: ignore[no-untyped-def]
+    total = 0
+    for room in rooms:
+        info = await rt.redis.xpending(rt.keys.interactions(room), GROUP)
+        total += int(info["pending"])
+    return total
+
+
+def expected_likes(items: list[Interaction], cap: int) -> Counter[str]:
+    per: Counter[tuple[str, int, str]] = Counter()
+    seen: set[str] = set()
+    out: Counter[str] = Counter()
+    for it in items:
+        if it.kind != "like" or it.id in seen:
+            continue
+        seen.add(it.id)
+        key = (it.room, it.ts // 60_000, it.user)
+        allowed = max(0, min(it.count, cap - per[key]))
+        per[key] += allowed
+        out[it.room] += allowed
+    return out
+
+
+async def assert_counted_once(rt, worker: RankingWorker, items: list[Interaction]) -> None:  # type: ignore[no-untyped-def]
+    unique = {it.id: it for it in items}.values()
+    cmp = await recompute.compare(rt.redis, worker.store, worker.cfg, ROOMS)
+    assert cmp.equal, (cmp.hot_live, cmp.hot_recomputed, cmp.hourly_live, cmp.hourly_recomputed)
+    assert len(cmp.hot_live) == len(ROOMS)
+    likes = expected_likes(list(unique), rt.settings.like_cap_per_minute)
+    gifts = Counter(it.room for it in unique if it.kind == "gift")
+    for room in ROOMS:
+        m = await worker.store.metrics(room, T0, "-")
+        assert m["likes"] == likes[room], room
+        assert m["gifts"] == gifts[room], room
+    assert await pending(rt, ROOMS) == 0
+
+
+async def test_two_consumers_share_the_work_and_recompute_equals_live(rrt) -> None:  # type: ignore[no-untyped-def]
+    items = list(mix(random.Random(7), ROOMS, 3000, T0, 40 * 60_000))
+    items += items[100:400]  # the producer appended some twice (a retried flush)
+    await produce(rrt, items)
+    a = RankingWorker(rrt, "a", push=False, round_max=300)
+    b = RankingWorker(rrt, "b", push=False, round_max=300)
+    await drain(a, b)
+    assert a.processed > 0 and b.processed > 0  # both took part
+    assert a.processed + b.processed == 3000
+    assert a.duplicates + b.duplicates == 300
+    await assert_counted_once(rrt, a, items)
+
+
+async def test_a_consumer_dying_mid_batch_is_taken_over(rrt) -> None:  # type: ignore[no-untyped-def]
+    items = list(mix(random.Random(11), ROOMS, 2000, T0, 20 * 60_000))
+    await produce(rrt, items)
+    dying = RankingWorker(rrt, "dying", push=False)
+    await dying.discover()
+    entries = await dying.read()
+    assert sum(len(v) for v in entries.values()) == 2000
+    # it counts half of the rooms (Lua step) and dies before publishing the rankings and acknowledging
+    half = {room: [blob for _, blob in entries[room]] for room in list(entries)[:3]}
+    await dying.aggregator.apply(half, T0)
+    assert await pending(rrt, ROOMS) == 2000
+    heir = RankingWorker(rrt, "heir", push=False)
+    await drain(heir, claim_idle_ms=0)
+    assert heir.processed == 2000 - sum(len(v) for v in half.values())  # the rest was counted once already
+    await assert_counted_once(rrt, heir, items)
+
+
+async def test_a_killed_worker_process_leaves_nothing_uncounted_or_double(rrt, settings) -> None:  # type: ignore[no-untyped-def]
+    items = list(mix(random.Random(5), ROOMS, 30_000, T0, 30 * 60_000))
+    await produce(rrt, items[:2000])  # so the process finds the rooms at start
+    env = {**os.environ, **settings.env(), "LIVECORE_RANKING_BATCH": "200"}
+    proc = subprocess.Popen([sys.executable, "-m", "livecore.workers.ranking"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    stats = RankKeys(rrt.keys).stats()
+    try:
+        producing = asyncio.create_task(produce(rrt, items[2000:]))
+        deadline = time.monotonic() + 60
+        while int(await rrt.redis.hget(stats, "applied") or 0) < 4000:
+            assert time.monotonic() < deadline and proc.poll() is None, "the worker process made no progress"
+            await asyncio.sleep(0.02)
+        proc.send_signal(signal.SIGKILL)  # mid-stream, most likely mid-batch
+        proc.wait(10)
+        await producing
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    killed_at = int(await rrt.redis.hget(stats, "applied") or 0)
+    assert 4000 <= killed_at < 30_000
+    heir = RankingWorker(rrt, "heir", push=False)
+    await drain(heir, claim_idle_ms=0)
+    await assert_counted_once(rrt, heir, items)
+    # entries the killed process had counted but not acknowledged came back to the heir as duplicates
+    assert killed_at + heir.processed + heir.duplicates >= 30_000
+    print(f"killed after {killed_at} acknowledged; heir counted {heir.processed}, skipped {heir.duplicates} "
+          "already counted")
+
+
+async def test_rank_state_goes_to_the_room_and_metrics_to_the_host(rrt) -> None:  # type: ignore[no-untyped-def]
+    now = int(time.time() * 1000)
+    await rrt.bus.set_state("A", {"live": True, "session": "s9"})
+    await produce(rrt, [ix("1", "gift", "A", "whale", now, value=5000), ix("2", "gift", "A", "fan", now, value=100),
+                        ix("3", "enter", "B", "u", now), ix("4", "chat", "A", "fan", now, text="口红链接在哪里")])
+    w = RankingWorker(rrt, "w", keywords=KeywordExtractor())
+    await drain(w)
+    assert await w.push_ranks() == 2
+    state = await rrt.bus.state("A")
+    assert state["rank"] == {"hot": 1, "hourly": 1, "hourly_value": 5100}
+    assert state["top"] == [{"user": "whale", "value": 5000}, {"user": "fan", "value": 100}]
+    assert (await rrt.bus.state("B"))["rank"]["hot"] == 2
+    assert await w.push_ranks() == 0  # nothing changed: nothing sent
+    assert await w.push_metrics() == 1  # A is live; B has no session and no host console
+    metrics = (await rrt.bus.state("host:A"))["metrics"]
+    assert (metrics["session"], metrics["gifts"], metrics["gift_value"], metrics["comments"]) == ("s9", 2, 5100, 1)
+    assert await w.refresh_keywords() == 1
+    kw = await w.store.keywords("A")
+    assert [k["word"] for k in kw["keywords"]] == ["口红", "链接"] and kw["texts"] == 1
+
+
+@pytest.mark.parametrize("n", [1])
+async def test_the_run_loop_stops_on_request(rrt, n) -> None:  # type: ignore[no-untyped-def]
+    await produce(rrt, [ix("x", "share", "A", "u", int(time.time() * 1000))])
+    w = RankingWorker(rrt, "loop")
+    stop = asyncio.Event()
+    task = asyncio.create_task(w.run(stop))
+    deadline = time.monotonic() + 20
+    while w.processed < n:
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.05)
+    stop.set()
+    await asyncio.wait_for(task, 10)
