@@ -139,6 +139,7 @@ def summarize(plan: Any, gw: dict[str, Any], base: dict[str, Any] | None) -> dic
         "cpu_ratio_to_baseline": None,
         "rss_bytes_per_conn": figures["rss_bytes_per_conn"],
         "probes": len(probes),
+        "per_gateway": _per_gateway(probes, senders, sent_offsets, seconds, expected),
         "gateway": figures,
         "gateway_exit_codes": gw["exit_codes"],
         "gateway_stop_s": round(gw["stop_s"], 2),
@@ -163,4 +164,22 @@ def _breakdown(probes: dict[str, Any]) -> dict[str, Any]:
     for name in ("ingest", "deliver"):
         hist = merge_histograms([probes.get(name, "")])
         out[name] = {"p50": percentile_ms(hist, 50), "p99": percentile_ms(hist, 99), "max": max_ms(hist)}
+    return out
+
+
+def _per_gateway(probes: list[dict[str, Any]], senders: dict[str, Any], sent_offsets: dict[str, float] | None,
+                 seconds: float, expected: float) -> dict[str, Any]:
+    """Loss figures of the probes on each gateway: cross-process delivery must not depend on the process."""
+    out: dict[str, Any] = {}
+    for gw in sorted({p.get("gateway", 0) for p in probes}):
+        mine = [p for p in probes if p.get("gateway", 0) == gw]
+        barrage = [p["barrage_in_window"] / seconds for p in mine]
+        seen = [list(p["gift_offsets"]) for p in mine]
+        out[str(gw)] = {
+            "probes": len(mine),
+            "barrage_per_viewer_per_s": round(mean(barrage), 2),
+            "barrage_lost_beyond_sampling": round(loss_beyond_sampling(mean(barrage), expected), 4),
+            "gifts_lost": gifts_lost(senders["gifts_ok"], list(sent_offsets) if sent_offsets is not None else None,
+                                     seen),
+        }
     return out

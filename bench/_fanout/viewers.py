@@ -32,8 +32,9 @@ class Target:
 class Probe:
     """Parses every text frame of one viewer."""
 
-    def __init__(self, window: Window, hists: dict[str, HdrHistogram]) -> None:
+    def __init__(self, window: Window, hists: dict[str, HdrHistogram], gateway: int = 0) -> None:
         self.window = window
+        self.gateway = gateway  # index of the target this probe is connected to
         self.latency = hists["latency"]  # sender clock -> receipt
         self.ingest = hists["ingest"]  # sender clock -> the gateway's publish ts (chat pipeline, Redis)
         self.deliver = hists["deliver"]  # publish ts -> receipt (bus, merge tick, fan-out)
@@ -112,7 +113,7 @@ class ViewerPool:
             target = self.targets[index % len(self.targets)]
             token = issue(self.secret, f"{self.user_prefix}{index}", role="viewer")
             path = f"{target.path}?token={token}"
-            probe = Probe(self.window, self.hists) if self.is_probe else None
+            probe = Probe(self.window, self.hists, index % len(self.targets)) if self.is_probe else None
             for attempt in range(retries + 1):
                 async with gate:
                     try:
@@ -183,6 +184,7 @@ class ViewerPool:
             **{name: h.encode().decode() if h.get_total_count() else "" for name, h in self.hists.items()},
             "probes": [
                 {
+                    "gateway": p.gateway,
                     "barrage_in_window": p.counts.barrage_in_window,
                     "barrage_total": p.counts.barrage_total,
                     "gifts_in_window": p.counts.gifts_in_window,
