@@ -24,6 +24,7 @@ class Settings:
     database_url: str = ""
     database_schema: str = "public"
     key_prefix: str = "lc"
+    redis_max_connections: int = 256  # per process; callers wait for a free connection beyond it
     data_dir: Path = Path(".livecore")
     secret: str = DEV_SECRET
     demo: bool = False  # enables the dev-login endpoint and the simulated room

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import asyncpg
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 
 from .broker.room_bus import RoomBus
 from .clock import Clock, SystemClock
@@ -32,14 +32,17 @@ class Runtime:
     db: asyncpg.Pool | None = None
 
 
-def redis_client(url: str, **kwargs: object) -> Redis:
-    return Redis.from_url(url, health_check_interval=30, socket_keepalive=True, **kwargs)  # type: ignore[arg-type]
+def redis_client(url: str, max_connections: int = 256, **kwargs: object) -> Redis:
+    """A client whose pool makes callers wait for a free connection rather than fail past the limit."""
+    pool = BlockingConnectionPool.from_url(url, max_connections=max_connections, timeout=20,
+                                           health_check_interval=30, socket_keepalive=True, **kwargs)
+    return Redis.from_pool(pool)  # the client owns the pool and closes it
 
 
 @asynccontextmanager
 async def open_runtime(settings: Settings, *, database: bool = True, db_max_size: int = 10,
                        clock: Clock | None = None) -> AsyncIterator[Runtime]:
-    redis = redis_client(settings.redis_url)
+    redis = redis_client(settings.redis_url, settings.redis_max_connections)
     keys = Keys(settings.key_prefix)
     scripts = Scripts(redis)
     db = None
