@@ -25,6 +25,7 @@ ROUTE_MODULES: list[str] = [
     "livecore.api.sales_routes",
     "livecore.api.pages",
     "livecore.api.promo_routes",
+    "livecore.api.ranking_routes",
 ]
 
 

@@ -30,6 +30,8 @@ WORKERS: dict[str, str] = {
     "sales": "livecore.workers.expiry:sale_scheduler",
     "claims": "livecore.commerce.coupons:claims_persister",
     "lotteries": "livecore.commerce.lottery:lottery_timer",
+    "ranking": "livecore.workers.ranking:ranking_worker",
+    "snapshots": "livecore.workers.snapshots:snapshot_worker",
 }
 
 

@@ -309,9 +309,9 @@ class RankingWorker:
         log.info("ranking worker %s stopped after %d interactions", self.consumer, self.processed)
 
 
-async def run(rt: Runtime, stop: asyncio.Event) -> None:
-    """Registry entry: one ranking consumer in this process until ``stop`` is set."""
-    await RankingWorker(rt, keywords=KeywordExtractor()).run(stop)
+def ranking_worker(rt: Runtime, consumer: str) -> RankingWorker:
+    """Registry factory (``livecore worker --only ranking``): one ranking consumer in this process."""
+    return RankingWorker(rt, consumer, keywords=KeywordExtractor())
 
 
 def main() -> int:
@@ -331,7 +331,7 @@ def main() -> int:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         async with open_runtime(settings, database=False) as rt:
-            await run(rt, stop)
+            await ranking_worker(rt, default_consumer_name()).run(stop)
 
     try:
         import uvloop
