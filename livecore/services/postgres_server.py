@@ -58,8 +58,14 @@ class PostgresServer:
         kwargs: dict[str, object] = {}
         if self.user is not None:
             kwargs = {"user": self.user.pw_uid, "group": self.user.pw_gid}
-        return subprocess.run(list(args), check=check, capture_output=True, timeout=timeout,
+        done = subprocess.run(list(args), check=False, capture_output=True, timeout=timeout,
                               cwd="/", **kwargs)  # type: ignore[call-overload]
+        if check and done.returncode != 0:
+            log = self.data_dir / "pg.log"
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            raise RuntimeError(f"{Path(args[0]).name} failed ({done.returncode}): "
+                               f"{done.stderr.decode(errors='replace')[-2000:]}\n{tail}")
+        return done
 
     def init(self) -> None:
         pgdata = self.data_dir / "pgdata"
