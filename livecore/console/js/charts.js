@@ -1,6 +1,6 @@
 // Small line charts drawn on a canvas (no library): crisp on high-DPI screens, redrawn on every update.
 
-export function lineChart(canvas, points, { color = "#ff2d55", format = String, label = "" } = {}) {
+export function lineChart(canvas, points, { color = "#ff2d55", format = String, label = "", minMax = 2 } = {}) {
   const dpr = window.devicePixelRatio || 1;
   const w = canvas.clientWidth || canvas.width, hgt = canvas.clientHeight || canvas.height;
   if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(hgt * dpr)) {
@@ -10,14 +10,14 @@ export function lineChart(canvas, points, { color = "#ff2d55", format = String, 
   const ctx = canvas.getContext("2d");
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, w, hgt);
-  const pad = { l: 44, r: 8, t: 16, b: 18 };
+  const pad = { l: 50, r: 8, t: 18, b: 18 };
   const cw = w - pad.l - pad.r, ch = hgt - pad.t - pad.b;
   ctx.font = "11px system-ui, sans-serif";
   ctx.fillStyle = "#8a8f98";
   ctx.textBaseline = "top";
   if (label) ctx.fillText(label, pad.l, 2);
   const ys = points.map((p) => p[1]);
-  const max = Math.max(1, ...ys);
+  const max = Math.max(minMax, ...ys);
   const min = 0;
   // grid and y labels
   ctx.strokeStyle = "#2a2f3a";

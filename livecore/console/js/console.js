@@ -94,6 +94,7 @@ async function open(token, roomParam) {
   $("#room-form").cover.value = boot.room.cover;
   $("#words-form").words.value = (boot.room.words || []).join("\n");
   renderMuted(boot.muted || []);
+  c.api.get("/api/gifts").then((g) => { c.gifts = g; }).catch(() => {});
   wire();
   renderAll();
   connect();
@@ -137,7 +138,15 @@ function connect() {
 
 // -- rendering ---------------------------------------------------------------------------------------------
 function renderAll() {
-  renderState(c.state);
+  renderLive();
+  renderProducts();
+  renderSales();
+  renderCoupons();
+  renderLottery();
+  renderPinned();
+  renderFigures();
+  if (c.state.top) renderContributors(c.state.top);
+  if (c.state.rank) renderRank(c.state.rank);
 }
 
 function renderState(change) {
@@ -344,26 +353,29 @@ async function refreshMuted() {
 }
 
 // -- barrage stream with moderation ---------------------------------------------------------------------------
+const isHost = (e) => !!e.role && e.role !== "viewer"; // "viewer" is the default and left out on the wire
+
 function onEvent(e) {
   const ul = $("#stream");
   let li = null;
   if (e.type === "chat") {
     li = h("li.msg", { dataset: { id: e.id, user: e.user } },
-      h("div", {}, h("span.who", { text: (e.name || e.user) + (e.role !== "viewer" ? " 👑" : "") }), " ", h("span.text", { text: e.text })),
+      h("div", {}, h("span.who", { text: (e.name || e.user) + (isHost(e) ? " 👑" : "") }), " ", h("span.text", { text: e.text })),
       h("div.acts", {},
         h("button", { type: "button", text: t("delete"), dataset: { action: "delete" }, onclick: (ev) => busy(ev.target, async () => {
           await c.api.post(`${R()}/messages/${encodeURIComponent(e.id)}/delete`);
         }) }),
         h("button", { type: "button", text: t("pin"), dataset: { action: "pin" }, onclick: (ev) => busy(ev.target, () => c.api.post(`${R()}/pin`, { msg: e.id, text: `${e.name || e.user}：${e.text}` })) }),
-        e.role === "viewer" ? h("button.danger", { type: "button", text: t("mute"), dataset: { action: "mute" }, onclick: (ev) => busy(ev.target, async () => {
+        !isHost(e) ? h("button.danger", { type: "button", text: t("mute"), dataset: { action: "mute" }, onclick: (ev) => busy(ev.target, async () => {
           await c.api.post(`${R()}/mute`, { user: e.user, seconds: 600 });
           toast(`${t("mute")}: ${e.name || e.user}`, "ok");
           refreshMuted();
         }) }) : null));
   } else if (e.type === "gift") {
-    li = h("li.msg.gift", {}, `🎁 ${e.name || e.user} ${t("gift_sent")} ${e.gift} ×${e.count} (${money(e.value)})`);
+    const g = (c.gifts || []).find((x) => x.id === e.gift);
+    li = h("li.msg.gift", {}, `🎁 ${e.name || e.user} ${t("gift_sent")} ${g ? g.name : e.gift} ×${e.count ?? 1} (${money(e.value)})`);
   } else if (e.type === "order") {
-    li = h("li.msg.order", {}, `🛒 ${e.name || e.user} ${t("just_bought")} ${e.product}`);
+    li = h("li.msg.order", {}, `🛒 ${e.name || e.user} ${t("just_bought")} ${c.products.find((p) => p.id === e.product)?.title || e.product}${e.qty > 1 ? " ×" + e.qty : ""}`);
   } else if (e.type === "moderation" && e.action === "delete") {
     const gone = ul.querySelector(`li[data-id="${CSS.escape(e.msg)}"]`);
     if (gone) { gone.classList.add("deleted"); gone.querySelector(".acts")?.remove(); }
@@ -436,7 +448,7 @@ function renderFigures() {
 
 function drawCharts() {
   lineChart($("#chart-online"), c.series.online.points, { color: "#0a84ff", label: t("chart_online"), format: compact });
-  lineChart($("#chart-gmv"), c.series.gmv.points, { color: "#ff2d55", label: t("chart_gmv"), format: (v) => money(v) });
+  lineChart($("#chart-gmv"), c.series.gmv.points, { color: "#ff2d55", label: t("chart_gmv"), format: (v) => money(v), minMax: 10000 });
 }
 
 function renderFunnel(steps) {
@@ -607,7 +619,7 @@ function wire() {
       const res = await c.api.post(`${R()}/coupons`, {
         kind: f.kind, amount: cents(f.amount), threshold: f.kind === "threshold" ? cents(f.threshold) : 0,
         percent: f.kind === "percent" ? Number(f.percent) : 0, total: Number(f.total), per_user: Number(f.per_user),
-        starts_at: startsAt, ends_at: startsAt + Number(f.window) * 1000, valid_s: Number(f.valid),
+        starts_at: startsAt, ends_at: startsAt + Number(f.window) * 1000, valid_for_s: Number(f.valid),
       });
       if (res && res.id) { (c.couponsExtra ||= new Map()).set(res.id, model.coupon(res.id, res)); renderCoupons(); }
       form.querySelector(".outcome").textContent = "✓ " + t("saved");
@@ -622,7 +634,7 @@ function wire() {
     busy(ev.submitter, async () => {
       const res = await c.api.post(`${R()}/lotteries`, {
         prize: f.prize, winners: Number(f.winners), condition: f.condition,
-        keyword: f.condition === "keyword" ? f.keyword : null, watch_s: f.condition === "watch" ? Number(f.watch_s) : null,
+        keyword: f.condition === "keyword" ? f.keyword : "", watch_s: f.condition === "watch" ? Number(f.watch_s) : 0,
         ends_at: Date.now() + Number(f.duration) * 1000,
       });
       if (res && res.id) mergeLottery(res.id, res);

@@ -36,7 +36,8 @@ export function sale(id, v, stockValue) {
     price: Number(pick(v, "price", "sale_price") ?? 0),
     quantity,
     stock,
-    sold: Number(pick(v, "sold") ?? Math.max(0, quantity - stock)),
+    // live stock (state ``stock:<id>``) moves every tick; the sale object's ``sold`` only when it is republished
+    sold: stockValue != null ? Math.max(0, quantity - stock) : Number(pick(v, "sold") ?? Math.max(0, quantity - stock)),
     perUser: pick(v, "per_user", "limit", "per_user_limit"),
     startsAt: ms(pick(v, "starts_at", "start_at", "start")),
     endsAt: ms(pick(v, "ends_at", "end_at", "end")),

@@ -7,11 +7,13 @@ import { compact, lang, money, reason, t, translate } from "./i18n.js";
 import { RoomSocket } from "./live.js";
 import * as model from "./model.js";
 
+const ICONS = { lightstick: "🪄", rose: "🌹", heart: "💗", applause: "👏", rocket: "🚀", carnival: "🎡" };
 const GIFTS = [
-  { id: "heart", icon: "💗", zh: "小心心", en: "Heart" },
-  { id: "rose", icon: "🌹", zh: "玫瑰", en: "Rose" },
-  { id: "rocket", icon: "🚀", zh: "火箭", en: "Rocket" },
+  { id: "rose", icon: ICONS.rose, zh: "玫瑰", en: "Rose" },
+  { id: "heart", icon: ICONS.heart, zh: "比心", en: "Heart" },
+  { id: "rocket", icon: ICONS.rocket, zh: "火箭", en: "Rocket" },
 ];
+const EN_GIFTS = { lightstick: "Glow stick", rose: "Rose", heart: "Heart", applause: "Applause", rocket: "Rocket", carnival: "Carnival" };
 
 const roomId = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] || "");
 const ui = {
@@ -176,19 +178,27 @@ function addLine(node, id) {
   ul.scrollTop = ul.scrollHeight;
 }
 
+function productName(id) {
+  if (ui.state.product?.id === id) return ui.state.product.title;
+  const sale = model.sales(ui.state).find((x) => x.product === id && x.title);
+  return sale ? sale.title : lang === "en" ? "an item" : "好物";
+}
+
+const isHost = (e) => !!e.role && e.role !== "viewer"; // "viewer" is the default and left out on the wire
+
 function onEvent(e) {
   switch (e.type) {
     case "chat":
-      addLine(h("span", {}, h("span.who" + (e.role !== "viewer" ? ".host" : ""), { text: (e.role !== "viewer" ? "👑" : "") + (e.name || e.user) + "：" }),
+      addLine(h("span", {}, h("span.who" + (isHost(e) ? ".host" : ""), { text: (isHost(e) ? "👑" : "") + (e.name || e.user) + "：" }),
         h("span.text", { text: e.text })), e.id);
       break;
     case "gift": {
       const g = ui.gifts.find((x) => x.id === e.gift);
-      addLine(h("span.gift-line", { text: `${e.name || e.user} ${t("gift_sent")} ${g ? g.icon + (lang === "en" ? g.en : g.zh) : e.gift} ×${e.count}` }));
+      addLine(h("span.gift-line", { text: `${e.name || e.user} ${t("gift_sent")} ${g ? (g.icon || "") + (lang === "en" ? g.en : g.zh) : e.gift} ×${e.count ?? 1}` }));
       break;
     }
     case "order":
-      addLine(h("span.order-line", { text: `🛒 ${e.name || e.user} ${t("just_bought")} ${e.product}${e.qty > 1 ? " ×" + e.qty : ""}` }));
+      addLine(h("span.order-line", { text: `🛒 ${e.name || e.user} ${t("just_bought")} ${productName(e.product)}${e.qty > 1 ? " ×" + e.qty : ""}` }));
       break;
     case "system":
       addLine(h("span.system", { text: e.text }));
@@ -289,10 +299,12 @@ async function openPay() {
   const select = h("select#pay-coupon", {}, h("option", { value: "", text: lang === "en" ? "No coupon" : "不使用优惠券" }));
   try {
     const mine = await ui.api.get(`/api/rooms/${encodeURIComponent(roomId)}/coupons/mine?amount=${order.amount}`);
-    for (const c of (Array.isArray(mine) ? mine : mine?.claims || [])) {
+    for (const c of (Array.isArray(mine) ? mine : mine?.coupons || [])) {
       const id = c.claim || c.id;
-      select.append(h("option", { value: id, text: `${c.label || c.title || c.batch} -${money(c.discount ?? 0)}` }));
+      const label = c.title || model.couponLabel(model.coupon(c.batch, c), money, lang);
+      select.append(h("option", { value: id, text: `${label} -${money(c.discount ?? 0)}` }));
     }
+    if (mine?.best) select.value = mine.best;
   } catch { /* no coupons to offer */ }
   const payBtn = h("button.primary#pay-confirm", { type: "button", text: t("pay") + " " + money(order.amount) });
   payBtn.addEventListener("click", async () => {
@@ -402,7 +414,7 @@ async function start() {
     if (!ui.state.title) $("#room-title").textContent = r.title || roomId;
   }).catch((e) => { if (e.status === 404) toast(t("room_not_found"), "error"); });
   ui.api.get("/api/gifts").then((list) => {
-    if (Array.isArray(list) && list.length) ui.gifts = list.map((g) => ({ ...GIFTS.find((x) => x.id === g.id), ...g, zh: g.name || g.zh, en: g.name_en || g.en || g.name }));
+    if (Array.isArray(list) && list.length) ui.gifts = list.map((g) => ({ ...g, icon: ICONS[g.id] || "🎁", zh: g.name, en: EN_GIFTS[g.id] || g.name }));
     renderGiftTray();
   }).catch(() => renderGiftTray());
 
