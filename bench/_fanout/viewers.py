@@ -126,11 +126,14 @@ class ViewerPool:
                             self.connect_errors[reason[:120]] = self.connect_errors.get(reason[:120], 0) + 1
                             return
                     else:
-                        if message_type(first) != "joined":
-                            key = "not joined: " + first[:100].decode("utf-8", "replace")
-                            self.connect_errors[key] = self.connect_errors.get(key, 0) + 1
+                        if message_type(first) != "joined":  # e.g. "unavailable, retry": try again
                             viewer.close()
-                            return
+                            if attempt == retries:
+                                key = "not joined: " + first[:100].decode("utf-8", "replace")
+                                self.connect_errors[key] = self.connect_errors.get(key, 0) + 1
+                                return
+                            await asyncio.sleep(0.5 * 2 ** attempt)
+                            continue
                         self.viewers.append(viewer)
                         if probe is not None:
                             self.probes.append(probe)
