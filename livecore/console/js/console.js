@@ -617,7 +617,7 @@ function wire() {
     const startsAt = Date.now();
     busy(ev.submitter, async () => {
       const res = await c.api.post(`${R()}/coupons`, {
-        kind: f.kind, amount: cents(f.amount), threshold: f.kind === "threshold" ? cents(f.threshold) : 0,
+        kind: f.kind, amount: f.kind === "percent" ? 0 : cents(f.amount), threshold: f.kind === "threshold" ? cents(f.threshold) : 0,
         percent: f.kind === "percent" ? Number(f.percent) : 0, total: Number(f.total), per_user: Number(f.per_user),
         starts_at: startsAt, ends_at: startsAt + Number(f.window) * 1000, valid_for_s: Number(f.valid),
       });
