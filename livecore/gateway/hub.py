@@ -108,7 +108,12 @@ class Hub:
         return room
 
     def activate(self, viewer: Viewer, room: Room) -> list[MergedFrame]:
-        """Make a pending viewer live; returns the frames kept for it while it joined."""
+        """Make a pending viewer live; returns the frames kept for it while it joined.
+
+        The room is flushed first, so events merged but not yet sent are in what is returned (where the
+        caller can drop the ones it replayed) rather than in the next tick's frame, which it could not.
+        """
+        self.flush(room)
         kept = room.pending.pop(viewer, [])
         room.viewers[viewer] = None
         return kept

@@ -44,7 +44,12 @@ async def start_gateway(settings: Settings, redis: Any) -> AsyncIterator[Callabl
             yield start
         finally:
             for gw in started:
-                await gw.stop()
+                try:
+                    await asyncio.wait_for(gw.stop(), 8)
+                except asyncio.TimeoutError:
+                    for t in asyncio.all_tasks():
+                        t.print_stack()
+                    raise
 
 
 @dataclass
