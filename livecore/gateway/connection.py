@@ -19,7 +19,6 @@ from websockets.protocol import State
 
 from ..auth import Identity
 from ..broker.wire import Lane
-from ..core import merge
 from ..core.chat import Refused
 from ..core.guard import WindowCounter
 from ..interactions.model import Interaction, Kind
@@ -109,6 +108,10 @@ class Session:
             except ConnectionClosed:
                 return
             self.gw.stats.messages_in += 1
+            if self.identity.exp and self.gw.clock.now() >= self.identity.exp:
+                # a token that expired while connected: viewers may keep watching, but not act
+                self.close_soon(CloseCode.TOKEN_EXPIRED, "token expired")
+                continue
             if isinstance(data, str):
                 data = data.encode()
             try:
@@ -203,20 +206,17 @@ class Session:
         if self.protocol.state is not State.OPEN:
             gw.hub.leave(self, room)
             return
-        # No await from here on: the kept frames, the snapshot and the replay go out in order, then live.
-        kept = gw.hub.activate(self, hub_room)
+        # No await from here on: joined (and resync) now, the catch-up frame at the room's next tick.
+        replayed = replay.events if replay is not None and not replay.resync else []
+        gw.hub.activate(self, hub_room, replayed, snapshot_offset)
         self.room, self.base_room, self.hub_room = room, base, hub_room
         self.joined_at = gw.clock.monotonic()
-        replayed = replay.events if replay is not None and not replay.resync else []
         self.reply(Joined(room=room, user=who.user, role=who.role.value, state=state, offset=snapshot_offset,
                           replayed=len(replayed), rid=msg.rid))
         if replay is not None and replay.resync:
             self.reply(Resync(room=room, state=state, offset=snapshot_offset))
             gw.stats.resyncs += 1
         gw.stats.replayed += len(replayed)
-        catch_up = merge.catch_up_frame(room, replayed, kept, int(gw.clock.now() * 1000), after=snapshot_offset)
-        if catch_up is not None:
-            self.write(catch_up)
         if not is_host:
             gw.presence.joined(room, who.user)
             self.interaction(Kind.ENTER)

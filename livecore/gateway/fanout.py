@@ -27,6 +27,8 @@ class Viewer(Protocol):
     protocol: Any  # websockets sans-I/O protocol (for its state)
     over_since: float | None
 
+    def write(self, payload: bytes) -> None: ...  # one message to this viewer only (the join catch-up)
+
 
 def wire_text(payload: bytes) -> bytes:
     """The complete WebSocket text frame for ``payload`` as the server sends it."""

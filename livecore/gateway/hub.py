@@ -7,7 +7,7 @@ are merged per room and flushed once per tick as one frame, encoded once, writte
 Joining is two-step so that nothing is lost or doubled between the snapshot and the live stream:
 ``join`` subscribes (waiting for Redis to confirm) and parks the viewer as *pending*, where the frames of
 the room are kept for it instead of written; the caller then reads the snapshot and replays, and
-``activate`` hands back what was kept and makes the viewer live, with no await in between.
+``activate`` makes the viewer live at the next tick, which first writes it one catch-up frame.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from ..broker import wire
 from ..broker.room_bus import RoomBus
 from ..broker.wire import Lane
 from ..clock import Clock
-from ..core.merge import MergedFrame, TickMerger
+from ..core.merge import MergedFrame, TickMerger, catch_up_frame
 from ..core.sampler import BarrageSampler
 from ..core.slow import SlowPolicy
 from ..core.wordfilter import WordFilter
@@ -55,6 +55,7 @@ class Room:
     ready: asyncio.Future[None]
     viewers: dict[Viewer, None] = field(default_factory=dict)
     pending: dict[Viewer, list[MergedFrame]] = field(default_factory=dict)
+    activating: dict[Any, tuple[list[tuple[str, bytes]], str | None]] = field(default_factory=dict)
     muted: dict[str, float] = field(default_factory=dict)  # user -> until (epoch seconds)
     words: WordFilter = field(default_factory=WordFilter)
     task: asyncio.Task[None] | None = None
@@ -107,16 +108,16 @@ class Hub:
             raise
         return room
 
-    def activate(self, viewer: Viewer, room: Room) -> list[MergedFrame]:
-        """Make a pending viewer live; returns the frames kept for it while it joined.
+    def activate(self, viewer: Viewer, room: Room, replayed: list[tuple[str, bytes]], after: str | None) -> None:
+        """Make a pending viewer live at the room's next tick.
 
-        The room is flushed first, so events merged but not yet sent are in what is returned (where the
-        caller can drop the ones it replayed) rather than in the next tick's frame, which it could not.
+        That tick's flush writes it one catch-up frame (``replayed``, then what the room produced since the
+        viewer was parked, minus reliable events at or before the last replayed offset or ``after``, the
+        snapshot's offset) and then adds it to the fan-out. Deferring to the tick keeps events merged but
+        not yet flushed from reaching it twice, without flushing the room once per joiner.
         """
-        self.flush(room)
-        kept = room.pending.pop(viewer, [])
-        room.viewers[viewer] = None
-        return kept
+        if viewer in room.pending:
+            room.activating[viewer] = (replayed, after)
 
     def leave(self, viewer: Viewer, name: str) -> None:
         room = self.rooms.get(name)
@@ -124,6 +125,7 @@ class Hub:
             return
         room.viewers.pop(viewer, None)
         room.pending.pop(viewer, None)
+        room.activating.pop(viewer, None)
         if not len(room):
             self._close(room)
 
@@ -285,18 +287,32 @@ class Hub:
                 log.exception("tick of room %s failed", room.name)
 
     def flush(self, room: Room) -> MergedFrame | None:
-        frame = room.merger.flush(int(self.clock.now() * 1000))
-        if frame is None:
-            return None
-        for kept in room.pending.values():
-            kept.append(frame)
-        if room.viewers:
-            doomed = fan_out(room.viewers, frame.full, frame.lite, self.policy, self.clock.monotonic(),
-                             self.stats)
-            for viewer in doomed:
-                self.stats.slow_closed += 1
-                self.on_slow(viewer)
+        ts = int(self.clock.now() * 1000)
+        frame = room.merger.flush(ts)
+        joined = self._catch_up(room, frame, ts) if room.activating else None
+        if frame is not None:
+            for kept in room.pending.values():
+                kept.append(frame)
+            if room.viewers:
+                doomed = fan_out(room.viewers, frame.full, frame.lite, self.policy, self.clock.monotonic(),
+                                 self.stats)
+                for viewer in doomed:
+                    self.stats.slow_closed += 1
+                    self.on_slow(viewer)
+        if joined:
+            room.viewers.update(joined)
         return frame
+
+    def _catch_up(self, room: Room, frame: MergedFrame | None, ts: int) -> dict[Any, None]:
+        activating, room.activating = room.activating, {}
+        for viewer, (replayed, after) in activating.items():
+            kept = room.pending.pop(viewer, [])
+            if frame is not None:
+                kept.append(frame)
+            data = catch_up_frame(room.name, replayed, kept, ts, after)
+            if data is not None:
+                viewer.write(data)
+        return dict.fromkeys(activating)
 
     # -- lifecycle -----------------------------------------------------------------------------------
     def _spawn(self, coro: Any) -> None:

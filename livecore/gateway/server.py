@@ -137,12 +137,15 @@ class Gateway:
             await asyncio.wait_for(server.wait_closed(), 10)
         if self._sweeper is not None:
             self._sweeper.cancel()
-        await self.presence.close()
-        await self.likes.close()
-        await self.background.close()
-        if self._own_interactions:
-            await self.interactions.close()
-        await self.hub.close()
+        # each step is bounded: a stuck Redis must not keep a stopping gateway alive
+        for step in (self.presence.close(), self.likes.close(), self.background.close(),
+                     self.interactions.close() if self._own_interactions else None, self.hub.close()):
+            if step is None:
+                continue
+            try:
+                await asyncio.wait_for(step, 5)
+            except Exception as exc:  # noqa: BLE001 - logged; the next step still runs
+                log.warning("gateway stop: %s did not finish: %r", step, exc)
         for task in list(self._tasks):
             task.cancel()
 

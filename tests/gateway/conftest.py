@@ -45,7 +45,7 @@ async def start_gateway(settings: Settings, redis: Any) -> AsyncIterator[Callabl
         finally:
             for gw in started:
                 try:
-                    await asyncio.wait_for(gw.stop(), 8)
+                    await asyncio.wait_for(gw.stop(), 40)
                 except asyncio.TimeoutError:
                     for t in asyncio.all_tasks():
                         t.print_stack()
