@@ -65,6 +65,19 @@ async def test_host_and_viewer_in_the_browser(browser: Browser, stack: Any, arti
     await expect(viewer.locator("#product-title")).to_have_text("保温杯 500ml")
     await expect(viewer.locator("#product-price")).to_have_text("¥59")
 
+    # -- issue a coupon batch; the viewer claims one; the console's claimed count moves
+    await con.click("[data-tab=coupons]")
+    cform = con.locator("#coupon-form")
+    await cform.locator("select[name=kind]").select_option("fixed")
+    await cform.locator("input[name=amount]").fill("5")
+    await cform.locator("input[name=total]").fill("10")
+    await cform.locator("button[type=submit]").click()
+    batch = con.locator("#coupons li[data-batch]").first
+    await expect(batch.locator(".claimed")).to_have_text("0", timeout=WAIT)
+    await viewer.locator(".coupon-chip").first.click()
+    await expect(viewer.locator(".toast.ok")).to_contain_text("领取成功", timeout=WAIT)
+    await expect(batch.locator(".claimed")).to_have_text("1", timeout=WAIT)
+
     # -- start a flash sale from the console
     await con.click("[data-tab=sales]")
     form = con.locator("#sale-form")
@@ -92,7 +105,10 @@ async def test_host_and_viewer_in_the_browser(browser: Browser, stack: Any, arti
 
     # -- the pay step
     await viewer.click("#pay-btn")
+    await expect(viewer.locator("#pay-coupon option")).to_have_count(2, timeout=WAIT)  # none + the claimed one
+    await expect(viewer.locator("#pay-coupon")).not_to_have_value("")  # the best coupon is preselected
     await viewer.click("#pay-confirm")
+    await expect(viewer.locator("#sheet .outcome")).to_contain_text("¥34.90", timeout=WAIT)  # 39.90 - 5
     await expect(viewer.locator("#buy-result")).to_contain_text("支付成功", timeout=WAIT)
 
     # -- a second purchase is refused by the per-user limit, visibly
@@ -160,6 +176,18 @@ async def test_host_and_viewer_in_the_browser(browser: Browser, stack: Any, arti
         await asyncio.wait_for(bots, 30)
     assert int(likes_2.replace(",", "")) > int(likes_1.replace(",", ""))
     assert Path(shot_1).read_bytes() != Path(shot_2).read_bytes()
+
+    # -- the host ends the session; the viewer is told; the post-live report shows its charts
+    con.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+    await con.click("#live-btn")
+    await expect(con.locator("#live-badge")).to_have_text("未开播", timeout=WAIT)
+    await expect(viewer.locator("#ended")).to_be_visible(timeout=WAIT)
+    await con.click("[data-tab=report]")
+    await con.locator("#sessions li[data-session] button").first.click()
+    await expect(con.locator("#report canvas.report-chart")).to_have_count(4, timeout=WAIT)
+    await con.wait_for_function("document.querySelector('#report img.report-png')?.naturalWidth > 100",
+                                timeout=WAIT)
+    await con.screenshot(path=artifact(artifacts_dir, "console-report.png"))
 
 
 async def test_viewer_resumes_after_a_network_drop(browser: Browser, stack: Any) -> None:

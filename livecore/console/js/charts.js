@@ -33,9 +33,21 @@ export function lineChart(canvas, points, { color = "#ff2d55", format = String, 
     ctx.fillText(format(Math.round(min + ((max - min) * i) / 2)), pad.l - 4, y);
   }
   ctx.textAlign = "left";
-  if (points.length < 2) {
+  if (points.length === 0) {
     ctx.textBaseline = "middle";
     ctx.fillText("…", pad.l + 4, pad.t + ch / 2);
+    return;
+  }
+  if (points.length === 1) { // a session shorter than a minute: one sample, shown as a dot with its value
+    const y = pad.t + ch - ((points[0][1] - min) / (max - min)) * ch;
+    ctx.fillStyle = color;
+    ctx.beginPath();
+    ctx.arc(pad.l + cw / 2, y, 4, 0, Math.PI * 2);
+    ctx.fill();
+    ctx.textAlign = "center";
+    ctx.textBaseline = "bottom";
+    ctx.fillText(format(points[0][1]), pad.l + cw / 2, y - 6);
+    ctx.textAlign = "left";
     return;
   }
   const x0 = points[0][0], x1 = points[points.length - 1][0];

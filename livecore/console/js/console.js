@@ -13,7 +13,7 @@ const params = new URLSearchParams(location.search);
 const c = {
   room: null, api: null, me: null, state: {}, metrics: null, products: [], sessions: [],
   socket: null, hostSocket: null, series: { online: new Series(), gmv: new Series() },
-  lotteries: new Map(), salesExtra: new Map(),
+  lotteries: new Map(), salesExtra: new Map(), verified: new Map(),
 };
 window.livecoreConsole = c;
 
@@ -167,7 +167,7 @@ function renderLive() {
   const live = !!c.state.live;
   $("#room-name").textContent = c.state.title || c.roomRow?.title || c.room;
   const badge = $("#live-badge");
-  badge.textContent = live ? "● " + t("live") : t("not_live");
+  badge.textContent = live ? "● " + t("live") : t("status_offline");
   badge.classList.toggle("on", live);
   const btn = $("#live-btn");
   btn.hidden = false;
@@ -287,7 +287,9 @@ function renderLottery() {
 function lotteryCard(l) {
   const drawn = !!l.winners || l.status === "drawn";
   const cond = { keyword: `${t("c_keyword")}「${l.keyword ?? ""}」`, follow: t("c_follow"), watch: `${t("c_watch")} ≥ ${l.watchS}s`, purchase: t("c_purchase") }[l.condition] || l.condition;
-  const verifyOut = h("span.outcome.verify-out");
+  const verdict = c.verified.get(l.id); // kept across re-renders: the card is rebuilt on every lottery change
+  const verifyOut = h("span.outcome.verify-out" + (verdict ? (verdict.ok ? ".ok" : ".error") : ""),
+    { text: verdict ? verdict.text : "" });
   return h("div.lottery-card", { dataset: { lottery: l.id, status: drawn ? "drawn" : "open" } },
     h("div.row", {}, h("b", { text: "🎁 " + l.prize }), h("span.pill." + (drawn ? "ended" : "started"), { text: drawn ? t("drawn") : t("st_started") })),
     h("div.figs", {}, h("span", { text: `${t("winners")} ${l.winnersWanted}` }), h("span", { text: cond }),
@@ -306,9 +308,13 @@ function lotteryCard(l) {
       drawn ? h("div.row", {}, h("a.verify-link", { href: `/api/lotteries/${encodeURIComponent(l.id)}/verify`, target: "_blank", text: t("verify") + " ↗" }),
         h("button", { type: "button", text: t("verify"), onclick: (ev) => busy(ev.target, async () => {
           const res = await c.api.get(`/api/lotteries/${encodeURIComponent(l.id)}/verify`);
-          const ok = res.ok ?? res.valid ?? res.match;
-          verifyOut.textContent = ok ? "✓ " + t("verify_ok") : "✗ " + t("verify_bad");
-          verifyOut.className = "outcome verify-out " + (ok ? "ok" : "error");
+          const ok = !!(res.ok ?? res.valid ?? res.match);
+          const text = ok ? "✓ " + t("verify_ok") : "✗ " + t("verify_bad") + (res.problems?.length ? ": " + res.problems.join("; ") : "");
+          c.verified.set(l.id, { ok, text });
+          for (const el of $$(`.lottery-card[data-lottery="${CSS.escape(l.id)}"] .verify-out`)) {
+            el.textContent = text;
+            el.className = "outcome verify-out " + (ok ? "ok" : "error");
+          }
         }, verifyOut) }), verifyOut) : null));
 }
 
@@ -517,8 +523,15 @@ function renderSessions() {
   if (!ended.length) return ul.replaceChildren(h("li.muted", { text: t("no_sessions") }));
   ul.replaceChildren(...ended.map((s) => h("li.item", { dataset: { session: s.id } },
     h("div.grow", {}, h("div.name", { text: s.title || s.id }),
-      h("div.muted", { text: `${new Date(s.started_at).toLocaleString()} – ${clock(s.ended_at)}` })),
-    h("button", { type: "button", text: t("view_report"), onclick: (ev) => busy(ev.target, () => showReport(s)) }))));
+      h("div.muted", { text: `${new Date(s.started_at).toLocaleString(lang === "en" ? "en-GB" : "zh-CN")} – ${clock(s.ended_at)}` })),
+    h("button", { type: "button", text: t("view_report"), onclick: (ev) => busy(ev.target, () => showReport(s), $("#report")) }))));
+}
+
+/** A list, or the list under ``key`` of an object (the report nests some of its rankings). */
+function asList(v, key) {
+  if (Array.isArray(v)) return v;
+  if (v && Array.isArray(v[key])) return v[key];
+  return [];
 }
 
 async function showReport(s) {
@@ -527,10 +540,9 @@ async function showReport(s) {
   const box = $("#report");
   const curves = rep.curves || rep.minutes || {};
   const series = (name) => {
-    const v = curves[name];
-    if (Array.isArray(v)) return v.map((p, i) => Array.isArray(p) ? [model.ms(p[0]), p[1]] : [model.ms(p.t ?? p.minute ?? p.ts) ?? i * 60000, p.value ?? p.v ?? 0]);
-    if (Array.isArray(curves.t)) return curves.t.map((x, i) => [model.ms(x), (curves[name] || [])[i] ?? 0]);
-    return [];
+    const v = curves[name] || [];
+    const xs = curves.minutes || curves.t || [];
+    return v.map((y, i) => Array.isArray(y) ? [model.ms(y[0]), Number(y[1])] : [model.ms(xs[i]) ?? i * 60000, Number(y ?? 0)]);
   };
   const canvases = ["online", "gmv", "orders", "likes"].map((name) => {
     const cv = h("canvas.report-chart", { dataset: { curve: name } });
@@ -541,13 +553,13 @@ async function showReport(s) {
     h("div.report-grid", {}, ...canvases.map(([cv]) => cv)),
     h("h4", { text: t("funnel") }), funnel,
     h("div.two", {},
-      h("div", {}, h("h4", { text: t("top_products") }), h("ol.rank-list", {}, ...((rep.top_products || rep.products?.by_gmv || []).slice(0, 5).map((x) => h("li", {}, h("span.grow", { text: c.products.find((p) => p.id === x.product)?.title || x.product }), h("span", { text: money(x.gmv ?? 0) })))))),
-      h("div", {}, h("h4", { text: t("top_contributors") }), h("ol.rank-list", {}, ...((rep.top_contributors || rep.contributors || []).slice(0, 5).map((x) => h("li", {}, h("span.grow", { text: model.winnerName(x) }), h("span", { text: money(x.value ?? 0) }))))))),
+      h("div", {}, h("h4", { text: t("top_products") }), h("ol.rank-list", {}, ...(asList(rep.top_products, "by_gmv").slice(0, 5).map((x) => h("li", {}, h("span.grow", { text: c.products.find((p) => p.id === x.product)?.title || x.product }), h("span", { text: money(x.gmv ?? 0) })))))),
+      h("div", {}, h("h4", { text: t("top_contributors") }), h("ol.rank-list", {}, ...(asList(rep.top_contributors, "contributors").slice(0, 5).map((x) => h("li", {}, h("span.grow", { text: model.winnerName(x) }), h("span", { text: money(x.value ?? 0) }))))))),
     h("img.report-png", { src: `${base}.png?token=${encodeURIComponent(c.token)}`, alt: t("curves") }));
   const colors = { online: "#0a84ff", gmv: "#ff2d55", orders: "#34c759", likes: "#ff9500" };
   for (const [cv, name] of canvases) lineChart(cv, series(name), { color: colors[name], label: t(name === "online" ? "chart_online" : name), format: name === "gmv" ? money : compact });
   const old = $("#funnel");
-  const steps = rep.funnel;
+  const steps = asList(rep.funnel, "steps");
   if (Array.isArray(steps)) {
     const max = Math.max(1, ...steps.map((x) => x.users || 0));
     funnel.replaceChildren(...steps.map((x, i) => h("div.fstep", {}, h("span.fname", { text: t("f_" + x.step) }),

@@ -310,7 +310,8 @@ async function openPay() {
   payBtn.addEventListener("click", async () => {
     await busy(payBtn, async () => {
       const res = await ui.api.post(`/api/orders/${encodeURIComponent(order.id)}/pay`, select.value ? { coupon: select.value } : {});
-      status.textContent = "✓ " + t("paid") + (res && res.amount != null ? " " + money(res.amount) : "");
+      const paid = res?.order?.paid_amount ?? res?.amount;
+      status.textContent = "✓ " + t("paid") + (paid != null ? " " + money(paid) : "");
       status.classList.add("ok");
       $("#buy-result").textContent = "✓ " + t("paid");
       $("#pay-btn").hidden = true;
