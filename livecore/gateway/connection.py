@@ -45,7 +45,7 @@ class Session:
     """Also the ``Viewer`` of the fan-out: ``transport``, ``protocol`` and ``over_since`` are read there."""
 
     __slots__ = ("gw", "ws", "identity", "transport", "protocol", "over_since", "room", "base_room", "hub_room",
-                 "joined_at", "refusals", "malformed", "closing")
+                 "joined_at", "refusals", "malformed", "closing", "last_seen")
 
     def __init__(self, gateway: Gateway, ws: ServerConnection, identity: Identity) -> None:
         self.gw = gateway
@@ -62,6 +62,7 @@ class Session:
         self.refusals = WindowCounter(settings.flood_refusals, settings.flood_window_s)
         self.malformed = WindowCounter(settings.malformed_limit, settings.flood_window_s)
         self.closing = False
+        self.last_seen = gateway.clock.monotonic()
 
     # -- writing -------------------------------------------------------------------------------------
     def write(self, payload: bytes) -> None:
@@ -93,20 +94,14 @@ class Session:
 
     # -- reading -------------------------------------------------------------------------------------
     async def run(self) -> None:
-        idle = self.gw.settings.idle_timeout_s
         ws = self.ws
+        clock = self.gw.clock
         while True:
             try:
-                async with asyncio.timeout(idle):
-                    data = await ws.recv(decode=False)
-            except TimeoutError:
-                if not self.closing:
-                    self.closing = True
-                    self.gw.count_close(CloseCode.IDLE_TIMEOUT)
-                    await ws.close(CloseCode.IDLE_TIMEOUT, "idle")  # before the handler returns (-> 1000)
-                return
+                data = await ws.recv(decode=False)
             except ConnectionClosed:
                 return
+            self.last_seen = clock.monotonic()  # the gateway's sweeper closes idle sessions (4002)
             self.gw.stats.messages_in += 1
             if self.identity.exp and self.gw.clock.now() >= self.identity.exp:
                 # a token that expired while connected: viewers may keep watching, but not act
@@ -247,7 +242,7 @@ class Session:
         mid = gw.next_id()
         event = ChatEvent(ts=int(gw.clock.now() * 1000), id=mid, user=who.user, name=who.name, text=verdict.text,
                           role=who.role.value)
-        await gw.bus.publish(self.base_room, event, Lane.PRIORITY if privileged else Lane.BARRAGE)
+        await gw.publisher.publish(self.base_room, encode(event), Lane.PRIORITY if privileged else Lane.BARRAGE)
         gw.stats.chats += 1
         self.interaction(Kind.CHAT, text=verdict.text)
         if gw.commerce is not None:

@@ -39,6 +39,7 @@ from .hub import Hub
 from .likes import LikeAggregator
 from .ports import Background, CommercePort
 from .presence import Presence
+from .publisher import BatchPublisher
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,7 @@ class Gateway:
                        stats=self.stats, on_slow=self._slow)
         self.likes = LikeAggregator(runtime.redis, runtime.keys, runtime.bus, interval_s=settings.tick_ms / 1000)
         self.background = Background()
+        self.publisher = BatchPublisher(runtime.redis, runtime.keys)
         self.presence: Presence
         self.sessions: set[Session] = set()
         self.server: Server | None = None
@@ -197,10 +199,22 @@ class Gateway:
         task.add_done_callback(self._tasks.discard)
 
     async def _sweep(self) -> None:
-        """Forget refilled rate-limit buckets now and then, so memory follows active users only."""
+        """Close idle sessions (4002) and forget refilled rate-limit buckets.
+
+        One periodic scan instead of a timer per connection re-armed on every received frame.
+        """
+        idle = self.settings.idle_timeout_s
+        period = max(0.1, min(idle / 4, 5.0))
+        last_buckets = self.clock.monotonic()
         while True:
-            await asyncio.sleep(30)
-            self.chat.sweep(self.clock.monotonic())
+            await asyncio.sleep(period)
+            now = self.clock.monotonic()
+            for session in list(self.sessions):
+                if not session.closing and now - session.last_seen > idle:
+                    session.close_soon(CloseCode.IDLE_TIMEOUT, "idle")
+            if now - last_buckets >= 30:
+                self.chat.sweep(now)
+                last_buckets = now
 
 
 def deployment_words(settings: Settings) -> WordFilter:
