@@ -146,15 +146,31 @@ async def test_host_and_viewer_in_the_browser(browser: Browser, stack: Any, arti
     await expect(viewer.locator("#lottery-result")).to_contain_text("恭喜中奖", timeout=WAIT)
     await viewer.click("#sheet-close")
 
-    # -- the host mutes the viewer from the barrage stream; the next comment is refused with the reason
+    # -- a gift from the tray reaches the host's stream
+    await viewer.click("#gift-btn")
+    await viewer.click(".gift[data-gift=rose]")
+    await expect(con.locator("#stream li.msg.gift").first).to_contain_text("小明 送出 玫瑰", timeout=WAIT)
+
+    # -- the host pins the viewer's comment (置顶): every viewer sees it above the barrage
     msg = con.locator("#stream li.msg[data-user=v1]").first
     await expect(msg).to_be_visible(timeout=WAIT)
+    await msg.locator("button[data-action=pin]").click()
+    await expect(viewer.locator("#pinned")).to_contain_text("小明：想要福袋", timeout=WAIT)
+    await expect(con.locator("#pinned-now")).to_contain_text("想要福袋")
+
+    # -- the host mutes the viewer from the barrage stream; the next comment is refused with the reason
     await msg.locator("button[data-action=mute]").click()
     await expect(con.locator("#muted li[data-user=v1]")).to_be_visible(timeout=WAIT)
     await viewer.fill("#chat-input", "还有货吗")
     await viewer.click("#chat-send")
     await expect(viewer.locator("#chat-error")).to_contain_text("你已被禁言", timeout=WAIT)
     await expect(viewer.locator("#chat-input")).to_have_value("还有货吗")  # nothing silently lost
+
+    # -- the host deletes the comment: it disappears from the viewer's barrage
+    await expect(viewer.locator("#barrage li", has_text="想要福袋")).to_have_count(1)
+    await msg.locator("button[data-action=delete]").click()
+    await expect(viewer.locator("#barrage li", has_text="想要福袋")).to_have_count(0, timeout=WAIT)
+    await expect(msg).to_have_class(re.compile(r"\bdeleted\b"))
 
     # -- a room with life in it: bots chat, like, give gifts; two console screenshots seconds apart
     stop = asyncio.Event()

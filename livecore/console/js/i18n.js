@@ -12,7 +12,7 @@ const zh = {
   tab_products: "购物车", tab_sales: "秒杀", tab_coupons: "优惠券", tab_lottery: "福袋", tab_moderation: "管理", tab_report: "复盘", tab_settings: "设置",
   product: "商品", price: "价格", list_price: "原价", image_url: "图片URL", add_product: "添加商品", push: "讲解", on_screen: "讲解中", clear_screen: "取消讲解", remove: "移除",
   no_products: "购物车还没有商品", yuan: "¥",
-  sales: "秒杀活动", create_sale: "创建秒杀", sale_price: "秒杀价", quantity: "库存", per_user: "每人限购", duration_s: "时长(秒)", start_in_s: "几秒后开始",
+  flash_tag: "秒杀", sales: "秒杀活动", create_sale: "创建秒杀", sale_price: "秒杀价", quantity: "库存", per_user: "每人限购", duration_s: "时长(秒)", start_in_s: "几秒后开始",
   start_now: "立即开始", schedule: "定时开始", stop: "提前结束", stock: "剩余", sold: "已售", status: "状态", starts: "开始", ends: "结束",
   st_scheduled: "未开始", st_started: "进行中", st_active: "进行中", st_sold_out: "已售罄", st_ended: "已结束", st_stopped: "已结束",
   coupons: "优惠券", issue_batch: "发放优惠券", kind: "类型", k_fixed: "立减", k_threshold: "满减", k_percent: "折扣", amount: "金额", threshold: "门槛", percent: "折扣%", total: "总量",
@@ -45,7 +45,7 @@ const en = {
   tab_products: "Cart", tab_sales: "Flash sales", tab_coupons: "Coupons", tab_lottery: "Lottery", tab_moderation: "Moderation", tab_report: "Reports", tab_settings: "Settings",
   product: "Product", price: "Price", list_price: "List price", image_url: "Image URL", add_product: "Add product", push: "Push", on_screen: "On screen", clear_screen: "Clear screen", remove: "Remove",
   no_products: "The cart is empty", yuan: "¥",
-  sales: "Flash sales", create_sale: "Create flash sale", sale_price: "Sale price", quantity: "Stock", per_user: "Per user", duration_s: "Duration (s)", start_in_s: "Starts in (s)",
+  flash_tag: "Flash", sales: "Flash sales", create_sale: "Create flash sale", sale_price: "Sale price", quantity: "Stock", per_user: "Per user", duration_s: "Duration (s)", start_in_s: "Starts in (s)",
   start_now: "Start now", schedule: "Schedule", stop: "Stop", stock: "Left", sold: "Sold", status: "Status", starts: "Starts", ends: "Ends",
   st_scheduled: "Scheduled", st_started: "Running", st_active: "Running", st_sold_out: "Sold out", st_ended: "Ended", st_stopped: "Ended",
   coupons: "Coupons", issue_batch: "Issue coupons", kind: "Kind", k_fixed: "Amount off", k_threshold: "Threshold", k_percent: "Percent", amount: "Amount", threshold: "Threshold", percent: "Percent",
@@ -75,8 +75,12 @@ export function t(key) {
 }
 
 /** A refusal code (ErrorCode) as a sentence a person understands, with the server's detail when useful. */
+// Codes whose server detail says something the translation cannot (which room, which field, what broke).
+const DETAILED = new Set(["forbidden", "invalid", "unauthorized", "internal", "unavailable", "not_found", "error"]);
+
 export function reason(code, message) {
   const base = table[code] ?? zh[code];
+  if (base && !DETAILED.has(code)) return base;
   if (base && message && message !== code) return lang === "en" ? `${base} (${message})` : `${base}（${message}）`;
   return base ?? message ?? code;
 }

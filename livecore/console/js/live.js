@@ -15,6 +15,26 @@ const CLOSE_REASONS = {
   4506: "protocol_violation", 1009: "message_too_big",
 };
 
+// Events are encoded with their defaults left out (msgspec omit_defaults): put them back so pages can read
+// ``e.action`` or ``e.count`` without knowing which values the wire omits.
+const EVENT_DEFAULTS = {
+  chat: { role: "viewer", text: "" },
+  gift: { count: 1, value: 0 },
+  live: { phase: "started" },
+  sale: { phase: "started", data: {} },
+  coupon: { phase: "issued", data: {} },
+  lottery: { phase: "opened", data: {} },
+  order: { qty: 1 },
+  moderation: { action: "delete", msg: "", user: "", text: "" },
+  system: { kind: "notice", text: "" },
+  product: { product: null },
+};
+
+export function withDefaults(e) {
+  const d = EVENT_DEFAULTS[e && e.type];
+  return d ? { ...d, ...e } : e;
+}
+
 export class RoomSocket {
   /**
    * @param {object} o  url, token, room, and handlers:
@@ -117,7 +137,7 @@ export class RoomSocket {
       case "frame": {
         if (msg.offset) this.offset = msg.offset;
         this._apply(msg.state);
-        this.onFrame(msg.events || [], msg.state || {});
+        this.onFrame((msg.events || []).map(withDefaults), msg.state || {});
         break;
       }
       case "result":
