@@ -13,6 +13,9 @@ import msgspec
 
 
 class _Event(msgspec.Struct, tag_field="type", omit_defaults=True):
+    """Fields equal to their default are left out (a chat without ``role`` is a viewer's); the fields a
+    low-rate event's meaning hangs on (``phase``, ``action``) have no default, so they are always sent."""
+
     ts: int = 0  # milliseconds since the epoch, set by the publisher
     offset: str | None = None  # set on reliable events as delivered
 
@@ -49,8 +52,8 @@ class SystemEvent(_Event, tag="system"):
     text: str = ""
 
 
-class LiveEvent(_Event, tag="live"):
-    phase: Literal["started", "ended"] = "started"
+class LiveEvent(_Event, tag="live", kw_only=True):
+    phase: Literal["started", "ended"]
     session: str = ""
     title: str = ""
 
@@ -61,21 +64,21 @@ class ProductEvent(_Event, tag="product"):
     product: dict[str, Any] | None = None
 
 
-class SaleEvent(_Event, tag="sale"):
+class SaleEvent(_Event, tag="sale", kw_only=True):
     sale: str = ""
-    phase: Literal["scheduled", "started", "sold_out", "ended"] = "started"
+    phase: Literal["scheduled", "started", "sold_out", "ended"]
     data: dict[str, Any] = {}
 
 
-class CouponEvent(_Event, tag="coupon"):
+class CouponEvent(_Event, tag="coupon", kw_only=True):
     batch: str = ""
-    phase: Literal["issued", "ended", "exhausted"] = "issued"
+    phase: Literal["issued", "ended", "exhausted"]
     data: dict[str, Any] = {}
 
 
-class LotteryEvent(_Event, tag="lottery"):
+class LotteryEvent(_Event, tag="lottery", kw_only=True):
     lottery: str = ""
-    phase: Literal["opened", "drawn", "cancelled"] = "opened"
+    phase: Literal["opened", "drawn", "cancelled"]
     data: dict[str, Any] = {}  # opened: prize, winners, condition, ends_at, seed_hash; drawn: + seed, winners
 
 
@@ -88,8 +91,8 @@ class OrderEvent(_Event, tag="order"):
     qty: int = 1
 
 
-class ModerationEvent(_Event, tag="moderation"):
-    action: Literal["delete", "pin", "unpin", "mute", "unmute"] = "delete"
+class ModerationEvent(_Event, tag="moderation", kw_only=True):
+    action: Literal["delete", "pin", "unpin", "mute", "unmute"]
     msg: str = ""
     user: str = ""
     text: str = ""
