@@ -102,6 +102,7 @@ async function open(token, roomParam) {
   loadLotteries();
   loadCoupons();
   renderSessions();
+  prefillCharts();
   setInterval(tick, 500);
   setInterval(pollDashboard, 5000);
   pollDashboard();
@@ -449,6 +450,28 @@ function renderFigures() {
   const now = Date.now();
   c.series.online.add(now, online);
   if (m.gmv != null) c.series.gmv.add(now, m.gmv);
+  drawCharts();
+}
+
+/** The session so far, minute by minute (persisted snapshots), so the charts start with history, not empty. */
+async function prefillCharts() {
+  if (!c.state.live || !c.state.session) return;
+  let rep;
+  try {
+    rep = await c.api.get(`${R()}/sessions/${encodeURIComponent(c.state.session)}/report`);
+  } catch { return; }
+  const cv = rep?.curves || {};
+  const xs = (cv.minutes || []).map(model.ms);
+  let gmv = 0;
+  const online = [], money_ = [];
+  xs.forEach((x, i) => {
+    if (x == null || x > Date.now() - 60000) return; // the running minute comes from live samples
+    online.push([x, Number(cv.online?.[i] ?? 0)]);
+    gmv += Number(cv.gmv?.[i] ?? 0);
+    money_.push([x, gmv]);
+  });
+  c.series.online.points = [...online, ...c.series.online.points];
+  c.series.gmv.points = [...money_, ...c.series.gmv.points];
   drawCharts();
 }
 
