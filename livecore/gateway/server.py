@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 from websockets.protocol import State
 
@@ -37,6 +38,7 @@ from .connection import Session
 from .fanout import FanoutStats
 from .hub import Hub
 from .likes import LikeAggregator
+from .metrics import CONTENT_TYPE, build_registry, render
 from .ports import Background, CommercePort
 from .presence import Presence
 from .publisher import BatchPublisher
@@ -98,6 +100,7 @@ class Gateway:
         self._identities: weakref.WeakKeyDictionary[ServerConnection, Identity] = weakref.WeakKeyDictionary()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._sweeper: asyncio.Task[None] | None = None
+        self.metrics = build_registry(self.stats, lambda: len(self.hub.rooms), self.interactions)
 
     # -- lifecycle -----------------------------------------------------------------------------------
     async def start(self, host: str | None = None, port: int | None = None, *, reuse_port: bool = False) -> int:
@@ -156,6 +159,11 @@ class Gateway:
         url = urlsplit(request.path)
         if url.path == "/healthz":
             return connection.respond(HTTPStatus.OK, "ok\n")
+        if url.path == "/metrics":
+            body = render(self.metrics)
+            headers = Headers([("Content-Type", CONTENT_TYPE), ("Content-Length", str(len(body))),
+                               ("Connection", "close")])
+            return Response(HTTPStatus.OK, "OK", headers, body)
         if url.path != WS_PATH:
             return connection.respond(HTTPStatus.NOT_FOUND, "not found\n")
         header = request.headers.get("Authorization", "")
