@@ -241,3 +241,30 @@ async def test_console_refuses_a_host_of_another_room(browser: Browser, stack: A
         assert "403" in str(exc)
     else:
         raise AssertionError("a host of room-b started room-a")
+
+
+async def test_scheduled_sale_started_early_then_stopped(browser: Browser, stack: Any) -> None:
+    secret = stack.settings.secret
+    host = issue(secret, "host3", role="host", room="e2e-sched", name="主播")
+    stack.call("POST", "/api/rooms", {"id": "e2e-sched", "title": "定时秒杀"}, host)
+    p = stack.call("POST", "/api/rooms/e2e-sched/products", {"title": "坚果礼盒", "price": 9900}, host)
+    stack.call("POST", f"/api/rooms/e2e-sched/products/{p['id']}/push", {}, host)
+    con = await console_page(browser, stack, host)
+    vctx = await browser.new_context(viewport={"width": 390, "height": 844})
+    viewer = await vctx.new_page()
+    await viewer.goto(f"{stack.api_url}/room/e2e-sched?token={issue(secret, 'v3', name='小三')}")
+    await con.click("[data-tab=sales]")
+    form = con.locator("#sale-form")
+    await form.locator("input[name=price]").fill("59")
+    await form.locator("input[name=start_in]").fill("120")
+    await form.locator("button[value='0']").click()  # schedule
+    row = con.locator("#sales li.sale-item").first
+    await expect(row).to_have_attribute("data-phase", "scheduled", timeout=WAIT)
+    await expect(viewer.locator("#sale-clock")).to_have_text(re.compile(r"距开始 0[12]:\d\d"), timeout=WAIT)
+    await expect(viewer.locator("#buy-btn")).to_be_disabled()
+    await row.get_by_role("button", name="立即开始").click()
+    await expect(row).to_have_attribute("data-phase", "started", timeout=WAIT)
+    await expect(viewer.locator("#buy-btn")).to_be_enabled(timeout=WAIT)
+    await row.get_by_role("button", name="提前结束").click()
+    await expect(row).to_have_attribute("data-phase", "ended", timeout=WAIT)
+    await expect(viewer.locator("#sale")).to_be_hidden(timeout=WAIT)
