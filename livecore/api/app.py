@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
@@ -18,9 +19,11 @@ from starlette.routing import BaseRoute
 from ..config import Settings
 from ..runtime import open_runtime
 from .deps import ApiError, error_response
+from .metrics import ApiMetrics, MetricsMiddleware
 
 ROUTE_MODULES: list[str] = [
     "livecore.api.health",
+    "livecore.api.metrics",
     "livecore.api.rooms_routes",
     "livecore.api.sales_routes",
     "livecore.api.pages",
@@ -47,5 +50,9 @@ def build_app(settings: Settings, modules: list[str] | None = None) -> Starlette
         assert isinstance(exc, ApiError)
         return error_response(exc)
 
-    return Starlette(routes=collect_routes(ROUTE_MODULES if modules is None else modules), lifespan=lifespan,
-                     exception_handlers={ApiError: on_api_error})
+    metrics = ApiMetrics()
+    app = Starlette(routes=collect_routes(ROUTE_MODULES if modules is None else modules), lifespan=lifespan,
+                    exception_handlers={ApiError: on_api_error},
+                    middleware=[Middleware(MetricsMiddleware, metrics=metrics)])
+    app.state.metrics = metrics
+    return app
