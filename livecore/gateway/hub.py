@@ -221,7 +221,7 @@ class Hub:
                 lost = False
                 self.reconnects += 1
                 for room in list(self.rooms.values()):
-                    self._spawn(self._catch_up(room))
+                    self._spawn(self._recover(room))
             if message is None:
                 continue
             kind = message["type"]
@@ -232,7 +232,7 @@ class Hub:
                 if room is not None and not room.ready.done():
                     self._spawn(self._confirmed(room))
 
-    async def _catch_up(self, room: Room) -> None:
+    async def _recover(self, room: Room) -> None:
         """After the subscription was lost: fetch reliable events published meanwhile (duplicates are
         dropped by offset in the merger) and reload moderation state."""
         try:
