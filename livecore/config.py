@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, get_type_hints
 
@@ -79,16 +79,12 @@ class Settings:
     keyword_refresh_s: float = 5.0
     snapshot_interval_s: float = 60.0
 
-    extra: Mapping[str, str] = field(default_factory=dict)
-
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         env = os.environ if environ is None else environ
         hints = get_type_hints(cls)
         values: dict[str, Any] = {}
         for f in dataclasses.fields(cls):
-            if f.name == "extra":
-                continue
             raw = env.get("LIVECORE_" + f.name.upper())
             if raw is None or raw == "":
                 continue
@@ -103,8 +99,6 @@ class Settings:
         """The settings as environment variables, for child processes."""
         out: dict[str, str] = {}
         for f in dataclasses.fields(self):
-            if f.name == "extra":
-                continue
             value = getattr(self, f.name)
             if isinstance(value, bool):
                 value = "1" if value else "0"
