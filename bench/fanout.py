@@ -55,6 +55,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--gifters", type=int, default=2)
     p.add_argument("--budget", type=float, help="room barrage budget (default: LIVECORE_BARRAGE_BUDGET)")
     p.add_argument("--logdir", type=Path, help="where child process logs go (default: a temp folder)")
+    p.add_argument("--raw", type=Path, help="also write every process's raw counts here (for analysis)")
     return p.parse_args(argv)
 
 
@@ -90,6 +91,8 @@ async def run(args: argparse.Namespace, settings: Settings) -> dict[str, object]
             base = await baseline_phase(plan, settings.redis_url, f"{prefix}:baseline", rate, size)
     finally:
         await _drop_keys(settings.redis_url, prefix)
+    if args.raw:
+        args.raw.write_text(json.dumps({"gateway": gw, "baseline": base}, default=str))
     report = summarize(plan, gw, base)
     report.update(
         command=" ".join(["python", "bench/fanout.py", *sys.argv[1:]]),

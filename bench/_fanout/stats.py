@@ -61,6 +61,7 @@ class ProbeCounts:
 
     barrage_in_window: int = 0  # bench barrage whose send time falls in the window
     barrage_total: int = 0
+    barrage_by_second: dict[int, int] = field(default_factory=dict)  # second of the window -> count
     gifts_in_window: int = 0  # bench gifts whose publisher ts falls in the window
     gift_offsets: dict[str, float] = field(default_factory=dict)  # offset -> receipt time (s)
     duplicate_gifts: int = 0
