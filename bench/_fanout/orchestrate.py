@@ -159,7 +159,7 @@ async def gateway_phase(plan: Plan, settings_env: dict[str, str], urls: list[str
         try:
             now = time.time()
             send_start = now + 1.0
-            t0 = send_start + plan.warmup
+            t0 = math.ceil(send_start + plan.warmup)  # whole second: the budget's slices align with it
             result = await measure(plan, clients, servers, send_start=send_start, t0=t0, t1=t0 + plan.seconds)
         finally:
             await stop_clients(clients)

@@ -73,7 +73,11 @@ def summarize(plan: Any, gw: dict[str, Any], base: dict[str, Any] | None) -> dic
 
     offered_barrage = senders["barrage_in_window"] / seconds
     offered_gifts = senders["gifts_in_window"] / seconds
-    per_probe_barrage = [p["barrage_in_window"] / seconds for p in probes]
+    # Above the budget the sampler keeps `budget` per second of *publisher* time, so delivered barrage is
+    # counted by the events' ts; below it every message must arrive, and counting by send time compares
+    # exactly the messages the senders counted.
+    key = "barrage_in_window" if senders["barrage_in_window"] / seconds > plan.budget else "barrage_sent_in_window"
+    per_probe_barrage = [p[key] / seconds for p in probes]
     per_probe_gifts = [p["gifts_in_window"] / seconds for p in probes]
     per_probe_msgs = [b + g for b, g in zip(per_probe_barrage, per_probe_gifts)]
     expected = expected_barrage_per_s(offered_barrage, plan.budget)
@@ -173,7 +177,8 @@ def _per_gateway(probes: list[dict[str, Any]], senders: dict[str, Any], sent_off
     out: dict[str, Any] = {}
     for gw in sorted({p.get("gateway", 0) for p in probes}):
         mine = [p for p in probes if p.get("gateway", 0) == gw]
-        barrage = [p["barrage_in_window"] / seconds for p in mine]
+        key = "barrage_in_window" if senders["barrage_in_window"] / seconds > expected else "barrage_sent_in_window"
+        barrage = [p[key] / seconds for p in mine]
         seen = [list(p["gift_offsets"]) for p in mine]
         out[str(gw)] = {
             "probes": len(mine),

@@ -59,7 +59,8 @@ class Window:
 class ProbeCounts:
     """What one probe viewer saw."""
 
-    barrage_in_window: int = 0  # bench barrage whose send time falls in the window
+    barrage_in_window: int = 0  # bench barrage whose publisher ts falls in the window (what the budget limits)
+    barrage_sent_in_window: int = 0  # bench barrage whose *send* time falls in the window
     barrage_total: int = 0
     barrage_by_second: dict[int, int] = field(default_factory=dict)  # second of the window -> count
     gifts_in_window: int = 0  # bench gifts whose publisher ts falls in the window

@@ -66,10 +66,12 @@ class Probe:
                     c.other_events += 1
                     continue
                 c.barrage_total += 1
-                if window.contains(sent_ms / 1000.0):
+                if window.contains(event.ts / 1000.0):  # the budget is per second of publisher time
                     c.barrage_in_window += 1
-                    second = int(sent_ms / 1000.0 - window.t0)
+                    second = int(event.ts / 1000.0 - window.t0)
                     c.barrage_by_second[second] = c.barrage_by_second.get(second, 0) + 1
+                if window.contains(sent_ms / 1000.0):
+                    c.barrage_sent_in_window += 1
                     self.latency.record_value(max(1, int((now_ms - sent_ms) * 1000)))
                     if event.ts:
                         self.ingest.record_value(max(1, (event.ts - sent_ms) * 1000))
@@ -192,6 +194,7 @@ class ViewerPool:
                     "gateway": p.gateway,
                     "barrage_in_window": p.counts.barrage_in_window,
                     "barrage_total": p.counts.barrage_total,
+                    "barrage_sent_in_window": p.counts.barrage_sent_in_window,
                     "barrage_by_second": p.counts.barrage_by_second,
                     "gifts_in_window": p.counts.gifts_in_window,
                     "gift_offsets": p.counts.gift_offsets,
