@@ -1,9 +1,18 @@
 """Flash sales (秒杀): creation, scheduling, start/stop, and the purchase decision.
 
-The purchase is one script (``sale_buy.lua``); this service only builds keys and arguments, interprets the
+The purchase is one script (``sale_buy.lua``), the only code that writes; this service interprets the
 answer and publishes the room-facing effects: the throttled ``stock:<id>`` state and the reliable
 ``SaleEvent`` (started / sold_out / ended). PostgreSQL is only touched by host actions (the sale row and the
 audit log), never by a purchase.
+
+Purchases go through ``buying.Purchases``: the script calls made during one event-loop iteration share one
+Redis round trip, and while a sale looks closed to this process (sold out, ended, not started) attempts are
+answered from one shared read-only snapshot per iteration, decided by the script's own rules
+(``fastpath.decide``). Every answer therefore reflects Redis at a moment after the attempt arrived: a gateway
+never refuses from its local view of the room state alone, because that view cannot know whether a retried
+key already succeeded through another connection or gateway. Refusals stay cheap (no script, a few bytes
+per attempt) and a stale "sold out" is corrected by the snapshot itself (stock given back by an expired
+order is sold again).
 """
 
 from __future__ import annotations
@@ -13,13 +22,12 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ..protocol.events import SaleEvent
 from ..runtime import Runtime
-from .ids import new_order_id, new_sale_id
+from .buying import Purchases
+from .ids import new_sale_id
 from .model import MAX_QTY_PER_BUY, SaleSpec, refused, sale_view, valid_id, valid_key, validate_spec
 from .sale_keys import SaleKeys
 from .stock import StockPublisher
@@ -42,14 +50,14 @@ def ms_to_dt(ms: int) -> datetime:
 
 class SalesService:
     def __init__(self, rt: Runtime, *, stock_interval_s: float = 0.05, idem_ttl_s: int = 86400,
-                 order_ttl_s: int = 7 * 86400, max_inflight: int = 64) -> None:
+                 order_ttl_s: int = 7 * 86400) -> None:
         self.rt = rt
-        # bounded in-flight purchases per process: a storm queues here instead of exhausting the Redis pool
-        self._inflight = asyncio.Semaphore(max_inflight)
         self.k = SaleKeys(rt.keys)
         self.stock = StockPublisher(rt, stock_interval_s)
         self.idem_ttl_s = idem_ttl_s
         self.order_ttl_s = order_ttl_s
+        # a storm's attempts share round trips; in-flight round trips (and pooled connections) are bounded
+        self.purchases = Purchases(rt, idem_ttl_s=idem_ttl_s, order_ttl_s=order_ttl_s)
 
     def now_ms(self) -> int:
         return int(self.rt.clock.now() * 1000)
@@ -188,27 +196,13 @@ class SalesService:
         if not valid_id(sale) or not valid_key(key) or not user or not 1 <= qty <= MAX_QTY_PER_BUY:
             return refused("invalid")
         now = self.now_ms()
-        order_id = new_order_id(room, now)
-        k = self.k
-        s = self.rt.settings
-        keys = [k.sale(room, sale), k.stock(room, sale), k.users(room, sale), k.idem(room, sale, user, key),
-                k.order(room, order_id), k.orders_stream(room), k.buyers(room), k.sale_orders(room, sale),
-                k.deadlines(room), self.rt.keys.interactions(room)]
-        args = [sale, user, qty, now, order_id, self.idem_ttl_s, s.order_stream_maxlen, self.order_ttl_s,
-                s.payment_window_s * 1000, room, s.interaction_maxlen]
-        res = None
-        for attempt in range(2):
-            try:
-                async with self._inflight:
-                    res = await self.rt.scripts.call("sale_buy", keys=keys, args=args)
-                break
-            except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
-                # the idempotency key makes a retry safe: if the first call did run, the retry replays it.
-                # A pooled connection that died with a restarted Redis fails once, then reconnects.
-                log.warning("buy %s/%s attempt %d failed: %s", room, sale, attempt + 1, exc)
-            except RedisError as exc:
-                log.warning("buy %s/%s failed: %s", room, sale, exc)
-                break
+        try:
+            res = await self.purchases.decide(room, user, sale, key, qty, now)
+        except (RedisError, OSError, asyncio.TimeoutError) as exc:
+            # the batcher already sent the attempt a second time after a connection error (safe: the
+            # idempotency key replays a first call that did run); a retry by the client is safe too
+            log.warning("buy %s/%s failed: %s", room, sale, exc)
+            res = None
         if res is None:
             return refused("unavailable")
         if res[0] != b"ok":
@@ -229,6 +223,7 @@ class SalesService:
             log.warning("sold-out announcement for %s/%s failed: %s", room, sale, exc)
 
     async def close(self) -> None:
+        await self.purchases.close()
         await self.stock.flush()
 
 
