@@ -47,7 +47,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--warmup", type=float, default=3.0, help="seconds of sending before the window opens")
     p.add_argument("--drain", type=float, default=3.0, help="seconds after the window for events in flight")
     p.add_argument("--probes", type=int, help="probe viewers (default 1%%, at least 20)")
-    p.add_argument("--procs", type=int, help="drainer processes (default one per 2500 viewers)")
+    p.add_argument("--procs", type=int, help="drainer processes (default one per 5000 viewers)")
     p.add_argument("--chat-rate", type=float,
                    help="per-user barrage rate (tokens/s): started gateways get it as LIVECORE_CHAT_RATE "
                         "(default 20); for --gateway-url give theirs (default: the environment's)")

