@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,11 +29,14 @@ from ..protocol.events import SaleEvent
 from ..runtime import Runtime
 from .buying import Purchases
 from .ids import new_sale_id
-from .model import MAX_QTY_PER_BUY, SaleSpec, refused, sale_view, valid_id, valid_key, validate_spec
+from .model import MAX_QTY_PER_BUY, SaleSpec, refused, sale_view, valid_key, validate_spec
 from .sale_keys import SaleKeys
 from .stock import StockPublisher
 
 log = logging.getLogger(__name__)
+
+# ``model.valid_id`` as one regex: on the purchase path its per-character generator was a visible cost
+_SALE_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")
 
 
 class SaleError(Exception):
@@ -193,7 +197,7 @@ class SalesService:
     # -- the purchase ----------------------------------------------------------------------------------------
     async def buy(self, room: str, user: str, sale: str, key: str, qty: int = 1) -> dict[str, Any]:
         """Decide one purchase attempt. A retry with the same ``key`` returns the first successful answer."""
-        if not valid_id(sale) or not valid_key(key) or not user or not 1 <= qty <= MAX_QTY_PER_BUY:
+        if not _SALE_ID.fullmatch(sale) or not valid_key(key) or not user or not 1 <= qty <= MAX_QTY_PER_BUY:
             return refused("invalid")
         now = self.now_ms()
         try:

@@ -8,6 +8,7 @@ order of the code, and no per-message task exists.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 from typing import TYPE_CHECKING, Any
@@ -335,13 +336,12 @@ class Session:
         if answer.get("ok"):
             self.reply(Result(rid=rid, data=answer))
             return
-        code = answer.get("code", ErrorCode.INTERNAL.value)
-        try:
-            error_code = ErrorCode(code)
-        except ValueError:
-            error_code = ErrorCode.INTERNAL
         # business refusals (sold out, limit...) are answers, not misbehaviour: not counted as a flood
-        self.reply(Error(code=error_code.value, message=str(answer.get("message", "")), rid=rid))
+        code, message = answer.get("code", ErrorCode.INTERNAL.value), str(answer.get("message", ""))
+        if rid is None:  # in a sale storm nearly every answer is one of a few refusals: encoded once each
+            self.write(_refusal(code, message))
+        else:
+            self.reply(_refusal_message(code, message, rid))
 
     async def on_moderation(self, msg: c.Mute | c.Unmute | c.Delete | c.Pin) -> None:
         gw, who, room = self.gw, self.identity, self.base_room
@@ -374,6 +374,20 @@ class Session:
         log_.emit(Interaction(id=self.gw.next_id(), kind=kind.value, room=self.base_room, user=self.identity.user,
                               ts=int(self.gw.clock.now() * 1000), count=count, value=value, product=product,
                               text=text))
+
+
+def _refusal_message(code: str, message: str, rid: str | None) -> Error:
+    try:
+        error_code = ErrorCode(code)
+    except ValueError:
+        error_code = ErrorCode.INTERNAL
+    return Error(code=error_code.value, message=message, rid=rid)
+
+
+@functools.lru_cache(maxsize=256)
+def _refusal(code: str, message: str) -> bytes:
+    """The encoded ``error`` of a refusal without ``rid`` (a pure function of its arguments, memoised)."""
+    return encode(_refusal_message(code, message, None))
 
 
 def _rid(obj: dict[str, Any]) -> str | None:

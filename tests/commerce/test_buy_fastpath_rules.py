@@ -60,3 +60,12 @@ def test_outlook_is_bounded() -> None:
     for i in range(5):
         o.learn("r", f"s{i}", [b"err", b"ended"], 1)
     assert [o.closed("r", f"s{i}") for i in range(5)] == [False, False, True, True, True]
+
+
+def test_the_purchase_paths_sale_id_check_is_model_valid_id() -> None:
+    from livecore.commerce.model import valid_id
+    from livecore.commerce.sales import _SALE_ID
+
+    samples = ["s1", "s" + "a" * 39, "s" + "a" * 40, "", "a-b_C9", "a b", "é1", "ｓ1", "٣", "a\n", "a.b", "a:b"]
+    for sample in samples:
+        assert bool(_SALE_ID.fullmatch(sample)) == valid_id(sample), sample
