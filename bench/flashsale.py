@@ -5,22 +5,24 @@
 
 It starts G ``livecore gateway`` processes and one ``livecore worker --only orders``, creates a sale of
 ``--stock`` units (per-user limit high enough that the stock can sell out), opens K WebSocket buyers from
-``--procs`` load-generator processes (each buyer joins the room, then sends ``buy`` messages one after the other
-with fresh idempotency keys until the attempts are spent), and reports attempts/s, successes, p50/p99 latency,
-oversold units, duplicate orders and the PostgreSQL order count once the worker has drained.
+``--procs`` load-generator processes (raw sockets, ``bench/_flashsale/buyers.py``; each buyer joins the room,
+then sends ``buy`` messages one after the other with fresh idempotency keys until its attempts are spent),
+and reports attempts/s (whole storm and before the sell-out), successes, p50/p99 latency, oversold units,
+duplicate orders and the PostgreSQL order count once the worker has drained.
 
-Two references run in the same invocation:
-* ``redis-benchmark`` calling the same ``sale_buy`` script by EVALSHA on the same Redis (the ceiling:
-  no Python, no WebSocket), ``--attempts`` calls from 50 clients, on a separate sale of the same stock;
-* the PostgreSQL-only design, ``UPDATE stock SET stock = stock - 1 WHERE id = $1 AND stock >= 1``, driven by
-  ``min(K, --pg-clients)`` connections for ``--pg-attempts`` attempts (the server's connection limit caps it).
+Two references run in the same invocation, with the same stock and attempts:
+* ``redis-benchmark`` calling the same ``sale_buy`` script by EVALSHA on the same Redis (the ceiling: no
+  Python, no WebSocket), ``-c 50`` as the issue names it, and pipelined (``-P``) for context;
+* the PostgreSQL-only design, ``UPDATE ... SET stock = stock - 1 WHERE id = $1 AND stock >= 1``, driven by as
+  many client tasks as buyers over a pool of ``--pg-pool`` connections split over ``--pg-procs`` processes.
+
+CPU seconds of every process involved and the load average are reported: the machine may be shared.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import collections
 import json
 import os
 import shutil
@@ -34,6 +36,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from livecore.config import Settings  # noqa: E402
 from livecore.services.discover import resolve  # noqa: E402
@@ -41,83 +44,101 @@ from livecore.services.ports import answers, free_port  # noqa: E402
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     p.add_argument("--buyers", type=int, default=200)
     p.add_argument("--stock", type=int, default=1000)
     p.add_argument("--attempts", type=int, default=10000)
-    p.add_argument("--gateways", type=int, default=1)
-    p.add_argument("--procs", type=int, default=0, help="load-generator processes (default 1 per 1000 buyers)")
-    p.add_argument("--pg-clients", type=int, default=64)
-    p.add_argument("--pg-attempts", type=int, default=0, help="default: --attempts")
+    p.add_argument("--gateways", type=int, default=2)
+    p.add_argument("--procs", type=int, default=2, help="load-generator processes")
+    p.add_argument("--pg-pool", type=int, default=64, help="PostgreSQL connections of the reference, in all")
+    p.add_argument("--pg-procs", type=int, default=0, help="processes of the PostgreSQL reference (default: "
+                                                             "--gateways)")
+    p.add_argument("--redis-clients", type=int, default=50)
+    p.add_argument("--redis-pipeline", type=int, default=16, help="pipelined ceiling run (0: skip it)")
     p.add_argument("--redis-benchmark", default=shutil.which("redis-benchmark") or "/usr/bin/redis-benchmark")
+    p.add_argument("--no-references", action="store_true", help="only the WebSocket storm (quick runs)")
     p.add_argument("--drain-timeout", type=float, default=300.0)
     p.add_argument("--json", type=Path)
-    p.add_argument("--loadgen", help=argparse.SUPPRESS)  # internal: run as a load generator with this JSON spec
+    p.add_argument("--child", nargs=2, metavar=("ROLE", "SPEC"), help=argparse.SUPPRESS)  # internal
     return p.parse_args(argv)
 
 
-# -- load generator (child process) ------------------------------------------------------------------------
-async def loadgen(spec: dict[str, Any]) -> dict[str, Any]:
-    from livecore.auth import issue
-    from livecore.client import LiveClient
-    from livecore.protocol import client as c
-    from livecore.protocol.server import Result
+def split(total: int, parts: int) -> list[int]:
+    return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
 
-    clients: list[tuple[str, Any]] = []
-    gate = asyncio.Semaphore(20)  # joins in flight per load generator (a gateway's Redis pool holds 100)
 
-    async def connect(i: int, user: str) -> None:
-        url = spec["urls"][i % len(spec["urls"])]
-        cl = LiveClient(url, issue(spec["secret"], user), reconnect=False, heartbeat_s=20)
-        async with gate:
-            await cl.connect()
-            await cl.join(spec["room"])
-        clients.append((user, cl))
+# -- child processes ---------------------------------------------------------------------------------------
+class Children:
+    """Child processes speaking READY / ``GO <epoch>`` / DONE on stdio; each writes its report to a file."""
 
-    await asyncio.gather(*(connect(i, u) for i, u in enumerate(spec["users"])))
-    print("READY", flush=True)
-    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)  # "GO"
-    latencies: list[float] = []
-    codes: collections.Counter[str] = collections.Counter()
-    orders: list[str] = []
-    per_buyer = spec["attempts_per_buyer"]
+    def __init__(self, logdir: Path, env: dict[str, str]) -> None:
+        self.logdir, self.env = logdir, env
+        self.procs: list[subprocess.Popen[bytes]] = []
+        self._out_of: dict[int, str] = {}  # pid -> report file
 
-    async def drain(cl: Any) -> None:  # keep reading frames so the gateway never sees a slow consumer
-        while await cl.next() is not None:
-            pass
+    def start(self, role: str, specs: list[dict[str, Any]]) -> list[subprocess.Popen[bytes]]:
+        started = []
+        for j, spec in enumerate(specs):
+            spec = {**spec, "out": str(self.logdir / f"{role}{j}.json")}
+            proc = subprocess.Popen(
+                [sys.executable, __file__, "--child", role, json.dumps(spec)], cwd=ROOT, env=self.env,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=open(self.logdir / f"{role}{j}.log", "wb"))
+            self._out_of[proc.pid] = spec["out"]
+            started.append(proc)
+        self.procs.extend(started)
+        return started
 
-    async def storm(user: str, cl: Any, n: int) -> None:
-        for i in range(n):
-            t = time.perf_counter()
-            answer = await cl.request(c.Buy(sale=spec["sale"], key=f"{user}-{i}"), timeout=60)
-            latencies.append(time.perf_counter() - t)
-            if isinstance(answer, Result):
-                codes["ok"] += 1
-                orders.append(answer.data["order"])
-            else:
-                codes[answer.code] += 1
+    async def ready(self, procs: list[subprocess.Popen[bytes]]) -> list[str]:
+        """Wait for every child's READY line (buyers: connected and joined)."""
+        loop = asyncio.get_running_loop()
+        lines = []
+        for p in procs:
+            line = (await loop.run_in_executor(None, p.stdout.readline)).decode()  # type: ignore[union-attr]
+            if not line.startswith("READY"):
+                raise RuntimeError(f"a child failed to get ready; see {self.logdir}")
+            lines.append(line.strip())
+        return lines
 
-    readers = [asyncio.create_task(drain(cl)) for _, cl in clients]
-    started = time.time()
-    await asyncio.gather(*(storm(u, cl, per_buyer[u]) for u, cl in clients))
-    ended = time.time()
-    for _, cl in clients:
-        await cl.close()
-    for r in readers:
-        r.cancel()
-    return {"started": started, "ended": ended, "codes": dict(codes), "orders": orders, "latencies": latencies}
+    async def go(self, procs: list[subprocess.Popen[bytes]]) -> list[dict[str, Any]]:
+        """Start every child at the same instant; their reports once they are done."""
+        loop = asyncio.get_running_loop()
+        epoch = time.time() + 0.3
+        for p in procs:
+            p.stdin.write(f"GO {epoch}\n".encode())  # type: ignore[union-attr]
+            p.stdin.flush()  # type: ignore[union-attr]
+        outs = []
+        for p in procs:
+            line = (await loop.run_in_executor(None, p.stdout.readline)).decode()  # type: ignore[union-attr]
+            if not line.startswith("DONE"):
+                raise RuntimeError(f"a child failed; see {self.logdir}")
+            outs.append(json.loads(Path(self._out_of[p.pid]).read_text()))
+        return outs
+
+    async def storm(self, procs: list[subprocess.Popen[bytes]]) -> list[dict[str, Any]]:
+        await self.ready(procs)
+        return await self.go(procs)
+
+
+def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
+    import psutil
+
+    out = {}
+    for name, pid in pids.items():
+        try:
+            t = psutil.Process(pid).cpu_times()
+            out[name] = t.user + t.system
+        except psutil.Error:
+            out[name] = float("nan")
+    return out
+
+
+def loadavg() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
 
 
 # -- orchestration --------------------------------------------------------------------------------------------
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    values = sorted(values)
-    return values[min(len(values) - 1, int(q * len(values)))]
-
-
 async def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
-    import asyncpg
+    from _flashsale import pgref, redisref, stats
 
     from livecore.commerce.model import SaleSpec
     from livecore.commerce.sale_keys import SaleKeys
@@ -134,90 +155,100 @@ async def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     conn = await connect(cfg.database_url)
     await migrate(conn, schema)
     await conn.close()
-    procs: list[subprocess.Popen[bytes]] = []
+    children = Children(logdir, env)
+    procs = children.procs
     report: dict[str, Any] = {"command": " ".join(["python", "bench/flashsale.py", *sys.argv[1:]]),
                               "buyers": args.buyers, "stock": args.stock, "attempts": args.attempts,
-                              "gateways": args.gateways, "cpus": os.cpu_count(), "logdir": str(logdir)}
+                              "gateways": args.gateways, "loadgen_procs": args.procs, "cpus": os.cpu_count(),
+                              "loadavg_start": loadavg(), "logdir": str(logdir)}
     try:
         ports = [free_port() for _ in range(args.gateways)]
+        pids: dict[str, int] = {}
         for i, port in enumerate(ports):
-            procs.append(subprocess.Popen(
+            gw = subprocess.Popen(
                 [sys.executable, "-m", "livecore", "gateway", "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT,
                 env={**env, "LIVECORE_NODE_ID": f"fs-{run_id}-{i}"}, stdout=subprocess.DEVNULL,
-                stderr=open(logdir / f"gateway{i}.log", "wb")))
-        procs.append(subprocess.Popen([sys.executable, "-m", "livecore", "worker", "--only", "orders",
-                                       "--name", f"fs-{run_id}"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                      stderr=open(logdir / "worker.log", "wb")))
+                stderr=open(logdir / f"gateway{i}.log", "wb"))
+            procs.append(gw)
+            pids[f"gateway{i}"] = gw.pid
+        worker = subprocess.Popen([sys.executable, "-m", "livecore", "worker", "--only", "orders",
+                                   "--name", f"fs-{run_id}"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                  stderr=open(logdir / "worker.log", "wb"))
+        procs.append(worker)
+        pids["worker"] = worker.pid
         deadline = time.monotonic() + 30
         while not all(answers("127.0.0.1", p) for p in ports):
             if time.monotonic() > deadline:
                 raise RuntimeError(f"gateways did not start; see {logdir}")
             await asyncio.sleep(0.1)
         async with open_runtime(cfg, db_max_size=2) as rt:
+            info = await rt.redis.info("server")
+            pids["redis"] = int(info["process_id"])
             sales = SalesService(rt)
             now = int(time.time() * 1000)
             sale = await sales.create(room, SaleSpec(product="bench", price=100, quantity=args.stock,
                                                      per_user=1000, ends_at=now + 3_600_000), "bench")
             sid = sale["id"]
-            users = [f"b{i}" for i in range(args.buyers)]
-            per_buyer = {u: args.attempts // args.buyers + (1 if i < args.attempts % args.buyers else 0)
-                         for i, u in enumerate(users)}
-            n_procs = args.procs or max(1, (args.buyers + 999) // 1000)
+            per_buyer = split(args.attempts, args.buyers)
             urls = [f"ws://127.0.0.1:{p}/ws" for p in ports]
-            gens = []
-            for j in range(n_procs):
-                spec = {"urls": urls, "secret": cfg.secret, "room": room, "sale": sid,
-                        "users": users[j::n_procs], "attempts_per_buyer": per_buyer}
-                gens.append(subprocess.Popen([sys.executable, __file__, "--loadgen", json.dumps(spec)], cwd=ROOT,
-                                             env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                             stderr=open(logdir / f"loadgen{j}.log", "wb")))
-            procs.extend(gens)
-            loop = asyncio.get_running_loop()
-            for g in gens:
-                line = await loop.run_in_executor(None, g.stdout.readline)  # type: ignore[union-attr]
-                if line.strip() != b"READY":
-                    raise RuntimeError(f"a load generator failed to connect; see {logdir}")
-            for g in gens:
-                g.stdin.write(b"GO\n")  # type: ignore[union-attr]
-                g.stdin.flush()  # type: ignore[union-attr]
-            outs = [json.loads(await loop.run_in_executor(None, g.stdout.read)) for g in gens]  # type: ignore[union-attr]
-            wall = max(o["ended"] for o in outs) - min(o["started"] for o in outs)
-            codes: collections.Counter[str] = collections.Counter()
-            for o in outs:
-                codes.update(o["codes"])
-            orders = [oid for o in outs for oid in o["orders"]]
-            lat = [x for o in outs for x in o["latencies"]]
+            specs = []
+            for j in range(args.procs):
+                idx = list(range(j, args.buyers, args.procs))
+                specs.append({"urls": urls, "secret": cfg.secret, "room": room, "sale": sid,
+                              "users": [f"b{i}" for i in idx], "attempts": {f"b{i}": per_buyer[i] for i in idx}})
+            gens = children.start("buyers", specs)
+            for j, g in enumerate(gens):
+                pids[f"loadgen{j}"] = g.pid
+            t_connect = time.monotonic()
+            ready = await children.ready(gens)
+            report["connect_s"] = round(time.monotonic() - t_connect, 2)
+            report["loadavg_before_storm"] = loadavg()
+            cpu0 = cpu_seconds(pids)  # around the storm only, not the joins
+            outs = await children.go(gens)
+            cpu1 = cpu_seconds(pids)
+            report["loadavg_after_storm"] = loadavg()
+            storm = stats.merge(outs)
+            orders = storm.pop("orders")
+            codes = storm.pop("codes")
             k = SaleKeys(rt.keys)
             await sales.close()
             stock = int(await rt.redis.get(k.stock(room, sid)))
             stream = [f[b"o"].decode() for _, f in await rt.redis.xrange(k.orders_stream(room))
                       if f.get(b"k") == b"order"]
-            drained_at = time.monotonic() + args.drain_timeout
-            pg_orders = 0
             drain_started = time.monotonic()
-            while time.monotonic() < drained_at:
+            pg_orders = 0
+            while time.monotonic() < drain_started + args.drain_timeout:
                 pg_orders = await rt.db.fetchval("SELECT count(*) FROM orders WHERE sale_id = $1", sid)
                 if pg_orders >= len(stream):
                     break
                 await asyncio.sleep(0.2)
             report.update({
-                "attempts_done": len(lat), "wall_s": round(wall, 3),
-                "attempts_per_s": round(len(lat) / wall, 1),
+                **storm,
+                "ready": ready,
+                "connected": sum(o["connected"] for o in outs),
+                "connect_failures": sum(o["n_connect_failures"] for o in outs),
+                "lost_during_storm": sum(o["lost_during_storm"] for o in outs),
                 "successes": codes.get("ok", 0), "refusals": {c: n for c, n in codes.items() if c != "ok"},
-                "p50_ms": round(percentile(lat, 0.5) * 1000, 2), "p99_ms": round(percentile(lat, 0.99) * 1000, 2),
                 "redis_stock_left": stock,
                 "oversold": max(0, len(set(orders)) - args.stock) + max(0, -stock),
                 "duplicate_orders": (len(orders) - len(set(orders))) + (len(stream) - len(set(stream))),
                 "stream_orders": len(stream), "pg_orders": pg_orders,
-                "pg_equals_redis_sold": pg_orders == args.stock - stock == len(set(orders)),
+                "pg_equals_redis_sold": pg_orders == args.stock - stock == len(set(orders)) == len(stream),
                 "drain_s": round(time.monotonic() - drain_started, 2),
+                "cpu_s_during_storm": {n: round(cpu1[n] - cpu0[n], 2) for n in pids},
             })
-            report["redis_benchmark"] = await redis_reference(args, rt, cfg, run_id)
-        report["postgres_only"] = await postgres_reference(args, cfg, asyncpg)
-        ceiling = report["redis_benchmark"].get("requests_per_s") or 0
-        pg_rate = report["postgres_only"]["attempts_per_s"]
-        report["x_postgres_only"] = round(report["attempts_per_s"] / pg_rate, 1) if pg_rate else None
-        report["pct_of_redis_ceiling"] = round(100 * report["attempts_per_s"] / ceiling, 1) if ceiling else None
+            if not args.no_references:
+                report["redis_benchmark"] = await redisref.measure(
+                    rt, cfg, args.redis_benchmark, f"ref-{run_id}", "ref", args.stock, args.attempts,
+                    args.redis_clients, 1)
+                if args.redis_pipeline > 1:
+                    report["redis_benchmark_pipelined"] = await redisref.measure(
+                        rt, cfg, args.redis_benchmark, f"refp-{run_id}", "refp", args.stock, args.attempts,
+                        args.redis_clients, args.redis_pipeline)
+        if not args.no_references:
+            report["postgres_only"] = await postgres_reference(args, cfg, children, pgref, stats)
+            report.update(ratios(report))
+        report["loadavg_end"] = loadavg()
     finally:
         for p in procs:
             if p.poll() is None:
@@ -231,71 +262,44 @@ async def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     return report
 
 
-async def redis_reference(args: argparse.Namespace, rt: Any, cfg: Settings, run_id: str) -> dict[str, Any]:
-    """``redis-benchmark`` EVALSHA of sale_buy on a sale of the same stock (random users, keys, order ids)."""
-    from livecore.commerce.sale_keys import SaleKeys
+async def postgres_reference(args: argparse.Namespace, cfg: Settings, children: Children, pgref: Any,
+                             stats: Any) -> dict[str, Any]:
+    from livecore.storage.db import connect
 
-    k = SaleKeys(rt.keys)
-    room, sid = f"ref-{run_id}", "ref"
-    now = int(time.time() * 1000)
-    await rt.scripts.call("sale_create", keys=[k.sale(room, sid), k.stock(room, sid), k.room_sales(room)],
-                          args=[sid, args.stock, "room", room, "product", "bench", "sku", "", "title", "", "price", 100,
-                                "per_user", 1000, "starts_at", now - 1000, "ends_at", now + 3_600_000])
-    sha = rt.scripts.get("sale_buy").sha
-    if not sha:
-        sha = await rt.redis.script_load(rt.scripts.get("sale_buy").script)
-    keys = [k.sale(room, sid), k.stock(room, sid), k.users(room, sid), k.idem(room, sid, "u__rand_int__", "k"),
-            k.order(room, f"{room}.o__rand_int__"), k.orders_stream(room), k.buyers(room), k.sale_orders(room, sid),
-            k.deadlines(room), rt.keys.interactions(room)]
-    argv = [sid, "u__rand_int__", "1", str(now), f"{room}.o__rand_int__", "600", str(cfg.order_stream_maxlen),
-            "3600", "900000", room, str(cfg.interaction_maxlen)]
-    host, port = cfg.redis_url.split("//", 1)[1].split("/", 1)[0].split(":")
-    cmd = [args.redis_benchmark, "-h", host, "-p", port, "-c", "50", "-n", str(args.attempts), "-r", "1000000000",
-           "--csv", "EVALSHA", sha, "10", *keys, *argv]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-    rps = None
-    for line in done.stdout.splitlines():
-        parts = [p.strip('"') for p in line.split(",")]
-        if parts and parts[0].startswith("EVALSHA"):
-            rps = float(parts[1])
-    sold = await rt.redis.hget(k.sale(room, sid), "sold")
-    return {"requests_per_s": rps, "clients": 50, "calls": args.attempts, "sold": int(sold or 0),
-            "command": " ".join(cmd[:9]) + " EVALSHA <sale_buy sha> 10 <keys> <args>",
-            "stderr": done.stderr[-500:]}
-
-
-async def postgres_reference(args: argparse.Namespace, cfg: Settings, asyncpg: Any) -> dict[str, Any]:
-    clients = min(args.buyers, args.pg_clients)
-    attempts = args.pg_attempts or args.attempts
-    pool = await asyncpg.create_pool(cfg.database_url, min_size=clients, max_size=clients,
-                                     server_settings={"search_path": cfg.database_schema})
+    n = args.pg_procs or args.gateways
+    conn = await connect(cfg.database_url)
     try:
-        await pool.execute("CREATE TABLE bench_stock (id integer PRIMARY KEY, stock integer NOT NULL)")
-        await pool.execute("INSERT INTO bench_stock VALUES (1, $1)", args.stock)
-        sold = 0
-        lat: list[float] = []
-
-        async def worker(n: int) -> None:
-            nonlocal sold
-            async with pool.acquire() as conn:
-                stmt = await conn.prepare("UPDATE bench_stock SET stock = stock - 1 WHERE id = $1 AND stock >= 1 "
-                                          "RETURNING stock")
-                for _ in range(n):
-                    t = time.perf_counter()
-                    if await stmt.fetchval(1) is not None:
-                        sold += 1
-                    lat.append(time.perf_counter() - t)
-
-        t0 = time.perf_counter()
-        await asyncio.gather(*(worker(attempts // clients + (1 if i < attempts % clients else 0))
-                               for i in range(clients)))
-        wall = time.perf_counter() - t0
-        return {"clients": clients, "attempts": attempts, "successes": sold, "wall_s": round(wall, 3),
-                "attempts_per_s": round(attempts / wall, 1), "p50_ms": round(percentile(lat, 0.5) * 1000, 2),
-                "p99_ms": round(percentile(lat, 0.99) * 1000, 2),
-                "statement": "UPDATE bench_stock SET stock = stock - 1 WHERE id = $1 AND stock >= 1"}
+        await conn.execute(f'SET search_path TO "{cfg.database_schema}"')
+        await pgref.prepare(conn, args.stock)
     finally:
-        await pool.close()
+        await conn.close()
+    per_client = split(args.attempts, args.buyers)
+    pools = split(args.pg_pool, n)
+    specs = [{"dsn": cfg.database_url, "schema": cfg.database_schema, "pool": pools[j],
+              "attempts": per_client[j::n]} for j in range(n)]
+    outs = await children.storm(children.start("pg", specs))
+    merged = stats.merge(outs)
+    merged.pop("orders")
+    codes = merged.pop("codes")
+    merged.update({"successes": codes.get("ok", 0), "refusals": codes.get("sold_out", 0), "pool": args.pg_pool,
+                   "procs": n, "clients": args.buyers, "statement": pgref.DECREMENT})
+    return merged
+
+
+def ratios(r: dict[str, Any]) -> dict[str, Any]:
+    def ratio(a: float | None, b: float | None, scale: float = 1.0) -> float | None:
+        return round(scale * a / b, 2) if a and b else None
+
+    pg = r["postgres_only"]
+    ceiling = (r.get("redis_benchmark") or {}).get("requests_per_s")
+    piped = (r.get("redis_benchmark_pipelined") or {}).get("requests_per_s")
+    return {
+        "x_postgres_only": ratio(r["attempts_per_s"], pg["attempts_per_s"]),
+        "x_postgres_only_before_sell_out": ratio(r["attempts_per_s_before_sell_out"],
+                                                 pg["attempts_per_s_before_sell_out"]),
+        "pct_of_redis_ceiling": ratio(r["attempts_per_s"], ceiling, 100),
+        "pct_of_redis_ceiling_pipelined": ratio(r["attempts_per_s"], piped, 100),
+    }
 
 
 async def cleanup(cfg: Settings, prefix: str, schema: str) -> None:
@@ -317,12 +321,23 @@ async def cleanup(cfg: Settings, prefix: str, schema: str) -> None:
         await conn.close()
 
 
+def child(role: str, spec: dict[str, Any]) -> int:
+    import uvloop
+
+    if role == "buyers":
+        from _flashsale.buyers import run as main_
+    else:
+        from _flashsale.pgref import run as main_
+    result = uvloop.run(main_(spec))
+    Path(spec["out"]).write_text(json.dumps(result))
+    print("DONE", flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.loadgen:
-        result = asyncio.run(loadgen(json.loads(args.loadgen)))
-        sys.stdout.write(json.dumps(result))
-        return 0
+    if args.child:
+        return child(args.child[0], json.loads(args.child[1]))
     settings = resolve(Settings.from_env())
     report = asyncio.run(run(args, settings))
     text = json.dumps(report, indent=2)

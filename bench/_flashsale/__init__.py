@@ -1,0 +1,1 @@
+"""Pieces of ``bench/flashsale.py``: raw-socket buyers, the two references, and the figures they make."""
