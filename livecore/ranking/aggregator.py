@@ -2,8 +2,9 @@
 
 Two pipelined round trips per batch, whatever the number of rooms:
 
-1. one ``ranking_apply`` call per room batch (dedupe by event id + every per-room counter, atomically; the raw
-   msgpack entries are handed to Lua untouched, so Python does no per-event work);
+1. one ``ranking_apply`` call per room batch: dedupe by event id and every per-room counter, atomically. The
+   worker decodes the entries and sums what it can first (``ranking.batch``), so Redis, single-threaded, does
+   little per event;
 2. the platform rankings (``ranking_hot_set`` with each room's absolute score, ``ZADD GT`` of each room's
    absolute hourly total) and the ``XACK`` of the entries.
 
@@ -23,10 +24,12 @@ from redis.asyncio import Redis
 
 from ..core import hourly
 from ..core.hotrank import HotConfig
+from ..interactions.model import Interaction, decoder
 from ..scripts import Scripts
+from .batch import build_payload
 from .names import GROUP, NO_SESSION, RankKeys
 
-_json = msgspec.json.Encoder()
+_pack = msgspec.msgpack.Encoder()
 
 
 @dataclass(slots=True)
@@ -41,8 +44,8 @@ class RoomResult:
     hours: dict[int, int] = field(default_factory=dict)
 
 
-def _int(v: bytes | int | str) -> int:
-    return int(v)
+def _s(v: bytes | str) -> str:
+    return v.decode() if isinstance(v, bytes) else v
 
 
 class Aggregator:
@@ -54,28 +57,60 @@ class Aggregator:
         self.scripts = scripts
         self.cfg = cfg
         self.group = group
-        script_cfg = cfg.as_script_config()
-        script_cfg.update(dttl=dedupe_ttl_s, mttl=minute_ttl_s, sttl=session_ttl_s, chatmax=chat_max)
-        self._cfg_json = _json.encode(script_cfg)
+        script_cfg = {"H": cfg.half_life_ms, "step": cfg.landmark_step_ms, "cap": cfg.like_cap_per_minute,
+                      "dttl": dedupe_ttl_s, "mttl": minute_ttl_s, "sttl": session_ttl_s, "chatmax": chat_max}
+        self._cfg = _pack.encode(script_cfg)
+
+    def _decode(self, blobs: Sequence[bytes]) -> tuple[list[Interaction], int]:
+        items: list[Interaction] = []
+        bad = 0
+        for blob in blobs:
+            try:
+                items.append(decoder.decode(blob))
+            except (msgspec.DecodeError, msgspec.ValidationError):
+                bad += 1
+        return items, bad
 
     async def apply(self, batches: Mapping[str, Sequence[bytes]], now_ms: int,
                     sessions: Mapping[str, str] | None = None) -> dict[str, RoomResult]:
-        """Step 1: count each room's entries (raw ``i`` fields); returns each room's absolute values."""
-        rooms = [room for room, blobs in batches.items() if blobs]
-        if not rooms:
-            return {}
-        script = self.scripts.get("ranking_apply")
-        pipe = self.redis.pipeline(transaction=False)
-        for room in rooms:
-            session = (sessions or {}).get(room) or NO_SESSION
-            await script(keys=[self.names.rk(room)], args=[self._cfg_json, session, now_ms, *batches[room]],
-                         client=pipe)
-        replies = await pipe.execute()
+        """Step 1: count each room's entries (raw ``i`` fields); returns each room's absolute values.
+
+        One pipelined ``ranking_apply`` call per room; a room whose batch holds ids counted before is called
+        again without them (the script wrote nothing the first time)."""
+        pending: dict[str, list[Interaction]] = {}
         out: dict[str, RoomResult] = {}
-        for room, reply in zip(rooms, replies, strict=True):
-            hours = {_int(reply[i]): _int(reply[i + 1]) for i in range(6, len(reply), 2)}
-            out[room] = RoomResult(room, float(reply[0]), _int(reply[1]), _int(reply[2]), _int(reply[3]),
-                                   _int(reply[4]), _int(reply[5]), hours)
+        gift_hours: dict[str, list[int]] = {}
+        for room, blobs in batches.items():
+            if not blobs:
+                continue
+            items, bad = self._decode(blobs)
+            pending[room] = items
+            gift_hours[room] = sorted({hourly.hour_of(it.ts) for it in items if it.kind == "gift"})
+            out[room] = RoomResult(room, 0.0, 0, 0, len(items), bad, 0)
+        script = self.scripts.get("ranking_apply")
+        while pending:
+            rooms = list(pending)
+            pipe = self.redis.pipeline(transaction=False)
+            for room in rooms:
+                session = (sessions or {}).get(room) or NO_SESSION
+                payload = build_payload(pending[room], self.cfg, session, gift_hours[room])
+                await script(keys=[self.names.rk(room)], args=[self._cfg, now_ms, _pack.encode(payload)],
+                             client=pipe)
+            replies = await pipe.execute()
+            retry: dict[str, list[Interaction]] = {}
+            for room, reply in zip(rooms, replies, strict=True):
+                if reply and reply[0] == b"dup":
+                    dups = {_s(x) for x in reply[1:]}
+                    retry[room] = [it for it in pending[room] if it.id not in dups]
+                    continue
+                res = out[room]
+                res.score = float(reply[0])
+                res.landmark = int(reply[1])
+                res.applied = int(reply[2])
+                res.duplicates -= res.applied
+                res.chats = int(reply[3])
+                res.hours = {int(reply[i]): int(reply[i + 1]) for i in range(4, len(reply), 2)}
+            pending = retry
         return out
 
     async def publish(self, results: Mapping[str, RoomResult],

@@ -21,7 +21,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 import msgspec
@@ -75,6 +75,8 @@ class RankingWorker:
         self.keywords = keywords
         self.rooms: list[str] = []
         self._grouped: set[str] = set()
+        self._stream_rooms: dict[bytes, str] = {}
+        self._busy: set[str] = set()  # rooms that had a full read last round
         self._sessions: dict[str, tuple[str, bool, float]] = {}  # room -> (session, live, fetched at)
         self._active: dict[str, float] = {}  # room -> monotonic time of its last applied entry
         self._chat_dirty: set[str] = set()
@@ -101,25 +103,39 @@ class RankingWorker:
         self.rooms = members
         return members
 
+    def _streams(self) -> dict[bytes, str]:
+        if len(self._stream_rooms) != len(self.rooms):
+            self._stream_rooms = {self.names.stream(room).encode(): room for room in self.rooms}
+        return self._stream_rooms
+
     async def read(self, block_ms: int | None = None) -> Entries:
+        """New entries of every room: a few per room, and up to ``ranking_batch`` from rooms that had more
+        waiting last time (big rooms drain fast, small ones cost one slot in the command)."""
         if not self.rooms:
             return {}
-        count = max(1, min(self.per_room, self.round_max // len(self.rooms)))
-        by_stream = {self.names.stream(room): room for room in self.rooms}
-        streams = list(by_stream)
+        by_stream = self._streams()
+        small = max(10, min(self.per_room, self.round_max // len(self.rooms)))
+        busy = [k for k in by_stream if by_stream[k] in self._busy]
+        idle = [k for k in by_stream if by_stream[k] not in self._busy]
         if block_ms is not None:
-            replies = [await self.rt.redis.xreadgroup(GROUP, self.consumer, {k: ">" for k in streams},
-                                                      count=count, block=block_ms)]
+            replies = [await self.rt.redis.xreadgroup(GROUP, self.consumer, dict.fromkeys(list(by_stream), b">"),
+                                                      count=small, block=block_ms)]
         else:
             pipe = self.rt.redis.pipeline(transaction=False)
-            for i in range(0, len(streams), _STREAM_CHUNK):
-                pipe.xreadgroup(GROUP, self.consumer, {k: ">" for k in streams[i:i + _STREAM_CHUNK]}, count=count)
+            big = max(small, min(self.per_room, self.round_max // max(1, len(busy))))  # bounds a round
+            for keys, count in ((busy, big), (idle, small)):
+                for i in range(0, len(keys), _STREAM_CHUNK):
+                    pipe.xreadgroup(GROUP, self.consumer, dict.fromkeys(keys[i:i + _STREAM_CHUNK], b">"),
+                                    count=count)
             replies = await pipe.execute()
         out: Entries = {}
+        self._busy.clear()
         for reply in replies:
             for stream, entries in reply or []:
-                room = by_stream[_s(stream)]
+                room = by_stream[stream if isinstance(stream, bytes) else stream.encode()]
                 out[room] = [(eid, fields.get(b"i", b"")) for eid, fields in entries if fields is not None]
+                if len(entries) >= small:
+                    self._busy.add(room)
         return out
 
     async def claim(self, min_idle_ms: int | None = None) -> Entries:
@@ -280,6 +296,7 @@ class RankingWorker:
 
     # -- the loop --------------------------------------------------------------------------------------------
     async def periodic(self) -> None:
+        """Discovery, takeover, pushes and keywords when due (all in one call, for tests and simple loops)."""
         s = self.rt.settings
         if self._is_due("discover", 2.0):
             await self.discover()
@@ -291,21 +308,53 @@ class RankingWorker:
         if self._is_due("keywords", s.keyword_refresh_s):
             await self.refresh_keywords()
 
+    async def _every(self, stop: asyncio.Event, every_s: float, job: Callable[[], Awaitable[object]]) -> None:
+        while not stop.is_set():
+            started = time.monotonic()
+            try:
+                await job()
+            except (RedisError, OSError) as exc:
+                log.warning("ranking worker: %s failed (%s)", getattr(job, "__name__", "job"), exc)
+            wait = max(0.05, every_s - (time.monotonic() - started))
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), wait)
+
+    async def _claim_and_process(self) -> None:
+        await self.process(await self.claim())
+
+    async def _push(self) -> None:
+        await self.push_ranks()
+        await self.push_metrics()
+
     async def run(self, stop: asyncio.Event) -> None:
+        """Consume until ``stop``; discovery, takeover, pushes and keywords run beside it as their own tasks so
+        that a slow push never holds back aggregation."""
+        s = self.rt.settings
         log.info("ranking worker %s started", self.consumer)
         if self.keywords is not None:
             await asyncio.to_thread(self.keywords.warm)
+        await self.discover()
+        side = [asyncio.create_task(self._every(stop, 2.0, self.discover)),
+                asyncio.create_task(self._every(stop, max(1.0, s.ranking_claim_idle_ms / 3000),
+                                                self._claim_and_process))]
+        if self.push_enabled:
+            side.append(asyncio.create_task(self._every(stop, s.ranking_push_s, self._push)))
+        if self.keywords is not None:
+            side.append(asyncio.create_task(self._every(stop, s.keyword_refresh_s, self.refresh_keywords)))
         backoff = 0.1
-        while not stop.is_set():
-            try:
-                await self.periodic()
-                await self.step()
-                backoff = 0.1
-            except (RedisError, OSError) as exc:
-                log.warning("ranking worker: redis unavailable (%s)", exc)
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(stop.wait(), backoff)
-                backoff = min(backoff * 2, 5.0)
+        try:
+            while not stop.is_set():
+                try:
+                    await self.step()
+                    backoff = 0.1
+                except (RedisError, OSError) as exc:
+                    log.warning("ranking worker: redis unavailable (%s)", exc)
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(stop.wait(), backoff)
+                    backoff = min(backoff * 2, 5.0)
+        finally:
+            stop.set()
+            await asyncio.gather(*side, return_exceptions=True)
         log.info("ranking worker %s stopped after %d interactions", self.consumer, self.processed)
 
 
