@@ -20,31 +20,10 @@ from redis.exceptions import RedisError, WatchError
 
 from ..broker.room_bus import RoomBus
 from ..clock import Clock
+from ..core.presence import online_from
 from ..keys import Keys
 
 log = logging.getLogger(__name__)
-
-
-def parse_field(value: bytes | str) -> tuple[int, int]:
-    """``count:expires_ms`` -> (count, expires_ms); garbage counts as expired."""
-    text = value.decode() if isinstance(value, bytes) else value
-    count, _, expires = text.partition(":")
-    try:
-        return int(count), int(expires or 0)
-    except ValueError:
-        return 0, 0
-
-
-def online_from(fields: dict[Any, Any], now_ms: int) -> tuple[int, list[Any]]:
-    """Sum of live counts, and the fields that expired (to prune)."""
-    total, stale = 0, []
-    for node, value in fields.items():
-        count, expires = parse_field(value)
-        if expires > now_ms:
-            total += count
-        else:
-            stale.append(node)
-    return total, stale
 
 
 class Presence:

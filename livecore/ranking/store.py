@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 
 from ..core import funnel as funnel_math
 from ..core import hotrank, hourly
+from ..core.presence import online_from
 from ..keys import Keys
 from .names import FUNNEL_KEYS, NO_SESSION, RankKeys
 
@@ -35,18 +36,6 @@ def _ints(raw: dict[Any, Any]) -> dict[str, int]:
         except ValueError:
             continue
     return out
-
-
-def presence_total(raw: dict[Any, Any]) -> int:
-    """Sum of the per-node counts of a presence hash (a value may carry more after a ``:``, e.g. an expiry)."""
-    total = 0
-    for v in raw.values():
-        head = _s(v).split(":", 1)[0]
-        try:
-            total += int(float(head))
-        except ValueError:
-            continue
-    return total
 
 
 def session_of(state_value: bytes | str | None) -> str:
@@ -173,13 +162,13 @@ class RankingStore:
             pipe.hgetall(self.names.minute(room, m))
         return {m: _ints(raw) for m, raw in zip(span, await pipe.execute(), strict=True) if raw}
 
-    async def presence(self, room: str) -> dict[str, int]:
+    async def presence(self, room: str, now_ms: int) -> dict[str, int]:
         pipe = self.redis.pipeline(transaction=False)
         pipe.hgetall(self.keys.room_presence(room))
         pipe.get(self.keys.room_peak(room))
         pipe.pfcount(self.keys.room_uv(room))
         raw, peak, uv = await pipe.execute()
-        online = presence_total(raw)
+        online, _ = online_from(raw, now_ms)  # expired fields are dead gateways
         return {"online": online, "peak": max(online, int(peak or 0)), "uv": int(uv or 0)}
 
     async def metrics(self, room: str, now_ms: int, session: str | None = None, window: int = 10) -> dict[str, Any]:
@@ -198,7 +187,7 @@ class RankingStore:
         totals = _ints(replies[0])
         counts = [int(x) for x in replies[1:1 + len(FUNNEL_KEYS)]]
         buckets = {m: _ints(raw) for m, raw in zip(span, replies[1 + len(FUNNEL_KEYS):], strict=True) if raw}
-        pres = await self.presence(room)
+        pres = await self.presence(room, now_ms)
         watch_n = totals.get("watch_n", 0)
         changes = funnel_math.windows(buckets, current, COUNTERS, window)
         return {

@@ -111,7 +111,7 @@ class SnapshotWorker:
         sessions = await self.store.current_sessions(rooms) if rooms else {}
         for room in rooms:
             buckets = await self.store.minutes(room, first, last)
-            pres = await self.store.presence(room)
+            pres = await self.store.presence(room, now_ms)
             for m in range(first, last + 1):
                 b = buckets.get(m)
                 sampled = m == last

@@ -117,7 +117,9 @@ async def test_report_returns_curves_and_a_png(client, runtime, settings, db) ->
         items += [ix(f"e{m}", "enter", "A", f"v{m}", t), ix(f"c{m}", "chat", "A", f"v{m}", t, text="口红好看")]
     items += [ix("g", "gift", "A", "whale", start + 1000, value=5200)]
     await feed(runtime, items)
-    await runtime.redis.hset(runtime.keys.room_presence("A"), mapping={"node1": 30, "node2": 12})
+    live = now + 60_000  # gateways write "<count>:<expires_ms>"; an expired node no longer counts
+    await runtime.redis.hset(runtime.keys.room_presence("A"),
+                             mapping={"node1": f"30:{live}", "node2": f"12:{live}", "dead": f"99:{now - 1}"})
     snap = SnapshotWorker(runtime, keywords=KeywordExtractor(), backfill_minutes=10)
     assert await snap.snapshot(now) >= 5
     rows = await db.fetch("SELECT * FROM analytics_minutes WHERE room_id = 'A' ORDER BY minute")
