@@ -132,7 +132,7 @@ def test_tiny_run_against_a_real_gateway(settings, tmp_path: Path) -> None:  # t
     out = tmp_path / "fanout.json"
     proc = subprocess.run(
         [sys.executable, str(BENCH / "fanout.py"), "--viewers", "50", "--rate", "20", "--seconds", "2",
-         "--gateways", "1", "--warmup", "1", "--drain", "1", "--gift-rate", "4", "--json", str(out),
+         "--gateways", "1", "--warmup", "1", "--drain", "3", "--gift-rate", "4", "--json", str(out),
          "--logdir", str(tmp_path / "logs")],
         env=env, capture_output=True, text=True, timeout=90)
     assert proc.returncode == 0, proc.stderr[-3000:]
