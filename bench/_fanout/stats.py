@@ -46,7 +46,7 @@ def parse_barrage(text: str) -> int | None:
 
 @dataclass
 class Window:
-    """The measured interval, wall-clock seconds; ``None`` until the orchestrator announces it."""
+    """The measured interval, wall-clock seconds; empty (infinite) until the orchestrator announces it."""
 
     t0: float = math.inf
     t1: float = math.inf
