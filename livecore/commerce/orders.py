@@ -7,7 +7,6 @@ most once. Both append to the room's orders stream; the order worker persists th
 
 from __future__ import annotations
 
-import importlib
 import logging
 from typing import Any
 
@@ -15,6 +14,7 @@ from redis.exceptions import RedisError
 
 from ..protocol.events import OrderEvent
 from ..runtime import Runtime
+from .coupons import CouponService
 from .ids import room_of
 from .model import refused
 from .payments import PaymentNotice, PaymentProvider, SimulatedProvider
@@ -83,8 +83,6 @@ class OrderService:
         discount = 0
         if coupon:
             coupons = self._coupon_service()
-            if coupons is None:
-                return refused("invalid", "coupons are not available")
             try:
                 discount = int(await coupons.redeem(user, coupon, order_id, order["amount"]))
             except Exception as exc:  # CouponError(code) from the coupon service
@@ -167,21 +165,14 @@ class OrderService:
                 n += 1
         return n
 
-    # -- coupons (the promotions service, when installed) ---------------------------------------------------
-    def _coupon_service(self) -> Any:
+    # -- coupons -------------------------------------------------------------------------------------------
+    def _coupon_service(self) -> CouponService:
         if self._coupons is None:
-            try:
-                module = importlib.import_module("livecore.commerce.coupons")
-            except ImportError:
-                return None
-            self._coupons = module.CouponService(self.rt)
+            self._coupons = CouponService(self.rt)
         return self._coupons
 
     async def _release_coupon(self, order_id: str) -> None:
-        coupons = self._coupon_service()
-        if coupons is None:
-            return
         try:
-            await coupons.release(order_id)
+            await self._coupon_service().release(order_id)
         except Exception:  # the order's outcome stands; the coupon service logs and retries its own way
             log.exception("releasing the coupon of order %s failed", order_id)

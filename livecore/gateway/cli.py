@@ -8,9 +8,9 @@ import logging
 import signal
 
 from ..config import Settings
-from ..runtime import Runtime, open_runtime
+from ..runtime import open_runtime
 from ..services.discover import resolve
-from .ports import CommercePort
+from ..commerce.port import GatewayCommerce
 from .server import Gateway
 
 log = logging.getLogger(__name__)
@@ -31,22 +31,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     return uvloop.run(serve_until_stopped(settings, args.host, args.port, args.reuse_port))
 
 
-def build_commerce(runtime: Runtime) -> CommercePort | None:
-    try:
-        from livecore.commerce.port import GatewayCommerce
-    except ImportError:
-        log.warning("commerce module not installed: buy/claim/enter answer 'unavailable'")
-        return None
-    return GatewayCommerce(runtime)  # type: ignore[no-any-return]
-
-
 async def serve_until_stopped(settings: Settings, host: str | None, port: int | None, reuse_port: bool) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     async with open_runtime(settings, database=False) as runtime:
-        gateway = Gateway(runtime, commerce=build_commerce(runtime))
+        gateway = Gateway(runtime, commerce=GatewayCommerce(runtime))
         bound = await gateway.start(host, port, reuse_port=reuse_port)
         print(f"gateway {gateway.node} ready on ws://{host or settings.host}:{bound}/ws", flush=True)
         await stop.wait()

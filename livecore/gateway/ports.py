@@ -25,6 +25,8 @@ class CommercePort(Protocol):
 
     async def on_follow(self, room: str, user: str) -> None: ...
 
+    async def close(self) -> None: ...  # flush what it buffers (stock updates, batches) on shutdown
+
 
 class Background:
     """A bounded queue of fire-and-forget calls run by a few worker tasks.

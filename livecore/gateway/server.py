@@ -144,6 +144,7 @@ class Gateway:
             self._sweeper.cancel()
         # each step is bounded: a stuck Redis must not keep a stopping gateway alive
         for step in (self.presence.close(), self.likes.close(), self.background.close(),
+                     self.commerce.close() if self.commerce is not None else None,
                      self.interactions.close() if self._own_interactions else None, self.hub.close()):
             if step is None:
                 continue

@@ -38,6 +38,9 @@ class RecordingCommerce:
         await asyncio.sleep(0.05)
         raise RuntimeError("counted, not fatal")
 
+    async def close(self) -> None:
+        self.calls.append(("close",))
+
 
 async def test_commerce_requests_and_notifications(settings, start_gateway) -> None:  # type: ignore[no-untyped-def]
     port = RecordingCommerce()
