@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -114,9 +116,21 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
 
 
 @pytest.fixture
-def pg_server(tmp_path: Path) -> Iterator[PostgresServer]:
+def server_dir() -> Iterator[Path]:
+    """A data folder an unprivileged server user can reach (pytest's own temp root is private to root and
+    is re-locked whenever another pytest session starts)."""
+    path = Path(tempfile.mkdtemp(prefix="livecore-srv-"))
+    path.chmod(0o755)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_server(server_dir: Path) -> Iterator[PostgresServer]:
     """A private PostgreSQL on a free port, for tests that stop the database."""
-    server = PostgresServer(tmp_path / "pg").start()
+    server = PostgresServer(server_dir / "pg").start()
     try:
         yield server
     finally:

@@ -44,11 +44,12 @@ def _run_as() -> pwd.struct_passwd | None:
 
 
 class PostgresServer:
-    def __init__(self, data_dir: Path, port: int | None = None, host: str = "127.0.0.1") -> None:
+    def __init__(self, data_dir: Path, port: int | None = None, host: str = "127.0.0.1",
+                 bin_dir: Path | None = None) -> None:
         self.data_dir = Path(data_dir).absolute()
         self.host = host
         self.port = port or free_port(host)
-        self.bin = postgres_bin_dir()
+        self.bin = bin_dir or postgres_bin_dir()
         self.user = _run_as()
 
     def url(self, database: str = "postgres") -> str:

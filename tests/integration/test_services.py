@@ -1,6 +1,8 @@
 """The embedded fallback starts real servers when nothing is configured or answering."""
 
 import asyncio
+import os
+import stat
 
 import asyncpg
 import redis as redis_sync
@@ -34,3 +36,61 @@ def test_postgres_server_stops_and_starts(pg_server: PostgresServer) -> None:
     assert not pg_server.running()
     pg_server.start()
     assert asyncio.run(count()) == 1
+
+
+def test_bundled_postgres_binaries_run(server_dir) -> None:  # type: ignore[no-untyped-def]
+    """The PostgreSQL shipped in the pgserver wheel, as used on a machine without a system PostgreSQL."""
+    from pathlib import Path
+
+    from pgserver._commands import POSTGRES_BIN_PATH
+
+    if os.geteuid() == 0:  # the unprivileged server user must be able to read and run the wheel's files
+        from pgserver.utils import ensure_folder_permissions, ensure_prefix_permissions
+
+        ensure_prefix_permissions(Path(POSTGRES_BIN_PATH))
+        ensure_folder_permissions(Path(POSTGRES_BIN_PATH), stat.S_IRGRP | stat.S_IROTH | stat.S_IXGRP | stat.S_IXOTH)
+        ensure_folder_permissions(Path(POSTGRES_BIN_PATH).parent / "lib", stat.S_IRGRP | stat.S_IROTH)
+    server = PostgresServer(server_dir / "pg", bin_dir=Path(POSTGRES_BIN_PATH)).start()
+
+    async def version() -> str:
+        conn = await asyncpg.connect(server.url())
+        try:
+            return str(await conn.fetchval("SHOW server_version"))
+        finally:
+            await conn.close()
+
+    try:
+        assert asyncio.run(version())
+    finally:
+        server.stop(mode="immediate")
+
+
+def test_resolve_starts_embedded_servers_when_nothing_answers(server_dir, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from livecore.config import Settings
+    from livecore.services import discover
+    from livecore.services.ports import free_port
+    from livecore.services.redis_server import kill_pidfile
+
+    monkeypatch.setattr(discover, "DEFAULT_REDIS", ("127.0.0.1", free_port()))
+    monkeypatch.setattr(discover, "DEFAULT_POSTGRES", ("127.0.0.1", free_port()))
+    data = server_dir / "data"
+    resolved = discover.resolve(Settings(data_dir=data))
+    try:
+        assert resolved.redis_url != "" and resolved.database_url.endswith("/livecore")
+        client = redis_sync.Redis.from_url(resolved.redis_url)
+        assert client.ping()
+        client.close()
+
+        async def one() -> int:
+            conn = await asyncpg.connect(resolved.database_url)
+            try:
+                return int(await conn.fetchval("SELECT 1"))
+            finally:
+                await conn.close()
+
+        assert asyncio.run(one()) == 1
+        # a second process finds the same servers instead of starting new ones
+        assert discover.resolve(Settings(data_dir=data)) == resolved
+    finally:
+        kill_pidfile(data / "redis" / "redis.pid")
+        PostgresServer(data / "postgres", port=int(resolved.database_url.split(":")[-1].split("/")[0])).stop("immediate")
