@@ -57,6 +57,7 @@ class Settings:
     flood_refusals: int = 20  # refused frames within flood_window_s before a connection is closed (4504)
     flood_window_s: float = 5.0
     malformed_limit: int = 5  # malformed frames within flood_window_s before closing (4506)
+    fanout_group: int = 500  # viewers per fan-out group; a room's groups are written at staggered offsets
 
     # commerce
     payment_window_s: int = 900

@@ -11,6 +11,7 @@ from ..config import Settings
 from ..runtime import open_runtime
 from ..services.discover import resolve
 from ..commerce.port import GatewayCommerce
+from .gcwatch import GcWatch, tune
 from .server import Gateway
 
 log = logging.getLogger(__name__)
@@ -39,8 +40,14 @@ async def serve_until_stopped(settings: Settings, host: str | None, port: int | 
     async with open_runtime(settings, database=False) as runtime:
         gateway = Gateway(runtime, commerce=GatewayCommerce(runtime))
         bound = await gateway.start(host, port, reuse_port=reuse_port)
-        print(f"gateway {gateway.node} ready on ws://{host or settings.host}:{bound}/ws", flush=True)
+        thresholds = tune()  # a process of its own: start-up objects frozen, fewer young collections
+        watch = GcWatch()
+        watch.start()
+        print(f"gateway {gateway.node} ready on ws://{host or settings.host}:{bound}/ws (gc thresholds "
+              f"{thresholds})", flush=True)
         await stop.wait()
         log.info("gateway %s stopping", gateway.node)
+        print(f"gateway {gateway.node} gc before stop: {watch.summary()}", flush=True)
         await gateway.stop()
+        watch.stop()
     return 0

@@ -243,13 +243,26 @@ class Session:
         mid = gw.next_id()
         event = ChatEvent(ts=int(gw.clock.now() * 1000), id=mid, user=who.user, name=who.name, text=verdict.text,
                           role=who.role.value)
-        await gw.publisher.publish(self.base_room, encode(event), Lane.PRIORITY if privileged else Lane.BARRAGE)
+        published = gw.publisher.publish(self.base_room, encode(event),
+                                         Lane.PRIORITY if privileged else Lane.BARRAGE)
+        # Not awaited: the next frame of this connection is read while Redis takes this one, so one busy
+        # sender's intake is not capped at one chat per Redis round trip. The answer still waits for Redis.
+        published.add_done_callback(functools.partial(self._chat_published, self.base_room, mid, verdict.text,
+                                                      msg.rid))
+
+    def _chat_published(self, room: str, mid: str, text: str, rid: str | None, published: asyncio.Future[None]) -> None:
+        gw = self.gw
+        if published.cancelled() or published.exception() is not None:
+            log.warning("chat publish failed: %r", None if published.cancelled() else published.exception())
+            self.refuse(ErrorCode.INTERNAL, "internal error", rid)
+            return
         gw.stats.chats += 1
-        self.interaction(Kind.CHAT, text=verdict.text)
+        if self.base_room == room:
+            self.interaction(Kind.CHAT, text=text)
         if gw.commerce is not None:
-            gw.background.submit(gw.commerce.on_chat, self.base_room, who.user, verdict.text)
-        if msg.rid:
-            self.reply(Result(rid=msg.rid, data={"id": mid}))
+            gw.background.submit(gw.commerce.on_chat, room, self.identity.user, text)
+        if rid:
+            self.reply(Result(rid=rid, data={"id": mid}))
 
     def on_like(self, msg: c.Like) -> None:
         if not 1 <= msg.count <= 100:

@@ -4,6 +4,14 @@ One Redis pub/sub connection per process; each room with local viewers is subscr
 channel plus its moderation control channel) and unsubscribed when its last local viewer leaves. Messages
 are merged per room and flushed once per tick as one frame, encoded once, written to every local viewer.
 
+A big room's viewers are split into fan-out *groups* (``fanout_group`` viewers each), every group with its own
+merger and its own offset within the tick: writing one frame to 10 000 sockets blocks the loop for ~200 ms,
+during which nothing is read, no chat is published and the viewers at the end of the list wait behind the
+ones at the start. Written group by group, with the loop free between groups, intake keeps flowing and a
+viewer waits at most about one tick (or one round of all groups when the loop is saturated) plus its own
+group's write time. Each group's frame is still encoded once and its bytes written to every viewer of the
+group; a viewer stays in one group, so its frames keep their order.
+
 Joining is two-step so that nothing is lost or doubled between the snapshot and the live stream:
 ``join`` subscribes (waiting for Redis to confirm) and parks the viewer as *pending*, where the frames of
 the room are kept for it instead of written; the caller then reads the snapshot and replays, and
@@ -26,7 +34,7 @@ from ..broker import wire
 from ..broker.room_bus import RoomBus
 from ..broker.wire import Lane
 from ..clock import Clock
-from ..core.merge import MergedFrame, TickMerger, catch_up_frame
+from ..core.merge import MergedFrame, TickMerger, catch_up_frame, state_decoder
 from ..core.sampler import BarrageSampler
 from ..core.slow import SlowPolicy
 from ..core.wordfilter import WordFilter
@@ -44,24 +52,69 @@ class _Ts(msgspec.Struct):
 _ts_decoder = msgspec.json.Decoder(_Ts)
 
 
+MAX_GROUPS = 64  # beyond this many groups a room's groups grow instead: the tick is not cut finer
+
+
+@dataclass(eq=False)
+class Group:
+    """Some of a room's local viewers: live ones, pending joiners (frames kept for them) and joiners to make
+    live at this group's next flush."""
+
+    merger: TickMerger
+    viewers: dict[Viewer, None] = field(default_factory=dict)
+    pending: dict[Viewer, list[MergedFrame]] = field(default_factory=dict)
+    activating: dict[Any, tuple[list[tuple[str, bytes]], str | None]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.viewers) + len(self.pending)
+
+
 @dataclass(eq=False)
 class Room:
     name: str
     channel: bytes
     control: bytes
-    merger: TickMerger
     sampler: BarrageSampler
     tick_s: float
     ready: asyncio.Future[None]
-    viewers: dict[Viewer, None] = field(default_factory=dict)
-    pending: dict[Viewer, list[MergedFrame]] = field(default_factory=dict)
-    activating: dict[Any, tuple[list[tuple[str, bytes]], str | None]] = field(default_factory=dict)
+    group_size: int = 500
+    groups: list[Group] = field(default_factory=list)
+    member: dict[Viewer, Group] = field(default_factory=dict)  # every local viewer (pending or live) -> its group
+    last_offset: str | None = None  # newest reliable offset merged: a new group's merger starts from it
     muted: dict[str, float] = field(default_factory=dict)  # user -> until (epoch seconds)
     words: WordFilter = field(default_factory=WordFilter)
     task: asyncio.Task[None] | None = None
 
     def __len__(self) -> int:
-        return len(self.viewers) + len(self.pending)
+        return len(self.member)
+
+    @property
+    def viewers(self) -> list[Viewer]:
+        """The live viewers of every group."""
+        return [v for g in self.groups for v in g.viewers]
+
+    def place(self, viewer: Viewer) -> Group:
+        """The group a joining viewer goes to: the smallest one, or a new one when all are full."""
+        group = min(self.groups, key=len) if self.groups else None
+        if group is None or (len(group) >= self.group_size and len(self.groups) < MAX_GROUPS):
+            group = Group(TickMerger(self.name, self.last_offset))
+            self.groups.append(group)
+        self.member[viewer] = group
+        return group
+
+    def remove(self, viewer: Viewer) -> None:
+        group = self.member.pop(viewer, None)
+        if group is None:
+            return
+        group.viewers.pop(viewer, None)
+        group.pending.pop(viewer, None)
+        group.activating.pop(viewer, None)
+        if not len(group) and len(self.groups) > 1:  # the last group stays: it holds the room's merge state
+            self.groups.remove(group)
+
+    def is_muted(self, user: str, now: float) -> bool:
+        until = self.muted.get(user)
+        return until is not None and until > now
 
     def is_muted(self, user: str, now: float) -> bool:
         until = self.muted.get(user)
@@ -71,7 +124,7 @@ class Room:
 class Hub:
     def __init__(self, redis: Redis, keys: Keys, bus: RoomBus, moderation: ModerationStore, clock: Clock, *,
                  tick_ms: int, barrage_budget: int, policy: SlowPolicy, stats: FanoutStats,
-                 on_slow: Callable[[Any], None]) -> None:
+                 on_slow: Callable[[Any], None], group_size: int = 500) -> None:
         self.redis = redis
         self.keys = keys
         self.bus = bus
@@ -79,6 +132,7 @@ class Hub:
         self.clock = clock
         self.tick_s = tick_ms / 1000
         self.barrage_budget = barrage_budget
+        self.group_size = max(1, group_size)
         self.policy = policy
         self.stats = stats
         self.on_slow = on_slow
@@ -100,7 +154,7 @@ class Hub:
         room = self.rooms.get(name)
         if room is None:
             room = self._open(name)
-        room.pending[viewer] = []
+        room.place(viewer).pending[viewer] = []
         try:
             await asyncio.shield(room.ready)
         except BaseException:
@@ -116,16 +170,15 @@ class Hub:
         snapshot's offset) and then adds it to the fan-out. Deferring to the tick keeps events merged but
         not yet flushed from reaching it twice, without flushing the room once per joiner.
         """
-        if viewer in room.pending:
-            room.activating[viewer] = (replayed, after)
+        group = room.member.get(viewer)
+        if group is not None and viewer in group.pending:
+            group.activating[viewer] = (replayed, after)
 
     def leave(self, viewer: Viewer, name: str) -> None:
         room = self.rooms.get(name)
         if room is None:
             return
-        room.viewers.pop(viewer, None)
-        room.pending.pop(viewer, None)
-        room.activating.pop(viewer, None)
+        room.remove(viewer)
         if not len(room):
             self._close(room)
 
@@ -141,8 +194,9 @@ class Hub:
     def _open(self, name: str) -> Room:
         loop = asyncio.get_running_loop()
         room = Room(name=name, channel=self.keys.room_channel(name).encode(),
-                    control=self.moderation.control_channel(name).encode(), merger=TickMerger(name),
-                    sampler=BarrageSampler(self.barrage_budget), tick_s=self.tick_s, ready=loop.create_future())
+                    control=self.moderation.control_channel(name).encode(),
+                    sampler=BarrageSampler(self.barrage_budget), tick_s=self.tick_s, ready=loop.create_future(),
+                    group_size=self.group_size)
         self.rooms[name] = room
         self._by_channel[room.channel] = room
         self._by_control[room.control] = room
@@ -236,11 +290,11 @@ class Hub:
         """After the subscription was lost: fetch reliable events published meanwhile (duplicates are
         dropped by offset in the merger) and reload moderation state."""
         try:
-            after = room.merger.last_offset or await self.bus.last_offset(room.name)
+            after = room.last_offset or await self.bus.last_offset(room.name)
             if after is not None:
                 replay = await self.bus.replay(room.name, after)
                 for offset, payload in replay.events:
-                    room.merger.add(Lane.RELIABLE, payload, offset)
+                    self._merge(room, Lane.RELIABLE, payload, offset)
             await self._load_moderation(room, None)
         except Exception as exc:
             log.warning("catch-up of room %s failed: %s", room.name, exc)
@@ -255,17 +309,30 @@ class Hub:
             return
         try:
             if data[:1] == b"S":
-                room.merger.add_state_json(data[1:])
+                changes = state_decoder.decode(data[1:])
+                for group in room.groups:
+                    group.merger.add_state(changes)
                 return
             event = wire.decode(data)
             if event.lane is Lane.BARRAGE and not room.sampler.admit(_ts_decoder.decode(event.payload).ts):
                 self._drop("sampled")
                 return
-            if not room.merger.add(event.lane, event.payload, event.offset):
+            if not self._merge(room, event.lane, event.payload, event.offset):
                 self._drop("duplicate_offset")
         except (ValueError, msgspec.DecodeError) as exc:
             self._drop("bad_bus_message")
             log.warning("room %s: unreadable bus message (%s)", room.name, exc)
+
+    @staticmethod
+    def _merge(room: Room, lane: Lane, payload: bytes, offset: str | None) -> bool:
+        """Queue an event in every group of the room; False for a reliable event already merged. All groups
+        saw the same events in the same order (a new one starts at ``room.last_offset``), so they agree."""
+        added = False
+        for group in room.groups:
+            added = group.merger.add(lane, payload, offset) or added
+        if added and offset is not None:
+            room.last_offset = offset
+        return added
 
     def _drop(self, reason: str) -> None:
         drops = self.stats.drops
@@ -273,40 +340,51 @@ class Hub:
 
     # -- ticks ---------------------------------------------------------------------------------------
     async def _ticker(self, room: Room) -> None:
+        """Flush the room's groups one at a time, spread evenly over the tick. The loop is free between two
+        groups (at least one ``sleep(0)``), so reading, intake and the bus reader run during a fan-out."""
         loop = asyncio.get_running_loop()
         due = loop.time()
         while True:
-            due += room.tick_s
-            delay = due - loop.time()
-            if delay < 0:  # fell behind (a busy loop): do not try to catch up with a burst of ticks
-                due, delay = loop.time(), 0.0
-            await asyncio.sleep(delay)
-            try:
-                self.flush(room)
-            except Exception:
-                log.exception("tick of room %s failed", room.name)
+            groups = list(room.groups)
+            step = room.tick_s / max(1, len(groups))
+            for group in groups:
+                due += step
+                delay = due - loop.time()
+                if delay < 0:  # fell behind (a busy loop): do not try to catch up with a burst of flushes
+                    due, delay = loop.time(), 0.0
+                await asyncio.sleep(delay)
+                if room.member and (group in room.groups):
+                    try:
+                        self.flush_group(room, group)
+                    except Exception:
+                        log.exception("tick of room %s failed", room.name)
 
-    def flush(self, room: Room) -> MergedFrame | None:
+    def flush(self, room: Room) -> list[MergedFrame]:
+        """Flush every group of the room now (the ticker flushes them one by one)."""
+        frames = [self.flush_group(room, group) for group in list(room.groups)]
+        return [f for f in frames if f is not None]
+
+    def flush_group(self, room: Room, group: Group) -> MergedFrame | None:
         ts = int(self.clock.now() * 1000)
-        frame = room.merger.flush(ts)
-        joined = self._catch_up(room, frame, ts) if room.activating else None
+        frame = group.merger.flush(ts)
+        joined = self._catch_up(room, group, frame, ts) if group.activating else None
         if frame is not None:
-            for kept in room.pending.values():
+            for kept in group.pending.values():
                 kept.append(frame)
-            if room.viewers:
-                doomed = fan_out(room.viewers, frame.full, frame.lite, self.policy, self.clock.monotonic(),
+            if group.viewers:
+                doomed = fan_out(group.viewers, frame.full, frame.lite, self.policy, self.clock.monotonic(),
                                  self.stats)
                 for viewer in doomed:
                     self.stats.slow_closed += 1
                     self.on_slow(viewer)
         if joined:
-            room.viewers.update(joined)
+            group.viewers.update(joined)
         return frame
 
-    def _catch_up(self, room: Room, frame: MergedFrame | None, ts: int) -> dict[Any, None]:
-        activating, room.activating = room.activating, {}
+    def _catch_up(self, room: Room, group: Group, frame: MergedFrame | None, ts: int) -> dict[Any, None]:
+        activating, group.activating = group.activating, {}
         for viewer, (replayed, after) in activating.items():
-            kept = room.pending.pop(viewer, [])
+            kept = group.pending.pop(viewer, [])
             if frame is not None:
                 kept.append(frame)
             data = catch_up_frame(room.name, replayed, kept, ts, after)

@@ -88,7 +88,7 @@ class Gateway:
         self.policy = SlowPolicy(settings.slow_high_water, settings.slow_limit, settings.slow_timeout_s)
         self.hub = Hub(runtime.redis, runtime.keys, runtime.bus, self.moderation, runtime.clock,
                        tick_ms=settings.tick_ms, barrage_budget=settings.barrage_budget, policy=self.policy,
-                       stats=self.stats, on_slow=self._slow)
+                       stats=self.stats, on_slow=self._slow, group_size=settings.fanout_group)
         self.likes = LikeAggregator(runtime.redis, runtime.keys, runtime.bus, interval_s=settings.tick_ms / 1000)
         self.background = Background()
         self.publisher = BatchPublisher(runtime.redis, runtime.keys)
