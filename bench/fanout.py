@@ -48,6 +48,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--drain", type=float, default=3.0, help="seconds after the window for events in flight")
     p.add_argument("--probes", type=int, help="probe viewers (default 1%%, at least 20)")
     p.add_argument("--procs", type=int, help="drainer processes (default one per 5000 viewers)")
+    p.add_argument("--stages", type=int, default=20,
+                   help="viewers join in this many steps, probes and drainers together, so probes sit "
+                        "throughout the gateway's viewer list (1: all at once, probes first)")
     p.add_argument("--chat-rate", type=float,
                    help="per-user barrage rate (tokens/s): started gateways get it as LIVECORE_CHAT_RATE "
                         "(default 20); for --gateway-url give theirs (default: the environment's)")
@@ -73,7 +76,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> dict[str, object]
         warmup=args.warmup, drain=args.drain, probes=args.probes or default_probes(args.viewers),
         procs=args.procs or default_procs(args.viewers), senders=senders, gifters=args.gifters,
         budget=budget, chat_rate=chat_rate, gift=args.gift, room=f"fanout-{run_id}", run_id=run_id,
-        secret=settings.secret, logdir=logdir)
+        secret=settings.secret, logdir=logdir, stages=max(1, args.stages))
     prefix = f"{settings.key_prefix}bench{run_id}"
     env = {**settings.env(), "LIVECORE_KEY_PREFIX": prefix, "LIVECORE_CHAT_RATE": str(chat_rate),
            "LIVECORE_CHAT_BURST": str(max(settings.chat_burst, math.ceil(chat_rate * 2))),
@@ -96,7 +99,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> dict[str, object]
     report = summarize(plan, gw, base)
     report.update(
         command=" ".join(["python", "bench/fanout.py", *sys.argv[1:]]),
-        chat_rate_per_user=chat_rate, gift_rate=args.gift_rate, warmup_s=args.warmup,
+        chat_rate_per_user=chat_rate, gift_rate=args.gift_rate, warmup_s=args.warmup, join_stages=plan.stages,
         started_at=time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(started)),
         cpus=os.cpu_count(), logdir=str(logdir),
         gateways_started=not external)

@@ -3,6 +3,7 @@
 It opens its share of the connections (drainers, probes or senders), prints ``{"event": "ready", ...}`` on
 stdout, then obeys one JSON command per stdin line:
 
+    {"cmd": "connect"}                         viewers with "stages" > 1: open the next stage's share first
     {"cmd": "window", "t0": T0, "t1": T1}     count frames between these wall-clock times
     {"cmd": "send", "start": S, "stop": E, "rate": R, "gift_rate": G}    (senders only)
     {"cmd": "report"}                          print the counts as one JSON line
@@ -55,7 +56,22 @@ async def run(cfg: dict[str, Any]) -> None:
                           probes=role == "probes", concurrency=cfg.get("concurrency", 64),
                           user_prefix=f"fo-v{cfg['run_id']}-")
     reader = await _stdin_lines()
-    connect_s = await pool.connect()
+    stages = int(cfg.get("stages", 1))
+    if isinstance(pool, ViewerPool) and stages > 1:
+        # Joining in stages, in step with the other viewer processes, spreads probes over the gateway's
+        # viewer list instead of putting them all at its start (where fan-out reaches them first).
+        connect_s = 0.0
+        first = pool.first
+        for k in range(stages):
+            line = await reader.readline()
+            if not line or json.loads(line).get("cmd") != "connect":
+                return
+            stop = pool.first + (pool.count * (k + 1)) // stages
+            connect_s += await pool.connect(part=(first, stop))
+            first = stop
+            emit({"event": "staged", "stage": k})
+    else:
+        connect_s = await pool.connect()
     heartbeat = None
     if isinstance(pool, ViewerPool):
         heartbeat = asyncio.create_task(pool.heartbeat(cfg.get("heartbeat_s", 20.0)))

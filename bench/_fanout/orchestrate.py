@@ -45,6 +45,7 @@ class Plan:
     secret: str
     logdir: Path
     concurrency: int = 48
+    stages: int = 20  # viewer processes join in this many steps together, so probes are spread in the list
     heartbeat_s: float = 20.0
 
 
@@ -69,6 +70,7 @@ async def connect_clients(plan: Plan, targets: list[dict[str, Any]], tag: str, w
     """Probes in a process of their own (their latency must not wait behind thousands of drainers)."""
     common = {"targets": targets, "room": plan.room, "secret": plan.secret, "run_id": plan.run_id,
               "concurrency": plan.concurrency, "heartbeat_s": plan.heartbeat_s}
+    common["stages"] = plan.stages
     probes = await JsonChild.loadgen(f"{tag}-probes", {**common, "role": "probes", "first": 0,
                                                        "count": plan.probes}, plan.logdir / f"{tag}-probes.log")
     drainers = []
@@ -87,6 +89,12 @@ async def connect_clients(plan: Plan, targets: list[dict[str, Any]], tag: str, w
     clients = Clients(probes, drainers, senders)
     timeout = 60.0 + plan.viewers / 50.0
     try:
+        viewers = [probes, *drainers]
+        if plan.stages > 1:
+            for _ in range(plan.stages):
+                for child in viewers:
+                    child.send({"cmd": "connect"})
+                await asyncio.gather(*(child.expect("staged", timeout) for child in viewers))
         clients.ready = list(await asyncio.gather(*(c.expect("ready", timeout) for c in clients.all)))
     except BaseException:
         await stop_clients(clients)

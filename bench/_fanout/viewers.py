@@ -108,8 +108,10 @@ class ViewerPool:
         self.connect_errors: dict[str, int] = {}
         self.snapshots: dict[str, tuple[int, int, int]] = {}
 
-    async def connect(self, retries: int = 3) -> float:
+    async def connect(self, retries: int = 3, part: tuple[int, int] | None = None) -> float:
+        """Open the pool's connections, or only indices ``part`` = (start, stop) of them (staged joining)."""
         started = time.monotonic()
+        lo, hi = part if part is not None else (self.first, self.first + self.count)
         gate = asyncio.Semaphore(self.concurrency)
         join = msgspec.json.encode({"type": "join", "room": self.room})
 
@@ -144,7 +146,7 @@ class ViewerPool:
                         return
                 await asyncio.sleep(0.5 * 2 ** attempt)
 
-        await asyncio.gather(*(one(i) for i in range(self.first, self.first + self.count)))
+        await asyncio.gather(*(one(i) for i in range(lo, hi)))
         return time.monotonic() - started
 
     async def heartbeat(self, interval_s: float) -> None:
