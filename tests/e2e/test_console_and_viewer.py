@@ -25,6 +25,12 @@ def artifact(directory: Path, name: str) -> str:
     directory.mkdir(parents=True, exist_ok=True)
     return str(directory / name)
 
+
+def yuan(text: str) -> float:
+    """A money figure as the console shows it (``¥34.9``) in yuan."""
+    return float(text.replace("¥", "").replace(",", "").strip())
+
+
 WAIT = 20_000  # ms: generous, the machine is shared
 
 
@@ -178,6 +184,19 @@ async def test_host_and_viewer_in_the_browser(browser: Browser, stack: Any, arti
     try:
         await expect(con.locator("#stream li.msg").nth(8)).to_be_visible(timeout=WAIT)
         await con.click("[data-tab=sales]")
+        # the bots buy what is left of the sale: the dashboard counts every order of the show (the viewer's
+        # first one too, placed seconds after going live), its GMV, funnel, rankings and keywords fill in
+        await expect(sale_row.locator(".sold")).to_have_text("5", timeout=WAIT)
+        await expect(con.locator("#m-orders")).to_have_text("5", timeout=WAIT)
+        await expect(con.locator("#funnel [data-step=ordered] b")).to_have_text("5", timeout=WAIT)
+        await expect(con.locator("#m-gmv")).not_to_have_text("¥0", timeout=WAIT)
+        assert yuan(await con.locator("#m-gmv").inner_text()) >= 34.90  # at least the viewer's payment
+        await expect(con.locator("#contributors li").first).to_be_visible(timeout=WAIT)
+        await expect(con.locator("#product-rank li").first).to_contain_text("保温杯 500ml", timeout=WAIT)
+        # one product sold: its ranking figure and the GMV tile agree (once the last payments are counted)
+        await con.wait_for_function("document.querySelector('#product-rank li span:last-child')?.textContent"
+                                    " === document.querySelector('#m-gmv').textContent", timeout=WAIT)
+        await expect(con.locator("#cloud span").first).to_be_visible(timeout=WAIT)
         likes_1 = await con.locator("#m-likes").inner_text()
         shot_1 = artifact(artifacts_dir, "console-dashboard-1.png")
         await con.screenshot(path=shot_1)

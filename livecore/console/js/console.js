@@ -11,7 +11,7 @@ import * as model from "./model.js";
 
 const params = new URLSearchParams(location.search);
 const c = {
-  room: null, api: null, me: null, state: {}, metrics: null, products: [], sessions: [],
+  room: null, api: null, me: null, state: {}, metrics: null, metricsAt: 0, products: [], sessions: [],
   socket: null, hostSocket: null, series: { online: new Series(), gmv: new Series() },
   lotteries: new Map(), salesExtra: new Map(), verified: new Map(),
 };
@@ -154,6 +154,7 @@ function renderState(change) {
   const keys = Object.keys(change);
   const any = (pred) => keys.some(pred);
   if (any((k) => ["live", "title", "session"].includes(k))) renderLive();
+  if (any((k) => k === "session")) pollDashboard(); // a new show: its figures, not the previous session's
   if (any((k) => k === "product")) renderProducts();
   if (any((k) => k.startsWith("sale:") || k.startsWith("stock:"))) renderSales();
   if (any((k) => k.startsWith("coupon:"))) renderCoupons();
@@ -421,7 +422,13 @@ function setTrend(id, ch) {
 }
 
 function setMetrics(m) {
+  const old = c.metrics;
+  if (old && m.session === old.session && m.ts != null && old.ts != null && m.ts < old.ts) return; // older than what we show
   c.metrics = m;
+  c.metricsAt = Date.now();
+  // money moved: the contributor and product rankings (fetched, not pushed) follow at once, so GMV and the
+  // product ranking never disagree on screen for the seconds until the next poll
+  if (old && (m.gmv !== old.gmv || m.gift_value !== old.gift_value)) refreshRankings();
   renderFigures();
   const ch = m.change || {};
   setTrend("#t-likes", ch.likes);
@@ -507,9 +514,11 @@ function renderRank(r) {
   if (!r) return;
   const hot = typeof r === "object" ? (r.hot ?? r) : { position: r };
   const pos = typeof hot === "object" ? hot.position : hot;
-  $("#platform-rank").textContent = pos == null ? "-" : (lang === "en" ? `#${pos}` : `第${pos}名`) + (hot.of ? ` / ${hot.of}` : "");
-  const hr = r.hourly;
-  $("#hourly-rank").textContent = hr && hr.position ? (lang === "en" ? `hourly #${hr.position}` : `小时榜 第${hr.position}名`) : "";
+  if (typeof hot === "object" && hot.of) c.rankOf = hot.of; // the pushed shape has no room count: keep the last one
+  $("#platform-rank").textContent = pos == null ? "-" : (lang === "en" ? `#${pos}` : `第${pos}名`) + (c.rankOf ? ` / ${c.rankOf}` : "");
+  // two shapes: the pushed room state ({hot: 3, hourly: 5}) and GET /rank ({hot: {position, of}, hourly: {position}})
+  const hpos = typeof r.hourly === "object" ? r.hourly?.position : r.hourly;
+  $("#hourly-rank").textContent = hpos ? (lang === "en" ? `hourly #${hpos}` : `小时榜 第${hpos}名`) : "";
 }
 
 function renderCloud(kw) {
@@ -520,15 +529,25 @@ function renderCloud(kw) {
     style: `font-size:${Math.round(11 + 15 * (x.weight / max))}px;color:${palette[i % palette.length]}`, text: x.word })));
 }
 
+async function refreshRankings() {
+  const get = (p) => c.api.get(`${R()}${p}`).catch(() => null);
+  const [contributors, products] = await Promise.all([get("/contributors?n=5"), get("/products/ranking")]);
+  if (contributors) renderContributors(contributors);
+  if (products) renderProductRank(products);
+}
+
 async function pollDashboard() {
   // what the worker does not push as state: the ranking lists and keywords (cheap GETs every few seconds)
   const get = (p) => c.api.get(`${R()}${p}`).catch(() => null);
-  const [contributors, products, keywords, rank] = await Promise.all([get("/contributors?n=5"), get("/products/ranking"), get("/keywords"), get("/rank")]);
-  if (contributors) renderContributors(contributors);
-  if (products) renderProductRank(products);
+  const [, keywords, rank] = await Promise.all([refreshRankings(), get("/keywords"), get("/rank")]);
   if (keywords) renderCloud(keywords);
   if (rank) renderRank(rank);
-  if (!c.metrics) {
+  // The worker pushes metrics to the host room when they change. Ask over HTTP as well when nothing came yet,
+  // when what is shown belongs to another session (the show just started), or when pushes have been quiet
+  // for a while (no worker running, or a quiet room): a dashboard never stays stuck on old figures.
+  const m0 = c.metrics;
+  const session = c.state.session || "-";
+  if (!m0 || (m0.session || "-") !== session || Date.now() - c.metricsAt > 8000) {
     const m = await get("/metrics");
     if (m) setMetrics(m);
   }
