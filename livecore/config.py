@@ -79,6 +79,8 @@ class Settings:
     keyword_window_s: int = 300
     keyword_refresh_s: float = 5.0
     snapshot_interval_s: float = 60.0
+    ranking_heartbeat_s: float = 1.0  # a ranking consumer refreshes its membership (room affinity) this often
+    ranking_member_ttl_s: float = 5.0  # a consumer without a heartbeat this long is gone; its rooms move
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -79,3 +79,7 @@ class RankKeys:
 
     def hourly(self, hour: int) -> str:
         return self.keys.global_key("{rank}", "hourly", str(hour))
+
+    def consumers(self) -> str:
+        """ZSET of the live ranking consumers -> heartbeat expiry (ms, Redis time); see ``ranking.affinity``."""
+        return self.keys.global_key("{rank}", "consumers")

@@ -1,12 +1,16 @@
 """The ranking worker: consumes the per-room interaction streams in one consumer group and keeps the rankings,
 metrics and keywords current; pushes rank changes to viewers and live metrics to the host console.
 
-Scaling: every worker process is one consumer of the group ``ranking`` on every room's stream, so several
-processes share the entries of busy rooms. A round reads up to ``round_max`` entries across all rooms
-(non-blocking, one ``XREADGROUP`` per chunk of streams, pipelined), hands each room's raw entries to one Lua
-call, publishes the platform rankings and acknowledges (see ``ranking.aggregator``). Entries left pending by a
-consumer that died are taken over with ``XAUTOCLAIM`` once idle for ``ranking_claim_idle_ms``; the Lua dedupe
-makes re-applying them harmless.
+Scaling: every worker process is one consumer of the group ``ranking``, and each room belongs to one live
+consumer (``ranking.affinity``: rendezvous hashing over the consumers that heartbeat into ``{rank}:consumers``
+every ``ranking_heartbeat_s``), so a room's batch stays whole on one consumer and adding a worker adds
+throughput instead of halving every Lua batch. A round reads up to ``round_max`` entries across the rooms it
+owns (non-blocking, one ``XREADGROUP`` per chunk of streams, pipelined), hands each room's raw entries to one
+Lua call, publishes the platform rankings and acknowledges (see ``ranking.aggregator``). A consumer whose
+heartbeat is older than ``ranking_member_ttl_s`` is gone: its rooms move to the survivors, which take its
+pending entries over with ``XAUTOCLAIM`` (on the rooms they own) once idle for ``ranking_claim_idle_ms``. During
+a hand-over two consumers may briefly read the same room; that only splits a batch, it never double-counts:
+the Lua dedupe by event id makes re-applying anything harmless.
 
 Pushes are latest-value-wins room state, at most once per ``ranking_push_s`` per room and only when the value
 changed: ``{"rank": {...}, "top": [...]}`` to the room, ``{"metrics": {...}}`` to ``host:<room>`` while the room is
@@ -32,6 +36,7 @@ from ..core import hourly
 from ..core.hotrank import HotConfig, parse_weights
 from ..core.keywords import KeywordExtractor, in_window
 from ..runtime import Runtime
+from ..ranking import affinity
 from ..ranking.aggregator import Aggregator, RoomResult
 from ..ranking.names import GROUP, NO_SESSION, RankKeys
 from ..ranking.store import RankingStore, session_of
@@ -73,7 +78,9 @@ class RankingWorker:
         self.round_max = round_max
         self.push_enabled = push
         self.keywords = keywords
-        self.rooms: list[str] = []
+        self.rooms: list[str] = []  # every room with an interaction stream
+        self.members: list[str] = []  # live consumers at the last heartbeat (empty before the first one)
+        self.mine: list[str] = []  # the rooms this consumer aggregates (``affinity.share``)
         self._grouped: set[str] = set()
         self._stream_rooms: dict[bytes, str] = {}
         self._busy: set[str] = set()  # rooms that had a full read last round
@@ -100,21 +107,43 @@ class RankingWorker:
                 if "BUSYGROUP" not in str(exc):
                     raise
             self._grouped.add(room)
-        self.rooms = members
+        if members != self.rooms:
+            self.rooms = members
+            self._reassign()
         return members
 
+    async def heartbeat(self, leave: bool = False) -> list[str]:
+        """Register (or, with ``leave``, unregister) this consumer and learn the live ones; rooms are reassigned
+        when the membership changed. A clean stop leaves so its rooms move at once instead of after the TTL."""
+        ttl_ms = max(1, int(self.rt.settings.ranking_member_ttl_s * 1000))
+        live = await self.rt.scripts.call("ranking_members", keys=[self.names.consumers()],
+                                          args=[self.consumer, ttl_ms, "leave" if leave else "join"])
+        members = sorted(_s(m) for m in live)
+        if members != self.members:
+            self.members = members
+            self._reassign()
+            log.info("ranking worker %s: %d live consumer(s), aggregating %d of %d rooms", self.consumer,
+                     len(members), len(self.mine), len(self.rooms))
+        return members
+
+    def _reassign(self) -> None:
+        self.mine = affinity.share(self.rooms, self.members, self.consumer)
+        self._stream_rooms = {self.names.stream(room).encode(): room for room in self.mine}
+        self._busy &= set(self.mine)
+
     def _streams(self) -> dict[bytes, str]:
-        if len(self._stream_rooms) != len(self.rooms):
-            self._stream_rooms = {self.names.stream(room).encode(): room for room in self.rooms}
         return self._stream_rooms
 
     async def read(self, block_ms: int | None = None) -> Entries:
         """New entries of every room: a few per room, and up to ``ranking_batch`` from rooms that had more
-        waiting last time (big rooms drain fast, small ones cost one slot in the command)."""
-        if not self.rooms:
-            return {}
+        waiting last time (big rooms drain fast, small ones cost one slot in the command). Only the rooms this
+        consumer owns; one that owns none (more consumers than rooms) just waits ``block_ms``."""
         by_stream = self._streams()
-        small = max(10, min(self.per_room, self.round_max // len(self.rooms)))
+        if not by_stream:
+            if block_ms:
+                await asyncio.sleep(block_ms / 1000)
+            return {}
+        small = max(10, min(self.per_room, self.round_max // len(by_stream)))
         busy = [k for k in by_stream if by_stream[k] in self._busy]
         idle = [k for k in by_stream if by_stream[k] not in self._busy]
         if block_ms is not None:
@@ -139,16 +168,18 @@ class RankingWorker:
         return out
 
     async def claim(self, min_idle_ms: int | None = None) -> Entries:
-        """Take over entries another consumer left pending for too long."""
-        if not self.rooms:
+        """Take over entries left pending for too long in the rooms this consumer owns (by a consumer that died,
+        or that owned the room before a rebalance and failed mid-round)."""
+        rooms = list(self.mine)
+        if not rooms:
             return {}
         idle = self.rt.settings.ranking_claim_idle_ms if min_idle_ms is None else min_idle_ms
         pipe = self.rt.redis.pipeline(transaction=False)
-        for room in self.rooms:
+        for room in rooms:
             pipe.xautoclaim(self.names.stream(room), GROUP, self.consumer, idle, start_id="0-0",
                             count=self.per_room)
         out: Entries = {}
-        for room, reply in zip(self.rooms, await pipe.execute(), strict=True):
+        for room, reply in zip(rooms, await pipe.execute(), strict=True):
             entries = reply[1] if reply else []
             got = [(eid, fields.get(b"i", b"")) for eid, fields in entries if fields is not None]
             if got:
@@ -157,15 +188,9 @@ class RankingWorker:
 
     # -- applying -----------------------------------------------------------------------------------------
     async def sessions_for(self, rooms: Iterable[str]) -> dict[str, str]:
-        """Live session of each room (room state ``session``).
-
-        A live room keeps its session until it ends (and the ended session stays in the state), so a live
-        room's answer is cached for a few seconds. A room that is not live can go live at any moment, and its
-        next interactions (the first orders of the show) must count for the new session, not for the
-        previous one: those rooms are read again every time."""
+        """Live session of each room (room state ``session``), cached for a few seconds."""
         now = self.clock.monotonic()
-        stale = [r for r in rooms
-                 if r not in self._sessions or not self._sessions[r][1] or now - self._sessions[r][2] > 5.0]
+        stale = [r for r in rooms if r not in self._sessions or now - self._sessions[r][2] > 5.0]
         if stale:
             pipe = self.rt.redis.pipeline(transaction=False)
             for room in stale:
@@ -196,13 +221,7 @@ class RankingWorker:
         return results
 
     async def step(self, block_ms: int = 100) -> int:
-        """One round: read what is new (blocking briefly when idle), apply it. Returns entries handled.
-
-        With no room known yet there is nothing to block on in Redis: the round sleeps instead, so that the
-        loop yields and discovery, pushes and the other workers of the process get to run."""
-        if not self.rooms:
-            await asyncio.sleep(max(block_ms, 0) / 1000)
-            return 0
+        """One round: read what is new (blocking briefly when idle), apply it. Returns entries handled."""
         entries = await self.read()
         if not entries and block_ms > 0:
             entries = await self.read(block_ms=block_ms)
@@ -308,8 +327,10 @@ class RankingWorker:
 
     # -- the loop --------------------------------------------------------------------------------------------
     async def periodic(self) -> None:
-        """Discovery, takeover, pushes and keywords when due (all in one call, for tests and simple loops)."""
+        """Heartbeat, discovery, takeover, pushes and keywords when due (all in one call, for tests and simple loops)."""
         s = self.rt.settings
+        if self._is_due("heartbeat", s.ranking_heartbeat_s):
+            await self.heartbeat()
         if self._is_due("discover", 2.0):
             await self.discover()
         if self._is_due("claim", max(1.0, s.ranking_claim_idle_ms / 3000)):
@@ -327,8 +348,6 @@ class RankingWorker:
                 await job()
             except (RedisError, OSError) as exc:
                 log.warning("ranking worker: %s failed (%s)", getattr(job, "__name__", "job"), exc)
-            except Exception:  # a side task that dies silently would freeze the host's dashboard for good
-                log.exception("ranking worker: %s failed", getattr(job, "__name__", "job"))
             wait = max(0.05, every_s - (time.monotonic() - started))
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(stop.wait(), wait)
@@ -348,7 +367,10 @@ class RankingWorker:
         if self.keywords is not None:
             await asyncio.to_thread(self.keywords.warm)
         await self.discover()
-        side = [asyncio.create_task(self._every(stop, 2.0, self.discover)),
+        with contextlib.suppress(RedisError, OSError):
+            await self.heartbeat()
+        side = [asyncio.create_task(self._every(stop, s.ranking_heartbeat_s, self.heartbeat)),
+                asyncio.create_task(self._every(stop, 2.0, self.discover)),
                 asyncio.create_task(self._every(stop, max(1.0, s.ranking_claim_idle_ms / 3000),
                                                 self._claim_and_process))]
         if self.push_enabled:
@@ -369,6 +391,8 @@ class RankingWorker:
         finally:
             stop.set()
             await asyncio.gather(*side, return_exceptions=True)
+            with contextlib.suppress(RedisError, OSError):
+                await self.heartbeat(leave=True)
         log.info("ranking worker %s stopped after %d interactions", self.consumer, self.processed)
 
 

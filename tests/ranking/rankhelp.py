@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from redis.asyncio import Redis
 
+from livecore.interactions.log import InteractionLog
 from livecore.interactions.model import Interaction, encoder
+from livecore.ranking import recompute
+from livecore.ranking.names import GROUP
+from livecore.workers.ranking import RankingWorker
 
 H_MS = 600_000
 T0 = 32 * H_MS * 100_000  # a hot-score landmark (not an hour boundary)
@@ -41,3 +46,67 @@ async def dump(redis: Redis, prefix: str) -> dict[bytes, Any]:
         elif kind == "stream":
             out[key] = await redis.xlen(key)
     return out
+
+
+async def produce(rt, items: list[Interaction]) -> None:  # type: ignore[no-untyped-def]
+    log = InteractionLog(rt.redis, rt.keys, batch=1000)
+    for it in items:
+        assert log.emit(it)
+    while log.pending:
+        await log.flush()
+
+
+async def drain(*workers: RankingWorker, claim_idle_ms: int | None = None, rounds: int = 500) -> None:
+    """Step the workers in turn until none of them finds anything new (or pending, when claiming)."""
+    for w in workers:
+        await w.discover()
+    idle = 0
+    for _ in range(rounds):
+        got = 0
+        for w in workers:
+            got += await w.step(block_ms=0)
+            if claim_idle_ms is not None:
+                claimed = await w.claim(claim_idle_ms)
+                await w.process(claimed)
+                got += sum(len(v) for v in claimed.values())
+        idle = idle + 1 if got == 0 else 0
+        if idle >= 2:
+            return
+    raise AssertionError("the workers never caught up")
+
+
+async def pending(rt, rooms: list[str]) -> int:  # type: ignore[no-untyped-def]
+    total = 0
+    for room in rooms:
+        info = await rt.redis.xpending(rt.keys.interactions(room), GROUP)
+        total += int(info["pending"])
+    return total
+
+
+def expected_likes(items: list[Interaction], cap: int) -> Counter[str]:
+    per: Counter[tuple[str, int, str]] = Counter()
+    seen: set[str] = set()
+    out: Counter[str] = Counter()
+    for it in items:
+        if it.kind != "like" or it.id in seen:
+            continue
+        seen.add(it.id)
+        key = (it.room, it.ts // 60_000, it.user)
+        allowed = max(0, min(it.count, cap - per[key]))
+        per[key] += allowed
+        out[it.room] += allowed
+    return out
+
+
+async def assert_counted_once(rt, worker: RankingWorker, items: list[Interaction], rooms: list[str]) -> None:  # type: ignore[no-untyped-def]
+    unique = {it.id: it for it in items}.values()
+    cmp = await recompute.compare(rt.redis, worker.store, worker.cfg, rooms)
+    assert cmp.equal, (cmp.hot_live, cmp.hot_recomputed, cmp.hourly_live, cmp.hourly_recomputed)
+    assert len(cmp.hot_live) == len(rooms)
+    likes = expected_likes(list(unique), rt.settings.like_cap_per_minute)
+    gifts = Counter(it.room for it in unique if it.kind == "gift")
+    for room in rooms:
+        m = await worker.store.metrics(room, T0, "-")
+        assert m["likes"] == likes[room], room
+        assert m["gifts"] == gifts[room], room
+    assert await pending(rt, rooms) == 0

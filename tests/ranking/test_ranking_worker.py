@@ -10,85 +10,22 @@ import signal
 import subprocess
 import sys
 import time
-from collections import Counter
 
 import pytest
 
 from livecore.core.keywords import KeywordExtractor
-from livecore.interactions.log import InteractionLog
 from livecore.interactions.model import Interaction
-from livecore.ranking import recompute
 from livecore.ranking.mix import mix
-from livecore.ranking.names import GROUP, RankKeys
+from livecore.ranking.names import RankKeys
 from livecore.workers.ranking import RankingWorker
 
-from rankhelp import T0, ix
+from rankhelp import T0, assert_counted_once as _counted_once, drain, ix, pending, produce
 
 ROOMS = [f"r{i}" for i in range(6)]
 
 
-async def produce(rt, items: list[Interaction]) -> None:  # type: ignore[no-untyped-def]
-    log = InteractionLog(rt.redis, rt.keys, batch=1000)
-    for it in items:
-        assert log.emit(it)
-    while log.pending:
-        await log.flush()
-
-
-async def drain(*workers: RankingWorker, claim_idle_ms: int | None = None, rounds: int = 500) -> None:
-    """Step the workers in turn until none of them finds anything new (or pending, when claiming)."""
-    for w in workers:
-        await w.discover()
-    idle = 0
-    for _ in range(rounds):
-        got = 0
-        for w in workers:
-            got += await w.step(block_ms=0)
-            if claim_idle_ms is not None:
-                claimed = await w.claim(claim_idle_ms)
-                await w.process(claimed)
-                got += sum(len(v) for v in claimed.values())
-        idle = idle + 1 if got == 0 else 0
-        if idle >= 2:
-            return
-    raise AssertionError("the workers never caught up")
-
-
-async def pending(rt, rooms: list[str]) -> int:  # type: ignore[no-untyped-def]
-    total = 0
-    for room in rooms:
-        info = await rt.redis.xpending(rt.keys.interactions(room), GROUP)
-        total += int(info["pending"])
-    return total
-
-
-def expected_likes(items: list[Interaction], cap: int) -> Counter[str]:
-    per: Counter[tuple[str, int, str]] = Counter()
-    seen: set[str] = set()
-    out: Counter[str] = Counter()
-    for it in items:
-        if it.kind != "like" or it.id in seen:
-            continue
-        seen.add(it.id)
-        key = (it.room, it.ts // 60_000, it.user)
-        allowed = max(0, min(it.count, cap - per[key]))
-        per[key] += allowed
-        out[it.room] += allowed
-    return out
-
-
 async def assert_counted_once(rt, worker: RankingWorker, items: list[Interaction]) -> None:  # type: ignore[no-untyped-def]
-    unique = {it.id: it for it in items}.values()
-    cmp = await recompute.compare(rt.redis, worker.store, worker.cfg, ROOMS)
-    assert cmp.equal, (cmp.hot_live, cmp.hot_recomputed, cmp.hourly_live, cmp.hourly_recomputed)
-    assert len(cmp.hot_live) == len(ROOMS)
-    likes = expected_likes(list(unique), rt.settings.like_cap_per_minute)
-    gifts = Counter(it.room for it in unique if it.kind == "gift")
-    for room in ROOMS:
-        m = await worker.store.metrics(room, T0, "-")
-        assert m["likes"] == likes[room], room
-        assert m["gifts"] == gifts[room], room
-    assert await pending(rt, ROOMS) == 0
+    await _counted_once(rt, worker, items, ROOMS)
 
 
 async def test_two_consumers_share_the_work_and_recompute_equals_live(rrt) -> None:  # type: ignore[no-untyped-def]
