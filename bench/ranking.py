@@ -17,6 +17,9 @@ and barrage, few gifts and orders, users repeating themselves):
 Appends go through a bench-only Lua script that ``XADD``s (``MAXLEN ~``) a batch of encoded entries, so the
 load generator is not the bottleneck on a 2-core machine; the entries are exactly what ``InteractionLog``
 writes. Memory: ``MEMORY USAGE`` summed over the run's ranking keys (streams reported apart), per room.
+CPU split of the drain: cores kept busy by each worker process (psutil) and by Redis (``INFO cpu``, the whole
+server, so other clients of a shared Redis count too). With W > 1 the workers split the rooms between them
+(``livecore.ranking.affinity``), so each room's batches stay whole.
 """
 
 from __future__ import annotations
@@ -87,6 +90,19 @@ def start_workers(n: int, settings: Settings) -> list[subprocess.Popen[bytes]]:
                              stdout=subprocess.DEVNULL,
                              stderr=open(logs / f"bench-ranking-worker{i}.log", "wb"))  # noqa: SIM115
             for i in range(n)]
+
+
+async def redis_cpu_s(redis) -> float:  # type: ignore[no-untyped-def]
+    """CPU seconds (user + system) the Redis server has used so far (all of its clients, not only this run)."""
+    info = await redis.info("cpu")
+    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+
+
+async def script_calls(redis) -> int:  # type: ignore[no-untyped-def]
+    """EVALSHA calls Redis has served so far: one ``ranking_apply`` per room batch, so per 1000 events this shows
+    how whole the batches are (the whole server's count: other clients of a shared Redis add to it)."""
+    stats = await redis.info("commandstats")
+    return int(stats.get("cmdstat_evalsha", {}).get("calls", 0))
 
 
 async def applied(redis, names: RankKeys) -> int:  # type: ignore[no-untyped-def]
@@ -168,19 +184,33 @@ async def run(args: argparse.Namespace, base: Settings) -> dict[str, object]:
             now = time.perf_counter()
             if first_t is None and n > 0:
                 first_t, first_n = now, n
-                cpu0 = sum(sum(p.cpu_times()[:2]) for p in ps)
+                cpu0 = [sum(p.cpu_times()[:2]) for p in ps]
+                rcpu0 = await redis_cpu_s(redis)
+                calls0 = await script_calls(redis)
             if n >= args.events:
                 break
             if time.monotonic() > deadline:
                 raise SystemExit(f"timeout: {n} of {args.events} aggregated")
             await asyncio.sleep(0.02)
         drain_s = now - (first_t or now)
-        cpu1 = sum(sum(p.cpu_times()[:2]) for p in ps)
+        cpu1 = [sum(p.cpu_times()[:2]) for p in ps]
+        rcpu1 = await redis_cpu_s(redis)
+        calls1 = await script_calls(redis)
         counted = args.events - (first_n or 0)
+        worker_cpu = [b - a for a, b in zip(cpu0, cpu1, strict=True)]
         result["throughput_events_per_s"] = round(counted / drain_s) if drain_s > 0 else None
-        result["worker_cpu_s_per_1k_events"] = round((cpu1 - cpu0) / counted * 1000, 4)
+        result["drain_s"] = round(drain_s, 2)
+        result["worker_cpu_s_per_1k_events"] = round(sum(worker_cpu) / counted * 1000, 4)
+        # the CPU split during the drain, in cores busy: each worker process, and Redis (whole server)
+        result["worker_cores_busy"] = [round(c / drain_s, 2) for c in worker_cpu] if drain_s > 0 else None
+        result["redis_cores_busy"] = round((rcpu1 - rcpu0) / drain_s, 2) if drain_s > 0 else None
+        result["redis_cpu_s_per_1k_events"] = round((rcpu1 - rcpu0) / counted * 1000, 4)
+        result["script_calls_per_1k_events"] = round((calls1 - calls0) / counted * 1000, 1)
+        result["load_avg_during"] = os.getloadavg()
         print(f"aggregated {counted} in {drain_s:.2f}s: {result['throughput_events_per_s']} events/s "
-              f"with {args.workers} worker process(es)", flush=True)
+              f"with {args.workers} worker process(es); cores busy: workers {result['worker_cores_busy']}, "
+              f"redis {result['redis_cores_busy']}; {result['script_calls_per_1k_events']} script calls per 1000 events",
+              flush=True)
 
         # -- phase 2: live appends at a fixed rate, probes for lag --------------------------------------
         lags: list[float] = []
