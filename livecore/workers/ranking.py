@@ -188,9 +188,15 @@ class RankingWorker:
 
     # -- applying -----------------------------------------------------------------------------------------
     async def sessions_for(self, rooms: Iterable[str]) -> dict[str, str]:
-        """Live session of each room (room state ``session``), cached for a few seconds."""
+        """Live session of each room (room state ``session``).
+
+        A live room keeps its session until it ends (and the ended session stays in the state), so a live
+        room's answer is cached for a few seconds. A room that is not live can go live at any moment, and its
+        next interactions (the first orders of the show) must count for the new session, not for the
+        previous one: those rooms are read again every time."""
         now = self.clock.monotonic()
-        stale = [r for r in rooms if r not in self._sessions or now - self._sessions[r][2] > 5.0]
+        stale = [r for r in rooms
+                 if r not in self._sessions or not self._sessions[r][1] or now - self._sessions[r][2] > 5.0]
         if stale:
             pipe = self.rt.redis.pipeline(transaction=False)
             for room in stale:
@@ -221,7 +227,13 @@ class RankingWorker:
         return results
 
     async def step(self, block_ms: int = 100) -> int:
-        """One round: read what is new (blocking briefly when idle), apply it. Returns entries handled."""
+        """One round: read what is new (blocking briefly when idle), apply it. Returns entries handled.
+
+        With no room known yet there is nothing to block on in Redis: the round sleeps instead, so that the
+        loop yields and discovery, pushes and the other workers of the process get to run."""
+        if not self.rooms:
+            await asyncio.sleep(max(block_ms, 0) / 1000)
+            return 0
         entries = await self.read()
         if not entries and block_ms > 0:
             entries = await self.read(block_ms=block_ms)
@@ -348,6 +360,8 @@ class RankingWorker:
                 await job()
             except (RedisError, OSError) as exc:
                 log.warning("ranking worker: %s failed (%s)", getattr(job, "__name__", "job"), exc)
+            except Exception:  # a side task that dies silently would freeze the host's dashboard for good
+                log.exception("ranking worker: %s failed", getattr(job, "__name__", "job"))
             wait = max(0.05, every_s - (time.monotonic() - started))
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(stop.wait(), wait)
