@@ -43,6 +43,9 @@ from ..ranking.store import RankingStore, session_of
 
 log = logging.getLogger(__name__)
 
+LIVE_TTL_S = 5.0  # how long a live room's session is trusted
+NOT_LIVE_TTL_S = 0.25  # how long "not live" is trusted: the room may go live at any moment
+
 Entries = dict[str, list[tuple[bytes, bytes]]]  # room -> [(entry id, raw interaction)]
 _json = msgspec.json.Encoder()
 _STREAM_CHUNK = 500
@@ -193,10 +196,12 @@ class RankingWorker:
         A live room keeps its session until it ends (and the ended session stays in the state), so a live
         room's answer is cached for a few seconds. A room that is not live can go live at any moment, and its
         next interactions (the first orders of the show) must count for the new session, not for the
-        previous one: those rooms are read again every time."""
+        previous one: those rooms are read again after ``NOT_LIVE_TTL_S`` (a quarter second, far below the
+        time between going live and a first purchase), not every round, which at thousands of rounds a
+        second would cost a state read per room per round."""
         now = self.clock.monotonic()
-        stale = [r for r in rooms
-                 if r not in self._sessions or not self._sessions[r][1] or now - self._sessions[r][2] > 5.0]
+        stale = [r for r in rooms if r not in self._sessions
+                 or now - self._sessions[r][2] > (LIVE_TTL_S if self._sessions[r][1] else NOT_LIVE_TTL_S)]
         if stale:
             pipe = self.rt.redis.pipeline(transaction=False)
             for room in stale:
@@ -392,17 +397,36 @@ class RankingWorker:
         if self.keywords is not None:
             side.append(asyncio.create_task(self._every(stop, s.keyword_refresh_s, self.refresh_keywords)))
         backoff = 0.1
+        ahead: asyncio.Task[Entries] | None = None
         try:
             while not stop.is_set():
                 try:
-                    await self.step()
+                    if not self.rooms:
+                        await self.step()
+                        continue
+                    if ahead is not None:
+                        entries, ahead = await ahead, None
+                    else:
+                        entries = await self.read()
+                    if not entries:
+                        entries = await self.read(block_ms=100)
+                    if entries:  # read the next batch while this one is applied: Redis and Python overlap
+                        ahead = asyncio.create_task(self.read())
+                    await self.process(entries)
                     backoff = 0.1
                 except (RedisError, OSError) as exc:
                     log.warning("ranking worker: redis unavailable (%s)", exc)
+                    if ahead is not None:  # what it read stays pending and is taken over later
+                        ahead.cancel()
+                        ahead = None
                     with contextlib.suppress(asyncio.TimeoutError):
                         await asyncio.wait_for(stop.wait(), backoff)
                     backoff = min(backoff * 2, 5.0)
         finally:
+            if ahead is not None:
+                ahead.cancel()
+                with contextlib.suppress(BaseException):
+                    await ahead
             stop.set()
             await asyncio.gather(*side, return_exceptions=True)
             with contextlib.suppress(RedisError, OSError):

@@ -8,7 +8,7 @@ import time
 
 from livecore.interactions.log import InteractionLog
 from livecore.interactions.model import Interaction
-from livecore.workers.ranking import RankingWorker
+from livecore.workers.ranking import NOT_LIVE_TTL_S, RankingWorker
 
 from rankhelp import ix
 
@@ -65,6 +65,7 @@ async def test_the_first_orders_after_going_live_count_for_the_new_show(rrt) -> 
     assert await w.step(block_ms=0) == 1
     # seconds later the host goes live and the first viewer buys at once
     await rrt.bus.set_state("S", {"live": True, "session": "show1"})
+    await asyncio.sleep(NOT_LIVE_TTL_S + 0.05)  # "not live" is re-checked at most this often
     await produce(rrt, [ix("o1", "order", "S", "v1", now_ms(), value=3990),
                         ix("p1", "paid", "S", "v1", now_ms(), value=3490, product="cup")])
     assert await w.step(block_ms=0) == 2
