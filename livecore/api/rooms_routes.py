@@ -51,7 +51,7 @@ from starlette.routing import BaseRoute, Route
 from ..auth import Identity, Role, issue
 from ..protocol.events import LiveEvent, ProductEvent
 from ..runtime import Runtime
-from .deps import ApiError, body, identity, json, require_host, runtime
+from .deps import ApiError, body, json, require_host, runtime
 
 MAX_TITLE = 80
 MAX_WORDS = 500

@@ -116,10 +116,6 @@ class Room:
         until = self.muted.get(user)
         return until is not None and until > now
 
-    def is_muted(self, user: str, now: float) -> bool:
-        until = self.muted.get(user)
-        return until is not None and until > now
-
 
 class Hub:
     def __init__(self, redis: Redis, keys: Keys, bus: RoomBus, moderation: ModerationStore, clock: Clock, *,

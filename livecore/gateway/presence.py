@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, WatchError

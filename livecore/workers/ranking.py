@@ -38,7 +38,7 @@ from ..core.keywords import KeywordExtractor, in_window
 from ..runtime import Runtime
 from ..ranking import affinity
 from ..ranking.aggregator import Aggregator, RoomResult
-from ..ranking.names import GROUP, NO_SESSION, RankKeys
+from ..ranking.names import GROUP, RankKeys
 from ..ranking.store import RankingStore, session_of
 
 log = logging.getLogger(__name__)

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 
+from livecore.api.app import build_app
 from livecore.clock import ManualClock
 from livecore.commerce.model import SaleSpec
 from livecore.commerce.orders import OrderService
+from livecore.commerce.port import GatewayCommerce
 from livecore.commerce.sales import SalesService
 from livecore.config import Settings
+from livecore.gateway.server import Gateway
 from livecore.runtime import Runtime, open_runtime
 
 T0 = 1_800_000_000.0  # seconds; every commerce test starts here
@@ -54,3 +58,28 @@ def spec(quantity: int = 10, *, price: int = 1999, per_user: int = 1, starts_in_
     starts = None if starts_in_ms is None else now + starts_in_ms
     return SaleSpec(product=kw.pop("product", "p1"), price=price, quantity=quantity, per_user=per_user,
                     starts_at=starts, ends_at=(starts or now) + lasts_ms, **kw)
+
+
+@pytest.fixture
+async def client(settings: Settings, migrated: str, redis) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
+    """The promotions routes in-process with their lifespan (the sales tests bring their own app)."""
+    app = build_app(settings, modules=["livecore.api.promo_routes"])
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api.test") as c:
+            yield c
+        for name in ("coupons", "lotteries"):
+            svc = getattr(app.state, name, None)
+            if svc is not None:
+                await svc.close()
+
+
+@pytest.fixture
+async def gateway(settings: Settings, redis) -> AsyncIterator[Gateway]:  # type: ignore[no-untyped-def]
+    """A gateway with the real commerce port (it closes the port when it stops)."""
+    async with open_runtime(settings.with_(tick_ms=50), database=False) as rt:
+        gw = Gateway(rt, commerce=GatewayCommerce(rt))
+        await gw.start("127.0.0.1", 0)
+        try:
+            yield gw
+        finally:
+            await gw.stop()

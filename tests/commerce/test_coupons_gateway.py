@@ -2,32 +2,14 @@
 its claim id, a retry with the same key gets the same claim, and the remaining count reaches the room."""
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import msgspec
-import pytest
 
 from livecore.auth import issue
 from livecore.client import LiveClient
 from livecore.commerce.coupons import CouponBatchIn, CouponService
-from livecore.commerce.port import GatewayCommerce
-from livecore.gateway.server import Gateway
 from livecore.protocol import client as c
 from livecore.protocol.server import Error, Frame, Result
-from livecore.runtime import open_runtime
-
-
-@pytest.fixture
-async def gateway(settings, redis) -> AsyncIterator[Gateway]:  # type: ignore[no-untyped-def]
-    async with open_runtime(settings.with_(tick_ms=50), database=False) as rt:
-        commerce = GatewayCommerce(rt)
-        gw = Gateway(rt, commerce=commerce)
-        await gw.start("127.0.0.1", 0)
-        try:
-            yield gw
-        finally:
-            await gw.stop()
-            await commerce.close()
 
 
 async def test_claim_through_the_gateway(settings, runtime, gateway) -> None:  # type: ignore[no-untyped-def]

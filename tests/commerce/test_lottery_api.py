@@ -1,25 +1,10 @@
 """Lotteries over HTTP: the host opens and draws, viewers enter, anyone verifies."""
 
 import hashlib
-from collections.abc import AsyncIterator
 
-import httpx
-import pytest
 
-from livecore.api.app import build_app
 from livecore.auth import issue
 from livecore.config import Settings
-
-
-@pytest.fixture
-async def client(settings: Settings, migrated: str, redis) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
-    app = build_app(settings, modules=["livecore.api.promo_routes"])
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api.test") as c:
-            yield c
-        svc = getattr(app.state, "lotteries", None)
-        if svc is not None:
-            await svc.close()
 
 
 def auth(settings: Settings, user: str, role: str = "viewer", room: str | None = None) -> dict[str, str]:

@@ -3,33 +3,16 @@ see the opening (with the seed hash) and the draw (with winners and the seed) as
 
 import asyncio
 import hashlib
-from collections.abc import AsyncIterator
 from typing import Any
 
 import msgspec
-import pytest
 
 from livecore.auth import issue
 from livecore.client import LiveClient
 from livecore.commerce.lottery import LotteryIn, LotteryService
-from livecore.commerce.port import GatewayCommerce
 from livecore.gateway.server import Gateway
 from livecore.protocol import client as c
 from livecore.protocol.server import Error, Frame, Result
-from livecore.runtime import open_runtime
-
-
-@pytest.fixture
-async def gateway(settings, redis) -> AsyncIterator[Gateway]:  # type: ignore[no-untyped-def]
-    async with open_runtime(settings.with_(tick_ms=50), database=False) as rt:
-        commerce = GatewayCommerce(rt)
-        gw = Gateway(rt, commerce=commerce)
-        await gw.start("127.0.0.1", 0)
-        try:
-            yield gw
-        finally:
-            await gw.stop()
-            await commerce.close()
 
 
 async def viewer(settings, gw: Gateway, user: str, room: str = "r5") -> LiveClient:  # type: ignore[no-untyped-def]

@@ -3,7 +3,6 @@ presence, and the documented answers to bad input while other viewers keep being
 
 from __future__ import annotations
 
-import asyncio
 
 import pytest
 from websockets.asyncio.client import connect
@@ -12,7 +11,7 @@ from websockets.exceptions import InvalidStatus
 from gwhelpers import collect, token, until, url
 from livecore.client import LiveClient
 from livecore.protocol import client as c
-from livecore.protocol.server import Error, Frame, Joined, Pong, Result
+from livecore.protocol.server import Error, Joined, Result
 
 
 async def viewer(settings, gw, user: str, room: str = "42", role: str = "viewer", **kw) -> LiveClient:  # type: ignore[no-untyped-def]

@@ -6,11 +6,10 @@ import asyncio
 import time
 from collections import Counter
 
-import msgspec
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from gwhelpers import collect, events_of, token, until, url
+from gwhelpers import collect, token, until, url
 from livecore.client import LiveClient
 from livecore.protocol import client as c
 from livecore.protocol.events import GiftEvent
