@@ -147,17 +147,27 @@ class OrderService:
         res = await self.rt.scripts.call(
             "order_expire",
             keys=[self.k.order(room, order_id), self.k.stock(room, sale_id), self.k.users(room, sale_id),
-                  self.k.sale(room, sale_id), self.k.deadlines(room), self.k.orders_stream(room)],
+                  self.k.sale(room, sale_id), self.k.deadlines(room), self.k.orders_stream(room),
+                  self.k.unreleased(room)],
             args=[order_id, sale_id, self.now_ms(), self.rt.settings.order_stream_maxlen],
         )
         if res[0] != b"expired":
             return False
         self.stock.notify(room, sale_id)
-        await self._release_coupon(order_id)
+        await self.give_back_coupon(room, order_id)
         return True
 
+    async def give_back_coupon(self, room: str, order_id: str) -> None:
+        """Release the expired order's coupon, then forget the order. The script recorded it as unreleased,
+        so a process that dies in between leaves it to the next sweep; releasing twice is a no-op."""
+        if await self._release_coupon(order_id):
+            await self.rt.redis.srem(self.k.unreleased(room), order_id)
+
     async def sweep(self, room: str, limit: int = 500) -> int:
-        """Expire the room's orders whose payment deadline has passed; returns how many expired."""
+        """Expire the room's orders whose payment deadline has passed, and give back the coupons of expired
+        orders whose release did not happen (a crash right after the expiry); returns how many expired."""
+        for order_id in await self.rt.redis.srandmember(self.k.unreleased(room), limit):
+            await self.give_back_coupon(room, order_id.decode())
         due = await self.rt.redis.zrangebyscore(self.k.deadlines(room), "-inf", self.now_ms(), start=0, num=limit)
         n = 0
         for order_id in due:
@@ -171,8 +181,10 @@ class OrderService:
             self._coupons = CouponService(self.rt)
         return self._coupons
 
-    async def _release_coupon(self, order_id: str) -> None:
+    async def _release_coupon(self, order_id: str) -> bool:
         try:
             await self._coupon_service().release(order_id)
-        except Exception:  # the order's outcome stands; the coupon service logs and retries its own way
+        except Exception:  # the order's outcome stands; an expired order's release is retried by the sweep
             log.exception("releasing the coupon of order %s failed", order_id)
+            return False
+        return True

@@ -40,6 +40,10 @@ class SaleKeys:
         """The room's outbox of order lifecycle entries (order / paid / expired)."""
         return self.keys.room(room, "orders")
 
+    def unreleased(self, room: str) -> str:
+        """Set of the room's expired orders whose coupon (if any) has not been given back yet."""
+        return self.keys.room(room, "orders", "unreleased")
+
     def deadlines(self, room: str) -> str:
         """Zset order id -> payment deadline (ms) of the room's reserved orders."""
         return self.keys.room(room, "orders", "deadlines")

@@ -7,6 +7,8 @@
 -- KEYS[4]  the sale hash                 lc:{r:ROOM}:sale:SALE
 -- KEYS[5]  the room's payment deadlines  lc:{r:ROOM}:orders:deadlines
 -- KEYS[6]  the room's orders stream (the "expired" entry is persisted by the order worker)
+-- KEYS[7]  the room's expired orders whose coupon is still to be given back (a set; emptied by the caller
+--          after the release, and by the sweeper if the caller died first)
 -- ARGV[1]  order id
 -- ARGV[2]  sale id the keys above were built for (checked against the order)
 -- ARGV[3]  now, epoch ms
@@ -35,6 +37,7 @@ local left = redis.call('INCRBY', KEYS[2], qty)
 redis.call('HINCRBY', KEYS[3], o[3], -qty)
 redis.call('HINCRBY', KEYS[4], 'sold', -qty)
 redis.call('ZREM', KEYS[5], ARGV[1])
+redis.call('SADD', KEYS[7], ARGV[1])
 redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[4], '*', 'k', 'expired', 'o', ARGV[1], 's', o[2], 'u', o[3],
   'q', o[4], 'a', o[6], 'p', o[7], 'sku', o[8], 't', o[9], 'x', o[5], 'et', ARGV[3])
 return {'expired', left}

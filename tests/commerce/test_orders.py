@@ -120,3 +120,36 @@ async def test_a_signed_provider_callback_settles_the_order(crt, sales, orders, 
     assert done["ok"] and done["order"]["payment_ref"] == "ext-1"
     assert (await orders.confirm(PaymentNotice(order=bought["order"], ref="ext-1", amount=500)))["replayed"]
     assert (await orders.confirm(PaymentNotice(order=bought["order"], ref="ext-2", amount=500)))["code"] == "already"
+
+
+async def test_a_coupon_of_an_order_that_expired_comes_back_even_if_the_expiring_process_died(
+        crt, sales, orders, clock, make_spec) -> None:  # type: ignore[no-untyped-def]
+    from livecore.commerce.coupons import CouponBatchIn, CouponError, CouponService
+
+    coupons = CouponService(crt)
+    now = int(clock.now() * 1000)
+    batch = await coupons.create_batch("r1", CouponBatchIn(kind="fixed", amount=500, total=5, per_user=1,
+                                                           starts_at=now, ends_at=now + 600_000,
+                                                           valid_for_s=7200), actor="host")
+    claim = (await coupons.claim("r1", "ann", batch["id"], "c1"))["claim"]
+    sale = await sales.create("r1", make_spec(quantity=3, lasts_ms=10 * crt.settings.payment_window_s * 1000), "h")
+    order = (await sales.buy("r1", "ann", sale["id"], "k"))["order"]
+    assert await coupons.redeem("ann", claim, order, 1999) == 500  # then the payment never completes
+    clock.advance(crt.settings.payment_window_s)
+    k = orders.k
+    # the expiring process runs the script, then dies before giving the coupon back
+    done = await crt.scripts.call("order_expire", keys=[
+        k.order("r1", order), k.stock("r1", sale["id"]), k.users("r1", sale["id"]), k.sale("r1", sale["id"]),
+        k.deadlines("r1"), k.orders_stream("r1"), k.unreleased("r1")],
+        args=[order, sale["id"], int(clock.now() * 1000), crt.settings.order_stream_maxlen])
+    assert done[0] == b"expired"
+    second = (await sales.buy("r1", "bob", sale["id"], "k2"))["order"]
+    try:
+        await coupons.redeem("ann", claim, second, 1999)
+        raise AssertionError("the coupon is still held by the expired order")
+    except CouponError:
+        pass
+    await PaymentTimeouts(crt, orders).run_once()  # the next sweep finishes the job
+    assert not await crt.redis.smembers(k.unreleased("r1"))
+    assert await coupons.redeem("ann", claim, second, 1999) == 500  # usable again, once
+    await coupons.close()
