@@ -107,13 +107,11 @@ async def run(args: argparse.Namespace, settings: Settings) -> dict[str, object]
 
 
 async def _drop_keys(redis_url: str, prefix: str) -> None:
-    from redis.asyncio import Redis
+    from livecore.runtime import drop_keys, redis_client
 
-    redis = Redis.from_url(redis_url)
+    redis = redis_client(redis_url)
     try:
-        batch = [k async for k in redis.scan_iter(match=f"{prefix}:*", count=1000)]
-        for i in range(0, len(batch), 500):
-            await redis.delete(*batch[i:i + 500])
+        await drop_keys(redis, prefix)
     finally:
         await redis.aclose()
 

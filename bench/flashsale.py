@@ -303,22 +303,15 @@ def ratios(r: dict[str, Any]) -> dict[str, Any]:
 
 
 async def cleanup(cfg: Settings, prefix: str, schema: str) -> None:
-    from redis.asyncio import Redis
+    from livecore.runtime import drop_keys, redis_client
+    from livecore.storage.db import drop_schema
 
-    from livecore.storage.db import connect
-
-    redis = Redis.from_url(cfg.redis_url)
+    redis = redis_client(cfg.redis_url)
     try:
-        batch = [key async for key in redis.scan_iter(match=f"{prefix}:*", count=1000)]
-        for i in range(0, len(batch), 500):
-            await redis.delete(*batch[i:i + 500])
+        await drop_keys(redis, prefix)
     finally:
         await redis.aclose()
-    conn = await connect(cfg.database_url)
-    try:
-        await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    finally:
-        await conn.close()
+    await drop_schema(cfg.database_url, schema)
 
 
 def child(role: str, spec: dict[str, Any]) -> int:

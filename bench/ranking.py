@@ -46,7 +46,7 @@ from livecore.interactions.model import Interaction, encoder  # noqa: E402
 from livecore.keys import Keys  # noqa: E402
 from livecore.ranking.mix import mix  # noqa: E402
 from livecore.ranking.names import RankKeys  # noqa: E402
-from livecore.runtime import redis_client  # noqa: E402
+from livecore.runtime import drop_keys, redis_client  # noqa: E402
 from livecore.services.discover import resolve  # noqa: E402
 
 BULK_XADD = """
@@ -137,14 +137,7 @@ async def memory(redis, prefix: str) -> tuple[int, int, int]:  # type: ignore[no
 
 
 async def cleanup(redis, prefix: str) -> None:  # type: ignore[no-untyped-def]
-    batch = []
-    async for key in redis.scan_iter(match=f"{prefix}:*", count=2000):
-        batch.append(key)
-        if len(batch) >= 1000:
-            await redis.delete(*batch)
-            batch.clear()
-    if batch:
-        await redis.delete(*batch)
+    await drop_keys(redis, prefix)
 
 
 async def run(args: argparse.Namespace, base: Settings) -> dict[str, object]:

@@ -39,6 +39,20 @@ def redis_client(url: str, max_connections: int = 256, **kwargs: object) -> Redi
     return Redis.from_pool(pool)  # the client owns the pool and closes it
 
 
+async def drop_keys(redis: Redis, prefix: str) -> int:
+    """Delete every key under ``prefix:`` (a test's or a benchmark's own key space); returns how many."""
+    deleted = 0
+    batch: list[bytes] = []
+    async for key in redis.scan_iter(match=f"{prefix}:*", count=1000):
+        batch.append(key)
+        if len(batch) >= 500:
+            deleted += await redis.delete(*batch)
+            batch.clear()
+    if batch:
+        deleted += await redis.delete(*batch)
+    return deleted
+
+
 @asynccontextmanager
 async def open_runtime(settings: Settings, *, database: bool = True, db_max_size: int = 10,
                        clock: Clock | None = None) -> AsyncIterator[Runtime]:

@@ -16,11 +16,11 @@ import pytest
 from redis.asyncio import Redis
 
 from livecore.config import Settings
-from livecore.runtime import Runtime, open_runtime, redis_client
+from livecore.runtime import Runtime, drop_keys, open_runtime, redis_client
 from livecore.services.discover import resolve
 from livecore.services.postgres_server import PostgresServer
 from livecore.services.redis_server import RedisServer
-from livecore.storage.db import connect, create_pool
+from livecore.storage.db import connect, create_pool, drop_schema
 from livecore.storage.migrate import migrate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,17 +49,6 @@ def settings(base_settings: Settings, prefix: str, schema: str) -> Settings:
     return base_settings.with_(key_prefix=prefix, database_schema=schema)
 
 
-async def _drop_prefix(redis: Redis, prefix: str) -> None:
-    batch: list[bytes] = []
-    async for key in redis.scan_iter(match=f"{prefix}:*", count=1000):
-        batch.append(key)
-        if len(batch) >= 500:
-            await redis.delete(*batch)
-            batch.clear()
-    if batch:
-        await redis.delete(*batch)
-
-
 @pytest.fixture
 async def redis(settings: Settings) -> AsyncIterator[Redis]:
     client = redis_client(settings.redis_url)
@@ -67,7 +56,7 @@ async def redis(settings: Settings) -> AsyncIterator[Redis]:
         yield client
     finally:
         try:
-            await _drop_prefix(client, settings.key_prefix)
+            await drop_keys(client, settings.key_prefix)
         finally:
             await client.aclose()
 
@@ -83,11 +72,7 @@ async def migrated(settings: Settings) -> AsyncIterator[str]:
     try:
         yield settings.database_schema
     finally:
-        conn = await connect(settings.database_url)
-        try:
-            await conn.execute(f'DROP SCHEMA IF EXISTS "{settings.database_schema}" CASCADE')
-        finally:
-            await conn.close()
+        await drop_schema(settings.database_url, settings.database_schema)
 
 
 @pytest.fixture

@@ -25,6 +25,15 @@ async def create_pool(url: str, schema: str = "public", *, min_size: int = 1, ma
     return pool
 
 
+async def drop_schema(url: str, schema: str) -> None:
+    """Remove a schema and everything in it (a test's or a benchmark's own)."""
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    finally:
+        await conn.close()
+
+
 async def connect(url: str, schema: str = "public") -> asyncpg.Connection:
     conn = await asyncpg.connect(url, server_settings=server_settings(schema))
     await _init_connection(conn)

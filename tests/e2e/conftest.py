@@ -17,9 +17,9 @@ from playwright.async_api import Browser, async_playwright
 
 from livecore.config import Settings
 from livecore.demo.procs import Deployment
-from livecore.runtime import redis_client
+from livecore.runtime import drop_keys, redis_client
 from livecore.services.ports import free_port
-from livecore.storage.db import connect
+from livecore.storage.db import drop_schema
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -67,16 +67,10 @@ def stack(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> 
 async def _cleanup(settings: Settings) -> None:
     redis = redis_client(settings.redis_url)
     try:
-        keys = [k async for k in redis.scan_iter(match=f"{settings.key_prefix}:*", count=1000)]
-        for i in range(0, len(keys), 500):
-            await redis.delete(*keys[i:i + 500])
+        await drop_keys(redis, settings.key_prefix)
     finally:
         await redis.aclose()
-    conn = await connect(settings.database_url)
-    try:
-        await conn.execute(f'DROP SCHEMA IF EXISTS "{settings.database_schema}" CASCADE')
-    finally:
-        await conn.close()
+    await drop_schema(settings.database_url, settings.database_schema)
 
 
 @pytest.fixture
