@@ -44,6 +44,17 @@ class RoomResult:
     hours: dict[int, int] = field(default_factory=dict)
 
 
+@dataclass(slots=True)
+class Prepared:
+    """A batch decoded and turned into script payloads, not yet sent (``Aggregator.prepare``)."""
+    now_ms: int
+    sessions: dict[str, str]
+    items: dict[str, list[Interaction]] = field(default_factory=dict)
+    gift_hours: dict[str, list[int]] = field(default_factory=dict)
+    payloads: dict[str, bytes] = field(default_factory=dict)
+    results: dict[str, RoomResult] = field(default_factory=dict)
+
+
 def _s(v: bytes | str) -> str:
     return v.decode() if isinstance(v, bytes) else v
 
@@ -71,37 +82,44 @@ class Aggregator:
                 bad += 1
         return items, bad
 
-    async def apply(self, batches: Mapping[str, Sequence[bytes]], now_ms: int,
-                    sessions: Mapping[str, str] | None = None) -> dict[str, RoomResult]:
-        """Step 1: count each room's entries (raw ``i`` fields); returns each room's absolute values.
-
-        One pipelined ``ranking_apply`` call per room; a room whose batch holds ids counted before is called
-        again without them (the script wrote nothing the first time)."""
-        pending: dict[str, list[Interaction]] = {}
-        out: dict[str, RoomResult] = {}
-        gift_hours: dict[str, list[int]] = {}
+    def prepare(self, batches: Mapping[str, Sequence[bytes]], now_ms: int,
+                sessions: Mapping[str, str] | None = None) -> Prepared:
+        """Decode each room's raw ``i`` fields and build its script payload (pure CPU, no I/O): the worker runs
+        this for its next batch while Redis is still executing the scripts of the current one."""
+        prep = Prepared(now_ms, dict(sessions or {}))
         for room, blobs in batches.items():
             if not blobs:
                 continue
             items, bad = self._decode(blobs)
-            pending[room] = items
-            gift_hours[room] = sorted({hourly.hour_of(it.ts) for it in items if it.kind == "gift"})
-            out[room] = RoomResult(room, 0.0, 0, 0, len(items), bad, 0)
+            prep.items[room] = items
+            prep.gift_hours[room] = sorted({hourly.hour_of(it.ts) for it in items if it.kind == "gift"})
+            prep.payloads[room] = self._payload(prep, room, items)
+            prep.results[room] = RoomResult(room, 0.0, 0, 0, len(items), bad, 0)
+        return prep
+
+    def _payload(self, prep: Prepared, room: str, items: Sequence[Interaction]) -> bytes:
+        session = prep.sessions.get(room) or NO_SESSION
+        return _pack.encode(build_payload(items, self.cfg, session, prep.gift_hours[room]))
+
+    async def execute(self, prep: Prepared) -> dict[str, RoomResult]:
+        """Step 1 for a prepared batch: one pipelined ``ranking_apply`` call per room; a room whose batch holds
+        ids counted before is called again without them (the script wrote nothing the first time)."""
         script = self.scripts.get("ranking_apply")
-        while pending:
-            rooms = list(pending)
+        out = prep.results
+        payloads = dict(prep.payloads)
+        pending = dict(prep.items)
+        while payloads:
+            rooms = list(payloads)
             pipe = self.redis.pipeline(transaction=False)
             for room in rooms:
-                session = (sessions or {}).get(room) or NO_SESSION
-                payload = build_payload(pending[room], self.cfg, session, gift_hours[room])
-                await script(keys=[self.names.rk(room)], args=[self._cfg, now_ms, _pack.encode(payload)],
-                             client=pipe)
+                await script(keys=[self.names.rk(room)], args=[self._cfg, prep.now_ms, payloads[room]], client=pipe)
             replies = await pipe.execute()
-            retry: dict[str, list[Interaction]] = {}
+            payloads = {}
             for room, reply in zip(rooms, replies, strict=True):
                 if reply and reply[0] == b"dup":
                     dups = {_s(x) for x in reply[1:]}
-                    retry[room] = [it for it in pending[room] if it.id not in dups]
+                    pending[room] = [it for it in pending[room] if it.id not in dups]
+                    payloads[room] = self._payload(prep, room, pending[room])
                     continue
                 res = out[room]
                 res.score = float(reply[0])
@@ -110,8 +128,12 @@ class Aggregator:
                 res.duplicates -= res.applied
                 res.chats = int(reply[3])
                 res.hours = {int(reply[i]): int(reply[i + 1]) for i in range(4, len(reply), 2)}
-            pending = retry
         return out
+
+    async def apply(self, batches: Mapping[str, Sequence[bytes]], now_ms: int,
+                    sessions: Mapping[str, str] | None = None) -> dict[str, RoomResult]:
+        """Step 1: count each room's entries (raw ``i`` fields); returns each room's absolute values."""
+        return await self.execute(self.prepare(batches, now_ms, sessions))
 
     async def publish(self, results: Mapping[str, RoomResult],
                       acks: Mapping[str, Sequence[bytes | str]] | None = None) -> None:

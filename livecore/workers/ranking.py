@@ -37,7 +37,7 @@ from ..core.hotrank import HotConfig, parse_weights
 from ..core.keywords import KeywordExtractor, in_window
 from ..runtime import Runtime
 from ..ranking import affinity
-from ..ranking.aggregator import Aggregator, RoomResult
+from ..ranking.aggregator import Aggregator, Prepared, RoomResult
 from ..ranking.names import GROUP, RankKeys
 from ..ranking.store import RankingStore, session_of
 
@@ -211,13 +211,14 @@ class RankingWorker:
                                         now)
         return {r: self._sessions[r][0] for r in rooms}
 
-    async def process(self, entries: Entries) -> dict[str, RoomResult]:
-        if not entries:
-            return {}
+    async def prepare(self, entries: Entries) -> tuple[Prepared, dict[str, list[bytes]]]:
+        """Decode a round's entries and build its script payloads; returns them with the ids to acknowledge."""
         batches = {room: [blob for _, blob in items] for room, items in entries.items()}
         acks = {room: [eid for eid, _ in items] for room, items in entries.items()}
         sessions = await self.sessions_for(batches)
-        results = await self.aggregator.apply_and_publish(batches, acks, int(self.clock.now() * 1000), sessions)
+        return self.aggregator.prepare(batches, int(self.clock.now() * 1000), sessions), acks
+
+    def account(self, results: dict[str, RoomResult]) -> None:
         now = self.clock.monotonic()
         applied = 0
         for room, res in results.items():
@@ -229,6 +230,15 @@ class RankingWorker:
             if res.chats:
                 self._chat_dirty.add(room)
         self.processed += applied
+
+    async def process(self, entries: Entries) -> dict[str, RoomResult]:
+        """Apply one round completely: scripts, platform rankings, acknowledgements."""
+        if not entries:
+            return {}
+        prepared, acks = await self.prepare(entries)
+        results = await self.aggregator.execute(prepared)
+        await self.aggregator.publish(results, acks)
+        self.account(results)
         return results
 
     async def step(self, block_ms: int = 100) -> int:
@@ -397,41 +407,100 @@ class RankingWorker:
         if self.keywords is not None:
             side.append(asyncio.create_task(self._every(stop, s.keyword_refresh_s, self.refresh_keywords)))
         backoff = 0.1
-        ahead: asyncio.Task[Entries] | None = None
+        flow = RoundPipeline(self)
         try:
             while not stop.is_set():
                 try:
                     if not self.rooms:
                         await self.step()
                         continue
-                    if ahead is not None:
-                        entries, ahead = await ahead, None
-                    else:
-                        entries = await self.read()
-                    if not entries:
-                        entries = await self.read(block_ms=100)
-                    if entries:  # read the next batch while this one is applied: Redis and Python overlap
-                        ahead = asyncio.create_task(self.read())
-                    await self.process(entries)
+                    await flow.turn()
                     backoff = 0.1
                 except (RedisError, OSError) as exc:
                     log.warning("ranking worker: redis unavailable (%s)", exc)
-                    if ahead is not None:  # what it read stays pending and is taken over later
-                        ahead.cancel()
-                        ahead = None
+                    await flow.abandon()  # what it read stays pending and is taken over later
                     with contextlib.suppress(asyncio.TimeoutError):
                         await asyncio.wait_for(stop.wait(), backoff)
                     backoff = min(backoff * 2, 5.0)
+            with contextlib.suppress(RedisError, OSError):
+                await flow.finish()
         finally:
-            if ahead is not None:
-                ahead.cancel()
-                with contextlib.suppress(BaseException):
-                    await ahead
+            await flow.abandon()
             stop.set()
             await asyncio.gather(*side, return_exceptions=True)
             with contextlib.suppress(RedisError, OSError):
                 await self.heartbeat(leave=True)
         log.info("ranking worker %s stopped after %d interactions", self.consumer, self.processed)
+
+
+class RoundPipeline:
+    """The worker's main loop as three overlapping stages, so that neither the worker nor Redis waits for the
+    other: while Redis runs round N's scripts, the worker already holds round N+1's entries (read ahead) and
+    builds their payloads; round N's platform rankings and acknowledgements go out in the background as soon as
+    its scripts answer, and round N+1's scripts are sent at once.
+
+    Order is kept where it matters: a round's scripts are sent only after the previous round's have all
+    answered (a room's batches apply in the order they were read, and a redelivery retry of round N runs before
+    round N+1), and each round's publish waits for the previous one (absolute values never go backwards).
+    Nothing is acknowledged before its scripts ran; a failure leaves the round's entries pending for takeover."""
+
+    def __init__(self, worker: RankingWorker) -> None:
+        self.w = worker
+        self.ahead: asyncio.Task[Entries] | None = None
+        self.applying: tuple[asyncio.Task[dict[str, RoomResult]], dict[str, list[bytes]]] | None = None
+        self.publishing: asyncio.Task[None] | None = None
+
+    async def turn(self) -> None:
+        w = self.w
+        if self.ahead is not None:
+            entries, self.ahead = await self.ahead, None
+        else:
+            entries = await w.read()
+        if not entries and self.applying is None and self.publishing is None:
+            entries = await w.read(block_ms=100)
+        if entries:
+            self.ahead = asyncio.create_task(w.read())
+        following = await w.prepare(entries) if entries else None  # CPU while Redis runs the current scripts
+        await self._complete()
+        if following is not None:
+            prepared, acks = following
+            self.applying = (asyncio.create_task(w.aggregator.execute(prepared)), acks)
+
+    async def _complete(self) -> None:
+        """Collect the round in flight, publish it behind the previous publish."""
+        if self.applying is not None:
+            task, acks = self.applying
+            self.applying = None
+            results = await task
+            if self.publishing is not None:
+                publishing, self.publishing = self.publishing, None
+                await publishing
+            self.publishing = asyncio.create_task(self.w.aggregator.publish(results, acks))
+            self.w.account(results)
+        elif self.publishing is not None:
+            publishing, self.publishing = self.publishing, None
+            await publishing
+
+    async def finish(self) -> None:
+        """A clean stop: the round in flight and the one read ahead are applied and acknowledged, so nothing
+        this consumer was given stays pending after it leaves."""
+        await self._complete()
+        if self.ahead is not None:
+            entries, self.ahead = await self.ahead, None
+            if entries:
+                prepared, acks = await self.w.prepare(entries)
+                self.applying = (asyncio.create_task(self.w.aggregator.execute(prepared)), acks)
+        await self._complete()
+        await self._complete()
+
+    async def abandon(self) -> None:
+        for task in (self.ahead, self.applying[0] if self.applying else None, self.publishing):
+            if task is not None and not task.done():
+                task.cancel()
+            if task is not None:
+                with contextlib.suppress(BaseException):
+                    await task
+        self.ahead = self.applying = self.publishing = None
 
 
 def ranking_worker(rt: Runtime, consumer: str) -> RankingWorker:

@@ -17,7 +17,7 @@ from livecore.core.keywords import KeywordExtractor
 from livecore.interactions.model import Interaction
 from livecore.ranking.mix import mix
 from livecore.ranking.names import RankKeys
-from livecore.workers.ranking import RankingWorker
+from livecore.workers.ranking import RankingWorker, RoundPipeline
 
 from rankhelp import T0, assert_counted_once as _counted_once, drain, ix, pending, produce
 
@@ -122,3 +122,38 @@ async def test_the_run_loop_stops_on_request(rrt, n) -> None:  # type: ignore[no
         await asyncio.sleep(0.05)
     stop.set()
     await asyncio.wait_for(task, 10)
+
+
+async def test_the_pipelined_loop_counts_each_event_once_and_acknowledges_all_on_stop(rrt) -> None:  # type: ignore[no-untyped-def]
+    """The run loop keeps up to three rounds in flight (read ahead, scripts running, publish); with small rounds
+    and entries still being appended, every event counts once and a clean stop leaves nothing pending."""
+    items = list(mix(random.Random(13), ROOMS, 6000, T0, 30 * 60_000))
+    items += items[500:800]  # the producer appended some twice (a retried flush)
+    await produce(rrt, items[:1000])
+    w = RankingWorker(rrt, "loop", push=False, round_max=120)
+    stop = asyncio.Event()
+    task = asyncio.create_task(w.run(stop))
+    await produce(rrt, items[1000:])
+    deadline = time.monotonic() + 60
+    while w.processed < 6000:
+        assert time.monotonic() < deadline and not task.done(), (w.processed, w.duplicates)
+        await asyncio.sleep(0.02)
+    stop.set()
+    await asyncio.wait_for(task, 10)
+    assert (w.processed, w.duplicates) == (6000, 300)
+    await assert_counted_once(rrt, w, items)
+
+
+async def test_a_clean_stop_applies_and_acknowledges_every_round_in_flight(rrt) -> None:  # type: ignore[no-untyped-def]
+    items = list(mix(random.Random(17), ROOMS, 3000, T0, 30 * 60_000))
+    await produce(rrt, items)
+    w = RankingWorker(rrt, "stopping", push=False, round_max=120)
+    await w.discover()
+    flow = RoundPipeline(w)
+    await flow.turn()  # round 1 read, its scripts sent, round 2 being read
+    await flow.turn()  # round 1 publishing, round 2's scripts sent, round 3 being read
+    assert flow.applying is not None and flow.publishing is not None and flow.ahead is not None
+    await flow.finish()
+    assert await pending(rrt, ROOMS) == 0
+    assert 0 < w.processed < 3000  # three rounds, not the whole backlog
+    assert int(await rrt.redis.hget(RankKeys(rrt.keys).stats(), "applied")) == w.processed
