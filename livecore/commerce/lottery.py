@@ -12,7 +12,9 @@
 * **Draw** (host, or the timer at ``ends_at``): ``lottery_close.lua`` stops entries, winners are derived
   from the seed and the sorted entry list (``livecore.core.draw``, specified in ``docs/lottery.md``), the
   entries, winners and seed go to PostgreSQL in one transaction, then ``lottery_finish.lua`` lets exactly
-  one drawer announce (reliable ``LotteryEvent`` drawn with winners, seed and entries digest).
+  one drawer announce (reliable ``LotteryEvent`` drawn with winners, seed and entries digest). A drawer that
+  dies between recording and announcing is covered by the timer: the lottery stays in its set, due
+  ``ANNOUNCE_LEASE_MS`` after the draw, and the timer announces what was recorded.
 * **Verify**: ``verify`` recomputes the winners from PostgreSQL's record and cross-checks what the room was
   told (the opened/drawn events, while still in the room's event stream).
 
@@ -97,6 +99,9 @@ def _state_object(h: dict[str, str]) -> dict[str, Any]:
         out["seed"] = h["seed"]
         out["entries_digest"] = h["entries_digest"]
     return out
+
+
+ANNOUNCE_LEASE_MS = 10_000  # a drawer silent this long after recording a result is presumed dead
 
 
 class LotteryService:
@@ -317,11 +322,14 @@ class LotteryService:
         await self.rt.redis.sadd(self.followers_key(room), user)
 
     # -- drawing --------------------------------------------------------------------------------------
-    async def draw(self, room: str, lottery: str, actor: str = "", early: bool = True) -> dict[str, Any]:
+    async def draw(self, room: str, lottery: str, actor: str = "", early: bool = True,
+                   reannounce: bool = False) -> dict[str, Any]:
         """Close entries, draw, persist, announce. ``early`` lets the host draw before ``ends_at``.
 
         Safe to call concurrently and to retry after a crash: the result is deterministic, PostgreSQL keeps
-        the first one and exactly one caller announces it. Raises ``LotteryError`` (not_found, cancelled,
+        the first one and exactly one caller announces it. A drawer that dies after recording the result but
+        before announcing it leaves the lottery in the timer's set, due ``ANNOUNCE_LEASE_MS`` after the draw;
+        the timer (``reannounce``) then announces it. Raises ``LotteryError`` (not_found, cancelled,
         not_ended).
         """
         if not _ID.match(lottery):
@@ -333,25 +341,38 @@ class LotteryService:
             raise LotteryError(_s(res[1]), f"lottery {lottery}: {_s(res[1]).replace('_', ' ')}")
         self._open.pop(room, None)
         self._entered.pop(lottery, None)
+        member = f"{room}:{lottery}"
         if _s(res[0]) == "drawn":
+            if reannounce and (await self.rt.redis.hget(self._hash(room, lottery), "announced")) != b"1":
+                await self._announce(room, lottery, member)  # its drawer stopped before announcing
             view = await self.get(room, lottery)
             assert view is not None
             return view
         entries = drawing.sorted_entries(_s(u) for u in await self.rt.redis.zrange(self._entries_key(room, lottery),
                                                                                     0, -1))
         winners, seed, digest = await self._persist_draw(room, lottery, entries, actor, now)
+        # if this drawer dies from here on, the timer finishes the job once the lease is over
+        await self.rt.redis.zadd(self._due_key(), {member: now + ANNOUNCE_LEASE_MS}, xx=True)
         announce = await self.rt.scripts.call(
             "lottery_finish", keys=[self._hash(room, lottery)],
             args=[msgspec.json.encode(winners), seed, len(entries), digest, now])
-        await self.rt.redis.zrem(self._due_key(), f"{room}:{lottery}")
+        if announce:
+            await self._announce(room, lottery, member)
         view = await self.get(room, lottery)
         assert view is not None
-        if announce:
-            data = {k: view[k] for k in ("prize", "winners_count", "seed_hash", "seed", "winners", "entries",
-                                         "entries_digest")}
-            await self.rt.bus.publish_reliable(room, LotteryEvent(ts=now, lottery=lottery, phase="drawn", data=data))
-            await self.state.publish_now(room, "lottery", lambda: self._state_value(room, lottery))
         return view
+
+    async def _announce(self, room: str, lottery: str, member: str) -> None:
+        """Tell the room the result (reliable ``drawn`` event and state), then mark it told and stop the timer."""
+        view = await self.get(room, lottery)
+        assert view is not None
+        data = {k: view[k] for k in ("prize", "winners_count", "seed_hash", "seed", "winners", "entries",
+                                     "entries_digest")}
+        await self.rt.bus.publish_reliable(room, LotteryEvent(ts=self._now_ms(), lottery=lottery, phase="drawn",
+                                                              data=data))
+        await self.state.publish_now(room, "lottery", lambda: self._state_value(room, lottery))
+        await self.rt.redis.hset(self._hash(room, lottery), "announced", "1")
+        await self.rt.redis.zrem(self._due_key(), member)
 
     async def _persist_draw(self, room: str, lottery: str, entries: list[str], actor: str,
                             now: int) -> tuple[list[str], str, str]:
@@ -388,7 +409,7 @@ class LotteryService:
         for member in due:
             room, _, lottery = _s(member).rpartition(":")
             try:
-                await self.draw(room, lottery, early=False)
+                await self.draw(room, lottery, early=False, reannounce=True)
                 drawn.append(lottery)
             except LotteryError as exc:
                 if exc.code in ("not_found", "cancelled"):

@@ -5,7 +5,7 @@ import hashlib
 
 import pytest
 
-from livecore.commerce.lottery import LotteryError, LotteryIn, LotteryService
+from livecore.commerce.lottery import ANNOUNCE_LEASE_MS, LotteryError, LotteryIn, LotteryService
 from livecore.core import draw as drawing
 from livecore.protocol.codec import event_decoder
 from livecore.protocol.events import LotteryEvent
@@ -169,3 +169,44 @@ async def test_cancel_hides_the_seed_and_frees_the_room(crt, lot) -> None:  # ty
     assert record["status"] == "cancelled" and "seed" not in record
     assert not (await lot.verify(lt))["ok"]
     assert (await lot.open("r1", lottery(), actor="h"))["status"] == "open"
+
+
+class DiesBeforeAnnouncing(LotteryService):
+    """A drawer whose process stops right after the result is recorded, before the room is told."""
+
+    async def _announce(self, room: str, lottery: str, member: str) -> None:
+        raise RuntimeError("killed before announcing")
+
+
+async def test_a_drawer_dying_before_the_announcement_is_finished_by_the_timer(crt, lot, clock) -> None:  # type: ignore[no-untyped-def]
+    lt = (await lot.open("r1", lottery(duration_s=300, winners=2), actor="h"))["id"]
+    await together(lot.enter("r1", f"v{i}", lt, 120) for i in range(5))
+    dying = DiesBeforeAnnouncing(crt)
+    with pytest.raises(RuntimeError):
+        await dying.draw("r1", lt, actor="h")  # the host draws early; the process dies
+    await dying.close()
+    recorded = await lot.get("r1", lt)
+    assert recorded["status"] == "drawn" and len(recorded["winners"]) == 2
+    assert [e.phase for e in await lottery_events(crt, "r1")] == ["opened"]
+    again = await lot.draw("r1", lt, actor="h")  # the host retries: same result, not announced twice later
+    assert again["winners"] == recorded["winners"]
+    assert await lot.draw_due() == []  # within the lease the drawer may still be announcing
+    clock.advance(ANNOUNCE_LEASE_MS / 1000)
+    assert await lot.draw_due() == [lt]
+    events = await lottery_events(crt, "r1")
+    assert [e.phase for e in events] == ["opened", "drawn"]
+    assert events[1].data["winners"] == recorded["winners"] and events[1].data["seed"] == recorded["seed"]
+    clock.advance(600)
+    assert await lot.draw_due() == []  # told once
+    assert [e.phase for e in await lottery_events(crt, "r1")] == ["opened", "drawn"]
+    report = await lot.verify(lt)
+    assert report["ok"], report["problems"]
+
+
+async def test_a_normal_draw_is_announced_once_and_leaves_the_timer(crt, lot, clock) -> None:  # type: ignore[no-untyped-def]
+    lt = (await lot.open("r1", lottery(duration_s=300), actor="h"))["id"]
+    await together(lot.enter("r1", f"v{i}", lt, 120) for i in range(4))
+    await lot.draw("r1", lt, actor="h")
+    clock.advance(900)
+    assert await lot.draw_due() == []
+    assert [e.phase for e in await lottery_events(crt, "r1")] == ["opened", "drawn"]
