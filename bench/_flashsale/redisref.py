@@ -25,14 +25,14 @@ async def measure(rt: Any, cfg: Settings, binary: str, room: str, sale: str, sto
     sha = rt.scripts.get("sale_buy").sha or await rt.redis.script_load(rt.scripts.get("sale_buy").script)
     keys = [k.sale(room, sale), k.stock(room, sale), k.users(room, sale), k.idem(room, sale, "u__rand_int__", "k"),
             k.order(room, f"{room}.o__rand_int__"), k.orders_stream(room), k.buyers(room), k.sale_orders(room, sale),
-            k.deadlines(room), rt.keys.interactions(room)]
+            k.deadlines(room), rt.keys.interactions(room), rt.keys.room_state(room)]
     argv = [sale, "u__rand_int__", "1", str(now), f"{room}.o__rand_int__", "600", str(cfg.order_stream_maxlen),
             "3600", "900000", room, str(cfg.interaction_maxlen)]
     host, port = cfg.redis_url.split("//", 1)[1].split("/", 1)[0].split(":")
     cmd = [binary, "-h", host, "-p", port, "-c", str(clients), "-n", str(calls), "-r", "1000000000"]
     if pipeline > 1:
         cmd += ["-P", str(pipeline)]
-    cmd += ["--csv", "EVALSHA", sha, "10", *keys, *argv]
+    cmd += ["--csv", "EVALSHA", sha, str(len(keys)), *keys, *argv]
     t0 = time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     wall = time.perf_counter() - t0
@@ -46,4 +46,4 @@ async def measure(rt: Any, cfg: Settings, binary: str, room: str, sale: str, sto
     shown = " ".join(cmd[:cmd.index("EVALSHA")])
     return {"requests_per_s": rps, "clients": clients, "pipeline": max(1, pipeline), "calls": calls,
             "sold": sold, "stock_left": left, "wall_s": round(wall, 2),
-            "command": f"{shown} EVALSHA <sale_buy sha> 10 <keys> <args>", "stderr": done.stderr[-500:]}
+            "command": f"{shown} EVALSHA <sale_buy sha> {len(keys)} <keys> <args>", "stderr": done.stderr[-500:]}

@@ -80,12 +80,13 @@ class Purchases:
         return reply
 
     def _shared_keys(self, room: str, sale: str) -> tuple[str, ...]:
-        """The 8 keys of ``sale_buy`` that do not depend on the attempt (KEYS 1-3 and 6-10)."""
+        """The 9 keys of ``sale_buy`` that do not depend on the attempt (KEYS 1-3 and 6-11)."""
         found = self._keys.get((room, sale))
         if found is None:
             k = self.k
             found = (k.sale(room, sale), k.stock(room, sale), k.users(room, sale), k.orders_stream(room),
-                     k.buyers(room), k.sale_orders(room, sale), k.deadlines(room), self.rt.keys.interactions(room))
+                     k.buyers(room), k.sale_orders(room, sale), k.deadlines(room), self.rt.keys.interactions(room),
+                     self.rt.keys.room_state(room))
             if len(self._keys) >= 10_000:
                 self._keys.clear()
             self._keys[(room, sale)] = found

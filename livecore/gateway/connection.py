@@ -22,6 +22,7 @@ from ..auth import Identity
 from ..broker.wire import Lane
 from ..core.chat import Refused
 from ..core.guard import WindowCounter
+from ..core.session import session_from
 from ..interactions.model import Interaction, Kind
 from ..protocol import client as c
 from ..protocol.codec import client_decoder, encode
@@ -205,6 +206,8 @@ class Session:
         # No await from here on: joined (and resync) now, the catch-up frame at the room's next tick.
         replayed = replay.events if replay is not None and not replay.resync else []
         gw.hub.activate(self, hub_room, replayed, snapshot_offset)
+        if not hub_room.session and room == base:  # later changes come with the room's state updates
+            hub_room.session = session_from(state.get("session"))
         self.room, self.base_room, self.hub_room = room, base, hub_room
         self.joined_at = gw.clock.monotonic()
         self.reply(Joined(room=room, user=who.user, role=who.role.value, state=state, offset=snapshot_offset,
@@ -384,9 +387,10 @@ class Session:
         log_ = self.gw.interactions
         if log_ is None or self.base_room is None:
             return
+        session = self.hub_room.session if self.hub_room is not None and self.room == self.base_room else ""
         log_.emit(Interaction(id=self.gw.next_id(), kind=kind.value, room=self.base_room, user=self.identity.user,
                               ts=int(self.gw.clock.now() * 1000), count=count, value=value, product=product,
-                              text=text))
+                              text=text, session=session))
 
 
 def _refusal_message(code: str, message: str, rid: str | None) -> Error:

@@ -35,6 +35,7 @@ from ..broker.room_bus import RoomBus
 from ..broker.wire import Lane
 from ..clock import Clock
 from ..core.merge import MergedFrame, TickMerger, catch_up_frame, state_decoder
+from ..core.session import session_id
 from ..core.sampler import BarrageSampler
 from ..core.slow import SlowPolicy
 from ..core.wordfilter import WordFilter
@@ -83,6 +84,7 @@ class Room:
     last_offset: str | None = None  # newest reliable offset merged: a new group's merger starts from it
     muted: dict[str, float] = field(default_factory=dict)  # user -> until (epoch seconds)
     words: WordFilter = field(default_factory=WordFilter)
+    session: str = ""  # the live session in the room state, stamped on the room's interactions ("" unknown)
     task: asyncio.Task[None] | None = None
 
     def __len__(self) -> int:
@@ -306,6 +308,8 @@ class Hub:
         try:
             if data[:1] == b"S":
                 changes = state_decoder.decode(data[1:])
+                if "session" in changes:
+                    room.session = session_id(bytes(changes["session"]))
                 for group in room.groups:
                     group.merger.add_state(changes)
                 return

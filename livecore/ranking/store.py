@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 from ..core import funnel as funnel_math
 from ..core import hotrank, hourly
 from ..core.presence import online_from
+from ..core.session import session_id
 from ..keys import Keys
 from .names import FUNNEL_KEYS, NO_SESSION, RankKeys
 
@@ -39,16 +40,8 @@ def _ints(raw: dict[Any, Any]) -> dict[str, int]:
 
 
 def session_of(state_value: bytes | str | None) -> str:
-    """The live session id from the room state field ``session`` (a JSON string or an object with ``id``)."""
-    if state_value is None:
-        return NO_SESSION
-    try:
-        value = _json.decode(state_value)
-    except msgspec.DecodeError:
-        return NO_SESSION
-    if isinstance(value, dict):
-        value = value.get("id")
-    return str(value) if value not in (None, "") else NO_SESSION
+    """The live session id from the room state field ``session``; ``NO_SESSION`` when there is none."""
+    return session_id(state_value) or NO_SESSION
 
 
 class RankingStore:

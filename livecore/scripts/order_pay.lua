@@ -3,7 +3,7 @@
 -- KEYS[1]  the order hash                  lc:{r:ROOM}:order:ID
 -- KEYS[2]  the room's orders stream (the "paid" entry is persisted by the order worker)
 -- KEYS[3]  the room's payment deadlines    lc:{r:ROOM}:orders:deadlines
--- KEYS[4]  the room's interaction stream (a "paid" interaction is appended)
+-- KEYS[4]  the room's interaction stream (a "paid" interaction is appended, in the order's live session)
 -- ARGV[1]  order id
 -- ARGV[2]  paying user id ('' skips the owner check, for provider callbacks)
 -- ARGV[3]  now, epoch ms
@@ -18,7 +18,7 @@
 -- Returns  {'ok', 'paid', replayed 0|1} or {'err', reason} with reason not_found | forbidden |
 --          expired | already (paid under another payment reference).
 local o = redis.call('HMGET', KEYS[1], 'status', 'user', 'expires_at', 'sale', 'qty', 'amount', 'product',
-  'sku', 'created_at', 'payment_ref')
+  'sku', 'created_at', 'payment_ref', 'session')
 if not o[1] then
   return {'err', 'not_found'}
 end
@@ -45,5 +45,5 @@ redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[9], '*', 'k', 'paid', 'o', ARGV[
   'ref', ARGV[5], 'pa', ARGV[6], 'd', ARGV[7], 'c', ARGV[8])
 redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[11], '*', 'i',
   cmsgpack.pack({'p:' .. ARGV[1], 'paid', ARGV[10], o[2], tonumber(ARGV[3]), tonumber(o[5]),
-    tonumber(ARGV[6]), o[7]}))
+    tonumber(ARGV[6]), o[7], '', o[11] or ''}))
 return {'ok', 'paid', 0}

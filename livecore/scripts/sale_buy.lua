@@ -11,6 +11,7 @@
 -- KEYS[8]   the sale's set of order ids (reconciliation)
 -- KEYS[9]   the room's payment deadlines (zset order id -> expires_at ms)
 -- KEYS[10]  the room's interaction stream (an "order" interaction is appended)
+-- KEYS[11]  the room's state hash       lc:{r:ROOM}:state (its `session`: the live session the order belongs to)
 -- ARGV[1]   sale id
 -- ARGV[2]   user id
 -- ARGV[3]   quantity asked (integer >= 1)
@@ -58,11 +59,19 @@ end
 -- every check passed: write
 local amount = tonumber(sale[1]) * qty
 local expires = now + tonumber(ARGV[9])
+-- the live session the order belongs to (room state `session`, a JSON string or an object with `id`)
+local session = ''
+local raw_session = redis.call('HGET', KEYS[11], 'session')
+if raw_session then
+  local decoded, v = pcall(cjson.decode, raw_session)
+  if decoded and type(v) == 'table' then v = v.id end
+  if decoded and (type(v) == 'string' or type(v) == 'number') then session = tostring(v) end
+end
 local left = redis.call('DECRBY', KEYS[2], qty)
 redis.call('HINCRBY', KEYS[3], ARGV[2], qty)
 redis.call('HINCRBY', KEYS[1], 'sold', qty)
 redis.call('HSET', KEYS[5], 'sale', ARGV[1], 'user', ARGV[2], 'qty', qty, 'amount', amount,
-  'product', sale[5], 'sku', sale[6], 'status', 'reserved', 'created_at', ARGV[4], 'expires_at', expires)
+  'product', sale[5], 'sku', sale[6], 'status', 'reserved', 'created_at', ARGV[4], 'expires_at', expires, 'session', session)
 redis.call('EXPIRE', KEYS[5], ARGV[8])
 redis.call('SADD', KEYS[8], ARGV[5])
 redis.call('SADD', KEYS[7], ARGV[2])
@@ -72,7 +81,7 @@ redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[7], '*', 'k', 'order', 'o', ARGV
 redis.call('SET', KEYS[4], ARGV[5] .. '|' .. amount .. '|' .. expires, 'EX', ARGV[6])
 -- the interaction log entry (msgpack array, see livecore.interactions.model.Interaction)
 redis.call('XADD', KEYS[10], 'MAXLEN', '~', ARGV[11], '*', 'i',
-  cmsgpack.pack({'o:' .. ARGV[5], 'order', ARGV[10], ARGV[2], now, qty, amount, sale[5]}))
+  cmsgpack.pack({'o:' .. ARGV[5], 'order', ARGV[10], ARGV[2], now, qty, amount, sale[5], '', session}))
 local sold_out = 0
 if left == 0 then
   sold_out = 1

@@ -191,7 +191,12 @@ class RankingWorker:
 
     # -- applying -----------------------------------------------------------------------------------------
     async def sessions_for(self, rooms: Iterable[str]) -> dict[str, str]:
-        """Live session of each room (room state ``session``).
+        """Live session of each room (room state ``session``), for the interactions that come without one.
+
+        Producers stamp the session on what they append (gateways from the room state they follow, the
+        purchase and payment scripts from the room state and the order), and a stamped session always wins,
+        so a worker that is minutes behind still credits each interaction to the show it happened in. This
+        lookup fills in the rest: interactions from producers that had not seen the room's state yet.
 
         A live room keeps its session until it ends (and the ended session stays in the state), so a live
         room's answer is cached for a few seconds. A room that is not live can go live at any moment, and its

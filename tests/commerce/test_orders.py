@@ -153,3 +153,17 @@ async def test_a_coupon_of_an_order_that_expired_comes_back_even_if_the_expiring
     assert not await crt.redis.smembers(k.unreleased("r1"))
     assert await coupons.redeem("ann", claim, second, 1999) == 500  # usable again, once
     await coupons.close()
+
+
+async def test_order_and_payment_interactions_carry_the_session_the_order_was_placed_in(
+        crt, sales, orders, make_spec) -> None:  # type: ignore[no-untyped-def]
+    await crt.bus.set_state("r1", {"live": True, "session": "s1"})
+    sale = await sales.create("r1", make_spec(quantity=5, price=1000, per_user=2), "host")
+    bought = await sales.buy("r1", "ann", sale["id"], "k")
+    await crt.bus.set_state("r1", {"live": True, "session": "s2"})  # the show ended and the next began
+    assert (await orders.pay(bought["order"], "ann"))["ok"]  # paid during the next show
+    later = await sales.buy("r1", "bob", sale["id"], "k")
+    found = [interaction_decoder.decode(f[b"i"]) for _, f in await crt.redis.xrange(crt.keys.interactions("r1"))]
+    assert [(i.kind, i.user, i.session) for i in found] == [("order", "ann", "s1"), ("paid", "ann", "s1"),
+                                                            ("order", "bob", "s2")]
+    assert later["ok"]

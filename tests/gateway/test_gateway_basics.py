@@ -3,6 +3,8 @@ presence, and the documented answers to bad input while other viewers keep being
 
 from __future__ import annotations
 
+import asyncio
+
 
 import pytest
 from websockets.asyncio.client import connect
@@ -149,3 +151,29 @@ async def test_room_rules_host_room_and_room_bound_tokens(settings, start_gatewa
     await until(lambda: host.close_code is not None)
     assert host.close_code == 4503
     assert isinstance(await v.request(c.Chat(text="hi")), Error)  # not joined yet
+
+
+async def test_interactions_carry_the_live_session_the_room_is_in(settings, start_gateway, redis) -> None:  # type: ignore[no-untyped-def]
+    from livecore.interactions.model import decoder as interaction_decoder
+
+    gw = await start_gateway(tick_ms=50)
+    await gw.bus.set_state("s42", {"live": True, "session": "s1"})
+    a = await viewer(settings, gw, "alice", room="s42")  # enters during session s1
+    await a.send(c.Like(count=1))
+    await until(lambda: a.state.get("likes") == 1)
+    await gw.bus.set_state("s42", {"live": True, "session": "s2"})  # a new show in the same room
+    await until(lambda: a.state.get("session") == "s2")
+    await a.send(c.Share())
+
+    async def logged() -> list:  # type: ignore[type-arg]
+        entries = await redis.xrange(gw.keys.interactions("s42"))
+        return [interaction_decoder.decode(f[b"i"]) for _, f in entries]
+
+    found: list = []  # type: ignore[type-arg]
+    for _ in range(200):
+        found = await logged()
+        if len(found) >= 3:
+            break
+        await asyncio.sleep(0.05)
+    assert [(i.kind, i.session) for i in found] == [("enter", "s1"), ("like", "s1"), ("share", "s2")]
+    await a.close()

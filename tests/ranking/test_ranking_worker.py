@@ -157,3 +157,19 @@ async def test_a_clean_stop_applies_and_acknowledges_every_round_in_flight(rrt) 
     assert await pending(rrt, ROOMS) == 0
     assert 0 < w.processed < 3000  # three rounds, not the whole backlog
     assert int(await rrt.redis.hget(RankKeys(rrt.keys).stats(), "applied")) == w.processed
+
+
+async def test_a_stamped_session_wins_over_the_room_state_when_the_worker_is_late(rrt) -> None:  # type: ignore[no-untyped-def]
+    """The worker was behind: by the time it reads the first show's interactions the room is in its next
+    show. What the producers stamped decides; the room state only fills in unstamped interactions."""
+    now = int(time.time() * 1000)
+    await produce(rrt, [ix("g1", "gift", "A", "whale", now, value=5000, session="s1"),
+                        ix("g2", "gift", "A", "fan", now + 1, value=100, session="s1"),
+                        ix("c1", "chat", "A", "fan", now + 2, text="再来一单")])  # unstamped (an older producer)
+    await rrt.bus.set_state("A", {"live": True, "session": "s2"})
+    w = RankingWorker(rrt, "late", push=False)
+    await drain(w)
+    first = await w.store.metrics("A", now, "s1")
+    second = await w.store.metrics("A", now, "s2")
+    assert (first["gifts"], first["gift_value"], first["comments"]) == (2, 5100, 0)
+    assert (second["gifts"], second["gift_value"], second["comments"]) == (0, 0, 1)
