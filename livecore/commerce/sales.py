@@ -146,23 +146,33 @@ class SalesService:
     async def advance(self, room: str, sale: str) -> str:
         """Announce the sale's start or end if its time has come (exactly once across processes).
 
-        Returns the phase announced now (``started`` / ``ended``) or ``""``. Keeps the global timeline (read
-        by the sale scheduler in ``livecore worker``) pointing at the sale's next edge.
+        Returns the phase announced now (``started`` / ``ended``), ``retired`` when the sale left the room state
+        now (``sale_state_grace_s`` after its end; its keys then expire after ``sale_retention_s``) or ``""``.
+        Keeps the global timeline (read by the sale scheduler in ``livecore worker``) pointing at the sale's
+        next edge.
         """
         now = self.now_ms()
-        phase = (await self.rt.scripts.call("sale_advance", keys=[self.k.sale(room, sale)], args=[now])).decode()
+        s = self.rt.settings
+        k = self.k
+        phase = (await self.rt.scripts.call(
+            "sale_advance", keys=[k.sale(room, sale), k.stock(room, sale), k.users(room, sale), k.sale_orders(room, sale)],
+            args=[now, s.sale_state_grace_s * 1000, s.sale_retention_s])).decode()
         member = _member(room, sale)
-        if phase == "not_found":
+        if phase in ("not_found", "final"):
             await self.rt.redis.zrem(self.k.sale_timeline(), member)
             return ""
+        if phase == "retired":
+            await self.rt.redis.zrem(self.k.sale_timeline(), member)
+            await self.rt.bus.set_state(room, {f"sale:{sale}": None, f"stock:{sale}": None})
+            return phase
         view = await self.get(room, sale)
         if view is None:
             return ""
         if view["phase"] == "ended":
-            await self.rt.redis.zrem(self.k.sale_timeline(), member)
+            due = view["ends_at"] + s.sale_state_grace_s * 1000  # then it leaves the room state
         else:
             due = view["starts_at"] if view["phase"] == "scheduled" else view["ends_at"]
-            await self.rt.redis.zadd(self.k.sale_timeline(), {member: due})
+        await self.rt.redis.zadd(self.k.sale_timeline(), {member: due})
         if phase in ("started", "ended"):
             await self.rt.bus.set_state(room, {f"sale:{sale}": view})
             await self.rt.bus.publish_reliable(room, SaleEvent(ts=now, sale=sale, phase=phase,  # type: ignore[arg-type]
@@ -192,6 +202,9 @@ class SalesService:
     async def list(self, room: str) -> list[dict[str, Any]]:
         ids = sorted(s.decode() for s in await self.rt.redis.smembers(self.k.room_sales(room)))
         views = [await self.get(room, s) for s in ids]
+        gone = [s for s, v in zip(ids, views, strict=True) if v is None]  # retired and expired
+        if gone:
+            await self.rt.redis.srem(self.k.room_sales(room), *gone)
         return sorted((v for v in views if v), key=lambda v: (v["starts_at"], v["id"]))
 
     # -- the purchase ----------------------------------------------------------------------------------------

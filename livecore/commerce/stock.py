@@ -53,7 +53,7 @@ class StockPublisher:
     async def publish_now(self, room: str, sale: str) -> int:
         return int(await self.rt.scripts.call(
             "sale_publish_stock",
-            keys=[self.keys.stock(room, sale), self.rt.keys.room_state(room)],
+            keys=[self.keys.stock(room, sale), self.rt.keys.room_state(room), self.keys.sale(room, sale)],
             args=[self.rt.keys.room_channel(room), f"stock:{sale}", self.rt.bus.state_ttl_s],
         ))
 

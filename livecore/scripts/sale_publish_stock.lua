@@ -3,12 +3,13 @@
 -- process (gateway, API, worker) makes it: publishers throttle freely and the final value still goes out.
 -- KEYS[1]  the sale's stock counter lc:{r:ROOM}:sale:ID:stock
 -- KEYS[2]  the room's state hash    lc:{r:ROOM}:state
+-- KEYS[3]  the sale hash            lc:{r:ROOM}:sale:ID (a retired sale is no longer published)
 -- ARGV[1]  the room's pub/sub channel
 -- ARGV[2]  the state field, "stock:<sale id>"
 -- ARGV[3]  TTL of the state hash in seconds (0 keeps it)
--- Returns  the stock published, or -1 when the sale has no stock counter (nothing published).
+-- Returns  the stock published, or -1 when the sale has no stock counter or is retired (nothing published).
 local stock = redis.call('GET', KEYS[1])
-if not stock then
+if not stock or redis.call('HEXISTS', KEYS[3], 'retired') == 1 then
   return -1
 end
 local n = tonumber(stock)

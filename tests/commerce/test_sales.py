@@ -183,3 +183,33 @@ async def test_a_buy_after_redis_restarted_empty_answers_and_works_once_the_sale
         again = await sales.buy("r1", "u", "flash", "k2")
         assert again["ok"] and again["stock"] == 4
         await sales.close()
+
+
+async def test_an_ended_sale_leaves_the_room_state_after_the_grace_and_its_keys_start_to_expire(
+        crt, sales, make_spec, clock) -> None:  # type: ignore[no-untyped-def]
+    grace_s, retention_s = crt.settings.sale_state_grace_s, crt.settings.sale_retention_s
+    sid = (await sales.create("r1", make_spec(quantity=3, lasts_ms=5_000), "host"))["id"]
+    assert (await sales.buy("r1", "u", sid, "k"))["ok"]
+    await sales.stock.flush()
+    fields = {f"sale:{sid}", f"stock:{sid}"}
+    assert fields <= set(await crt.bus.state("r1"))
+    clock.advance(5)
+    assert await sales.advance("r1", sid) == "ended"
+    assert fields <= set(await crt.bus.state("r1"))  # viewers joining now still see how it ended
+    clock.advance(grace_s - 0.001)
+    assert await sales.advance("r1", sid) == "" and await sales.due() == []
+    clock.advance(0.001)
+    assert await sales.due() == [("r1", sid)]  # the scheduler's timeline points at the retirement
+    assert await sales.advance("r1", sid) == "retired"
+    assert not fields & set(await crt.bus.state("r1"))
+    assert await sales.advance("r1", sid) == "" and await sales.due() == []  # once
+    assert await sales.stock.publish_now("r1", sid) == -1  # a late stock change is not put back
+    assert not fields & set(await crt.bus.state("r1"))
+    k = SaleKeys(crt.keys)
+    for key in (k.sale("r1", sid), k.stock("r1", sid), k.users("r1", sid), k.sale_orders("r1", sid)):
+        assert 0 < await crt.redis.ttl(key) <= retention_s, key
+    assert [s["id"] for s in await sales.list("r1")] == [sid]  # the API lists it until its keys expire
+    for key in (k.sale("r1", sid), k.stock("r1", sid)):
+        await crt.redis.delete(key)  # as when the retention has passed
+    assert await sales.list("r1") == []
+    assert await crt.redis.smembers(k.room_sales("r1")) == set()
