@@ -61,7 +61,7 @@ class Settings:
 
     # commerce
     payment_window_s: int = 900
-    sale_state_grace_s: int = 300  # an ended sale stays in the room state this long, then leaves it
+    state_grace_s: int = 300  # an ended sale or coupon batch stays in the room state this long, then leaves it
     sale_retention_s: int = 7 * 86400  # a retired sale's Redis keys expire after this (PostgreSQL keeps it)
     order_stream_maxlen: int = 1_000_000
     worker_batch: int = 200

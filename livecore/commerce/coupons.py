@@ -256,6 +256,7 @@ class CouponService:
         public = _public({k: str(v) for k, v in fields.items()})
         await self.rt.bus.publish_reliable(room, CouponEvent(ts=now, batch=batch, phase="issued", data=public))
         await self.state.publish_now(room, f"coupon:{batch}", lambda: self._state_value(room, batch))
+        await self._retire_closed(room)
         return public
 
     @staticmethod
@@ -279,6 +280,20 @@ class CouponService:
         if len(spec.title) > 100:
             out.append("title too long")
         return out
+
+    async def _retire_closed(self, room: str) -> int:
+        """Remove from the room state the batches whose claim window closed more than ``state_grace_s`` ago.
+        Run when a batch is created, so the state holds the open and recently closed batches, not every batch
+        the room ever had (claims are refused after the window, so nothing publishes them again)."""
+        fields = [f for f in map(_s, await self.rt.redis.hkeys(self.k.room_state(room))) if f.startswith("coupon:")]
+        cutoff = self.now_ms() - self.rt.settings.state_grace_s * 1000
+        gone: dict[str, None] = {}
+        for field in fields:
+            b = await self.batch(room, field.removeprefix("coupon:"))
+            if b is None or b["ends_at"] <= cutoff:
+                gone[field] = None
+        await self.rt.bus.set_state(room, gone)
+        return len(gone)
 
     async def end_batch(self, room: str, batch: str, actor: str) -> bool:
         """Close the claim window early; claimed coupons stay valid. False when unknown or already ended."""

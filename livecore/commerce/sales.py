@@ -147,7 +147,7 @@ class SalesService:
         """Announce the sale's start or end if its time has come (exactly once across processes).
 
         Returns the phase announced now (``started`` / ``ended``), ``retired`` when the sale left the room state
-        now (``sale_state_grace_s`` after its end; its keys then expire after ``sale_retention_s``) or ``""``.
+        now (``state_grace_s`` after its end; its keys then expire after ``sale_retention_s``) or ``""``.
         Keeps the global timeline (read by the sale scheduler in ``livecore worker``) pointing at the sale's
         next edge.
         """
@@ -156,7 +156,7 @@ class SalesService:
         k = self.k
         phase = (await self.rt.scripts.call(
             "sale_advance", keys=[k.sale(room, sale), k.stock(room, sale), k.users(room, sale), k.sale_orders(room, sale)],
-            args=[now, s.sale_state_grace_s * 1000, s.sale_retention_s])).decode()
+            args=[now, s.state_grace_s * 1000, s.sale_retention_s])).decode()
         member = _member(room, sale)
         if phase in ("not_found", "final"):
             await self.rt.redis.zrem(self.k.sale_timeline(), member)
@@ -169,7 +169,7 @@ class SalesService:
         if view is None:
             return ""
         if view["phase"] == "ended":
-            due = view["ends_at"] + s.sale_state_grace_s * 1000  # then it leaves the room state
+            due = view["ends_at"] + s.state_grace_s * 1000  # then it leaves the room state
         else:
             due = view["starts_at"] if view["phase"] == "scheduled" else view["ends_at"]
         await self.rt.redis.zadd(self.k.sale_timeline(), {member: due})

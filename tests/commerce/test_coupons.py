@@ -226,3 +226,22 @@ async def test_claims_worker_persists_through_the_outbox(runtime, svc) -> None: 
     released = await runtime.db.fetchval("SELECT released_at IS NOT NULL FROM coupon_redemptions WHERE claim_id = $1",
                                          claims[0])
     assert released is True
+
+
+async def test_batches_whose_window_closed_leave_the_room_state_after_the_grace(runtime, svc, clock) -> None:  # type: ignore[no-untyped-def]
+    grace_ms = runtime.settings.state_grace_s * 1000
+    old = (await svc.create_batch("r1", spec(ends_at=M0 + 60_000), "host"))["id"]
+    recent = (await svc.create_batch("r1", spec(ends_at=M0 + 60_000 + grace_ms), "host"))["id"]
+    ended = (await svc.create_batch("r1", spec(), "host"))["id"]
+    assert await svc.end_batch("r1", ended, "host")  # ended by the host: null at once
+    assert {k for k in await runtime.bus.state("r1") if k.startswith("coupon:")} == {f"coupon:{old}",
+                                                                                   f"coupon:{recent}"}
+    clock.advance(60 + runtime.settings.state_grace_s - 0.001)
+    fresh = (await svc.create_batch("r1", spec(starts_at=None, ends_at=None, duration_s=600), "host"))["id"]
+    assert {k for k in await runtime.bus.state("r1") if k.startswith("coupon:")} == {
+        f"coupon:{old}", f"coupon:{recent}", f"coupon:{fresh}"}  # one millisecond short of the grace
+    clock.advance(0.001)
+    newest = (await svc.create_batch("r1", spec(starts_at=None, ends_at=None, duration_s=600), "host"))["id"]
+    assert {k for k in await runtime.bus.state("r1") if k.startswith("coupon:")} == {
+        f"coupon:{recent}", f"coupon:{fresh}", f"coupon:{newest}"}
+    assert {b["id"] for b in await svc.batches("r1")} == {old, recent, ended, fresh, newest}  # the API keeps them

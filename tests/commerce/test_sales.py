@@ -187,7 +187,7 @@ async def test_a_buy_after_redis_restarted_empty_answers_and_works_once_the_sale
 
 async def test_an_ended_sale_leaves_the_room_state_after_the_grace_and_its_keys_start_to_expire(
         crt, sales, make_spec, clock) -> None:  # type: ignore[no-untyped-def]
-    grace_s, retention_s = crt.settings.sale_state_grace_s, crt.settings.sale_retention_s
+    grace_s, retention_s = crt.settings.state_grace_s, crt.settings.sale_retention_s
     sid = (await sales.create("r1", make_spec(quantity=3, lasts_ms=5_000), "host"))["id"]
     assert (await sales.buy("r1", "u", sid, "k"))["ok"]
     await sales.stock.flush()
