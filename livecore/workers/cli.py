@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from ..config import Settings
 from ..runtime import Runtime, open_runtime
 from ..services.discover import resolve
+from .metrics import serve_metrics
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +51,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help=f"run only this worker (repeatable): {', '.join(sorted(WORKERS))}")
     parser.add_argument("--name", default="", help="consumer name in the consumer groups (default host-pid); "
                         "a restarted worker with the same name re-reads its own pending entries first")
+    parser.add_argument("--metrics-port", type=int, default=0,
+                        help="serve Prometheus /metrics of this process on this port (default: none)")
+    parser.add_argument("--metrics-host", default="127.0.0.1", help="address for --metrics-port")
 
 
-async def serve(settings: Settings, names: list[str], consumer: str, stop: asyncio.Event | None = None) -> None:
+async def serve(settings: Settings, names: list[str], consumer: str, stop: asyncio.Event | None = None,
+                metrics: tuple[str, int] | None = None) -> None:
+    """Run the named workers until ``stop`` (or a signal); ``metrics`` (host, port) serves ``/metrics``."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -61,10 +67,15 @@ async def serve(settings: Settings, names: list[str], consumer: str, stop: async
     async with open_runtime(settings) as rt:
         workers = {name: build(name, rt, consumer) for name in names}
         log.info("worker %s running: %s", consumer, ", ".join(names))
+        stop_metrics = serve_metrics(workers, *metrics) if metrics else None
         tasks = [asyncio.create_task(w.run(stop), name=f"worker-{n}") for n, w in workers.items()]
-        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-        stop.set()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        finally:
+            if stop_metrics is not None:
+                stop_metrics()
         for task in done:
             if task.exception() is not None:
                 raise task.exception()  # type: ignore[misc]
@@ -74,5 +85,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     settings = resolve(settings)
     names = args.only or list(WORKERS)
     consumer = args.name or f"{socket.gethostname()}-{os.getpid()}"
-    asyncio.run(serve(settings, names, consumer))
+    metrics = (args.metrics_host, args.metrics_port) if args.metrics_port else None
+    asyncio.run(serve(settings, names, consumer, metrics=metrics))
     return 0

@@ -31,6 +31,9 @@ class PaymentTimeouts:
         self.expired += n
         return n
 
+    def figures(self) -> dict[str, int]:
+        return {"expired": self.expired}
+
     async def run(self, stop: asyncio.Event, idle_s: float = 0.5) -> None:
         try:
             await _loop(self.run_once, stop, idle_s, "payment timeouts")
@@ -44,13 +47,18 @@ class SaleScheduler:
     def __init__(self, rt: Runtime, sales: SalesService | None = None) -> None:
         self.rt = rt
         self.sales = sales or SalesService(rt)
+        self.announced = 0  # phases moved (started, ended, retired)
 
     async def run_once(self) -> int:
         n = 0
         for room, sale in await self.sales.due():
             if await self.sales.advance(room, sale):
                 n += 1
+        self.announced += n
         return n
+
+    def figures(self) -> dict[str, int]:
+        return {"announced": self.announced}
 
     async def run(self, stop: asyncio.Event, idle_s: float = 0.1) -> None:
         await _loop(self.run_once, stop, idle_s, "sale scheduler")

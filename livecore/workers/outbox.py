@@ -60,6 +60,7 @@ class OutboxConsumer:
         self.dead_stream = stream + ":dead"
         self.persisted = 0
         self.dead_lettered = 0
+        self.db_unavailable = 0  # batches that found PostgreSQL down (their entries stay in Redis)
         self._group_ready = False
         self._own_pending = True  # re-read our own pending entries first (restart under the same name)
         self._claim_cursor = "0-0"
@@ -83,6 +84,7 @@ class OutboxConsumer:
             conn = await self.rt.db.acquire(timeout=self.acquire_timeout_s)
         except TRANSIENT_DB_ERRORS as exc:
             log.warning("%s: database unavailable (%s); entries stay buffered in Redis", self.stream, exc)
+            self.db_unavailable += 1
             return 0
         try:
             await self.ensure_group()
@@ -97,6 +99,7 @@ class OutboxConsumer:
             except TRANSIENT_DB_ERRORS as exc:
                 log.warning("%s: database lost mid-batch (%s); %d entries stay pending", self.stream, exc,
                             len(entries))
+                self.db_unavailable += 1
                 self._own_pending = True
                 return 0
             except Exception as exc:
@@ -252,6 +255,15 @@ class RoomOutbox:
     @property
     def persisted(self) -> int:
         return sum(c.persisted for c in self.consumers.values())
+
+    def figures(self) -> dict[str, int]:
+        """Counts for the worker's metrics, summed over the room streams."""
+        out = {"persisted": 0, "dead_lettered": 0, "db_unavailable": 0}
+        for c in list(self.consumers.values()):
+            out["persisted"] += c.persisted
+            out["dead_lettered"] += c.dead_lettered
+            out["db_unavailable"] += c.db_unavailable
+        return out
 
     async def run(self, stop: asyncio.Event, idle_s: float = 0.2) -> None:
         await _loop(self.run_once, stop, idle_s, f"outbox {self.group}")

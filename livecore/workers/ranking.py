@@ -97,6 +97,10 @@ class RankingWorker:
         self.duplicates = 0
         self.malformed = 0
 
+    def figures(self) -> dict[str, int]:
+        """Counts for the worker's metrics."""
+        return {"processed": self.processed, "duplicates": self.duplicates, "malformed": self.malformed}
+
     # -- discovery and reading ---------------------------------------------------------------------------
     async def discover(self) -> list[str]:
         """Rooms with an interaction stream; creates the group on new ones (from the start of the stream)."""

@@ -118,6 +118,7 @@ async def test_orders_sold_while_postgres_is_stopped_are_persisted_when_it_retur
         more = await _sell(sales, "r1", 400, make_spec, sale_id=sale["id"], first_user=50)  # the stream buffers
         for _ in range(5):
             assert await worker.run_once() == 0
+        assert worker.figures()["db_unavailable"] >= 5  # what the worker's metrics show during the outage
         pg_server.start()
         deadline = time.monotonic() + 60
         while True:
@@ -133,6 +134,7 @@ async def test_orders_sold_while_postgres_is_stopped_are_persisted_when_it_retur
         got = {r["id"] for r in await rt.db.fetch("SELECT id FROM orders")}
         assert got == set(first) | set(more)
         assert await rt.db.fetchval("SELECT count(*) FROM order_status_history") == 450
+        assert worker.figures()["persisted"] == 450 and worker.figures()["dead_lettered"] == 0
         await sales.close()
 
 
