@@ -154,17 +154,15 @@ class SalesService:
         now = self.now_ms()
         s = self.rt.settings
         k = self.k
-        phase = (await self.rt.scripts.call(
-            "sale_advance", keys=[k.sale(room, sale), k.stock(room, sale), k.users(room, sale), k.sale_orders(room, sale)],
-            args=[now, s.state_grace_s * 1000, s.sale_retention_s])).decode()
+        keys = [k.sale(room, sale), k.stock(room, sale), k.users(room, sale), k.sale_orders(room, sale)]
+        phase = (await self.rt.scripts.call("sale_advance", keys=keys,
+                                            args=[now, s.state_grace_s * 1000, s.sale_retention_s])).decode()
         member = _member(room, sale)
-        if phase in ("not_found", "final"):
-            await self.rt.redis.zrem(self.k.sale_timeline(), member)
-            return ""
-        if phase == "retired":
-            await self.rt.redis.zrem(self.k.sale_timeline(), member)
+        if phase in ("retired", "final"):  # "final" too: a retirer that died before this line is finished here
             await self.rt.bus.set_state(room, {f"sale:{sale}": None, f"stock:{sale}": None})
-            return phase
+        if phase in ("retired", "final", "not_found"):
+            await self.rt.redis.zrem(self.k.sale_timeline(), member)
+            return "retired" if phase == "retired" else ""
         view = await self.get(room, sale)
         if view is None:
             return ""

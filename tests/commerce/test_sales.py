@@ -213,3 +213,20 @@ async def test_an_ended_sale_leaves_the_room_state_after_the_grace_and_its_keys_
         await crt.redis.delete(key)  # as when the retention has passed
     assert await sales.list("r1") == []
     assert await crt.redis.smembers(k.room_sales("r1")) == set()
+
+
+async def test_a_retirement_cut_short_by_a_crash_is_finished_by_the_next_pass(crt, sales, make_spec, clock) -> None:  # type: ignore[no-untyped-def]
+    s = crt.settings
+    sid = (await sales.create("r1", make_spec(quantity=3, lasts_ms=5_000), "host"))["id"]
+    clock.advance(5)
+    assert await sales.advance("r1", sid) == "ended"
+    clock.advance(s.state_grace_s)
+    k = SaleKeys(crt.keys)
+    keys = [k.sale("r1", sid), k.stock("r1", sid), k.users("r1", sid), k.sale_orders("r1", sid)]
+    # the script retires the sale, then its caller dies before clearing the room state and the timeline
+    args = [int(clock.now() * 1000), s.state_grace_s * 1000, s.sale_retention_s]
+    assert await crt.scripts.call("sale_advance", keys=keys, args=args) == b"retired"
+    assert f"sale:{sid}" in await crt.bus.state("r1") and await sales.due() == [("r1", sid)]
+    assert await sales.advance("r1", sid) == ""  # the scheduler's next pass
+    assert f"sale:{sid}" not in await crt.bus.state("r1") and f"stock:{sid}" not in await crt.bus.state("r1")
+    assert await sales.due() == []
