@@ -65,6 +65,7 @@ class Settings:
     sale_retention_s: int = 7 * 86400  # a retired sale's Redis keys expire after this (PostgreSQL keeps it)
     order_stream_maxlen: int = 1_000_000
     worker_batch: int = 200
+    consumer_prune_idle_s: int = 3600  # a stream consumer idle this long and holding nothing leaves its group
     dead_letter_after: int = 5
     payment_secret: str = ""  # HMAC key of payment-provider callbacks; empty: derived from ``secret``
 

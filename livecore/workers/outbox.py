@@ -43,6 +43,8 @@ def _s(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
+PRUNE_EVERY_S = 60.0  # how often a room outbox looks for departed consumers in its groups
+
 class OutboxConsumer:
     def __init__(self, rt: Runtime, stream: str, group: str, consumer: str, handler: Handler, *,
                  batch: int | None = None, claim_idle_ms: int = 30_000, dead_letter_after: int | None = None,
@@ -224,6 +226,7 @@ class RoomOutbox:
         self.options = options
         self.consumers: dict[str, OutboxConsumer] = {}
         self._next_refresh = 0.0
+        self._next_prune = 0.0
 
     async def refresh(self) -> None:
         rooms = {_s(r) for r in await self.rt.redis.smembers(self.rooms_key)}
@@ -232,9 +235,23 @@ class RoomOutbox:
                                                   self.handler, **self.options)
         self._next_refresh = asyncio.get_running_loop().time() + self.refresh_s
 
+    async def prune_consumers(self) -> int:
+        """Forget, in each room's group, consumers idle for ``consumer_prune_idle_s`` that hold no pending
+        entry (``group_prune.lua``): the names of worker processes that stopped or restarted."""
+        prune = self.rt.scripts.get("group_prune")
+        args = [self.group, self.rt.settings.consumer_prune_idle_s * 1000, self.consumer_name]
+        pipe = self.rt.redis.pipeline(transaction=False)
+        for room in list(self.consumers):
+            await prune(keys=[self.stream_of(room)], args=args, client=pipe)
+        self._next_prune = asyncio.get_running_loop().time() + PRUNE_EVERY_S
+        return sum(int(n) for n in await pipe.execute()) if len(pipe) else 0
+
     async def run_once(self) -> int:
-        if asyncio.get_running_loop().time() >= self._next_refresh:
+        now = asyncio.get_running_loop().time()
+        if now >= self._next_refresh:
             await self.refresh()
+        if now >= self._next_prune:
+            await self.prune_consumers()
         total = 0
         for consumer in list(self.consumers.values()):
             total += await consumer.run_once()

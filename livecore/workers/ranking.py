@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 LIVE_TTL_S = 5.0  # how long a live room's session is trusted
 NOT_LIVE_TTL_S = 0.25  # how long "not live" is trusted: the room may go live at any moment
+PRUNE_EVERY_S = 60.0  # how often departed consumers are looked for in the owned rooms' groups
 
 Entries = dict[str, list[tuple[bytes, bytes]]]  # room -> [(entry id, raw interaction)]
 _json = msgspec.json.Encoder()
@@ -333,6 +334,24 @@ class RankingWorker:
         await self._set_states(changed)
         return len(changed)
 
+    async def prune_consumers(self) -> int:
+        """Forget, in the groups of the rooms this consumer owns, consumers that left (``group_prune.lua``):
+        idle for ``consumer_prune_idle_s`` and holding no pending entry; live members are kept by name."""
+        rooms = list(self.mine)
+        if not rooms:
+            return 0
+        prune = self.rt.scripts.get("group_prune")
+        args = [GROUP, self.rt.settings.consumer_prune_idle_s * 1000, self.consumer, *self.members]
+        removed = 0
+        for i in range(0, len(rooms), 500):
+            pipe = self.rt.redis.pipeline(transaction=False)
+            for room in rooms[i:i + 500]:
+                await prune(keys=[self.names.stream(room)], args=args, client=pipe)
+            removed += sum(int(n) for n in await pipe.execute())
+        if removed:
+            log.info("ranking worker %s: forgot %d departed consumer entries", self.consumer, removed)
+        return removed
+
     async def _set_states(self, changes: list[tuple[str, dict[str, Any]]]) -> None:
         for i in range(0, len(changes), 50):
             await asyncio.gather(*(self.rt.bus.set_state(room, state) for room, state in changes[i:i + 50]))
@@ -415,6 +434,7 @@ class RankingWorker:
             side.append(asyncio.create_task(self._every(stop, s.ranking_push_s, self._push)))
         if self.keywords is not None:
             side.append(asyncio.create_task(self._every(stop, s.keyword_refresh_s, self.refresh_keywords)))
+        side.append(asyncio.create_task(self._every(stop, PRUNE_EVERY_S, self.prune_consumers)))
         backoff = 0.1
         flow = RoundPipeline(self)
         try:

@@ -168,3 +168,17 @@ async def test_a_worker_process_killed_mid_batch_loses_and_duplicates_nothing(
             await asyncio.sleep(0.05)
     assert await _pg_orders(db) == (3000, 3000, 3000)
     assert {r["id"] for r in await db.fetch("SELECT id FROM orders")} == set(ids)
+
+
+async def test_a_restarted_worker_forgets_the_consumer_names_left_behind(settings, crt, sales, make_spec) -> None:  # type: ignore[no-untyped-def]
+    await _sell(sales, "r1", 20, make_spec)
+    assert await order_persister(crt, "host-1111", batch=10).drain() == 20  # the process that stopped
+    stream = SaleKeys(crt.keys).orders_stream("r1")
+    assert {c["name"] for c in await crt.redis.xinfo_consumers(stream, GROUP)} == {b"host-1111"}
+    async with open_runtime(settings.with_(consumer_prune_idle_s=0)) as rt:
+        restarted = order_persister(rt, "host-2222")
+        await restarted.refresh()
+        assert await restarted.prune_consumers() == 1
+        assert await crt.redis.xinfo_consumers(stream, GROUP) == []
+        await _sell(sales, "r1", 5, make_spec, first_user=20)
+        assert await restarted.drain() == 5  # and goes on reading as before

@@ -173,3 +173,23 @@ async def test_a_stamped_session_wins_over_the_room_state_when_the_worker_is_lat
     second = await w.store.metrics("A", now, "s2")
     assert (first["gifts"], first["gift_value"], first["comments"]) == (2, 5100, 0)
     assert (second["gifts"], second["gift_value"], second["comments"]) == (0, 0, 1)
+
+
+async def test_departed_consumers_are_forgotten_in_the_owned_rooms_groups(rrt, settings) -> None:  # type: ignore[no-untyped-def]
+    from livecore.ranking.names import GROUP
+    from livecore.runtime import open_runtime
+
+    await produce(rrt, list(mix(random.Random(3), ROOMS, 600, T0, 10 * 60_000)))
+    old = RankingWorker(rrt, "host-1111", push=False)
+    await drain(old)  # read and acknowledged everything, then its process stopped
+    streams = [RankKeys(rrt.keys).stream(room) for room in ROOMS]
+    async with open_runtime(settings.with_(consumer_prune_idle_s=0), database=False) as rt:
+        new = RankingWorker(rt, "host-2222", push=False)
+        await new.discover()
+        await new.heartbeat()
+        assert await new.prune_consumers() == len(ROOMS)
+        for stream in streams:
+            assert await rrt.redis.xinfo_consumers(stream, GROUP) == []
+        await produce(rrt, [ix("after", "share", ROOMS[0], "u", T0)])
+        await drain(new)
+        assert new.processed == 1
