@@ -112,6 +112,7 @@ class LotteryService:
         self._rules: dict[tuple[str, str], dict[str, str]] = {}  # immutable entry rules per lottery
         self._open: dict[str, tuple[float, dict[str, str] | None]] = {}  # room -> (expires, open lottery)
         self._entered: dict[str, set[str]] = {}  # lottery -> users known to have entered (on_chat shortcut)
+        self.drawn_by_timer = 0  # draws (and announcements finished for a dead drawer) done by ``draw_due``
 
     # -- keys -----------------------------------------------------------------------------------------
     def _hash(self, room: str, lottery: str) -> str:
@@ -411,6 +412,7 @@ class LotteryService:
             try:
                 await self.draw(room, lottery, early=False, reannounce=True)
                 drawn.append(lottery)
+                self.drawn_by_timer += 1
             except LotteryError as exc:
                 if exc.code in ("not_found", "cancelled"):
                     await self.rt.redis.zrem(self._due_key(), _s(member))
@@ -528,6 +530,9 @@ class LotteryTimer:
     def __init__(self, rt: Runtime, interval_s: float = 1.0) -> None:
         self.service = LotteryService(rt)
         self.interval_s = interval_s
+
+    def figures(self) -> dict[str, int]:
+        return {"drawn": self.service.drawn_by_timer}
 
     async def run(self, stop: asyncio.Event) -> None:
         try:

@@ -4,7 +4,8 @@ Each worker running in the process is listed (``livecore_worker_running``), and 
 what it did exposes them through ``figures() -> {outcome: count}`` as ``livecore_worker_items_total``
 (``worker`` and ``outcome`` labels): entries persisted and dead-lettered by the outbox workers, batches that
 found PostgreSQL unavailable (their entries stay buffered in Redis), interactions counted, skipped as
-duplicates or malformed by the ranking worker, orders expired, sale phases announced. Values are read when
+duplicates or malformed by the ranking worker, orders expired, sale phases announced, lotteries drawn by the
+timer, analytics minute rows written and snapshot passes that failed. Values are read when
 scraped, from prometheus-client's own HTTP server thread; the workers only increment integers.
 """
 

@@ -89,6 +89,11 @@ class SnapshotWorker:
         self.store = RankingStore(rt.redis, rt.keys, rt.settings.hot_half_life_s)
         self.backfill = backfill_minutes
         self.keywords = keywords
+        self.rows_written = 0
+        self.failed = 0  # passes that failed (Redis or PostgreSQL unavailable); the next one backfills
+
+    def figures(self) -> dict[str, int]:
+        return {"rows_written": self.rows_written, "failed": self.failed}
 
     async def active_rooms(self, now_ms: int) -> list[str]:
         rooms = sorted(_s(m) for m in await self.rt.redis.smembers(self.names.rooms()))
@@ -132,6 +137,7 @@ class SnapshotWorker:
                                       summary["top_products"], summary["top_contributors"], summary["keywords"])
         if rows:
             await self.db.executemany(_UPSERT_MINUTE, rows)
+        self.rows_written += len(rows)
         return len(rows)
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -140,6 +146,7 @@ class SnapshotWorker:
             try:
                 await self.snapshot()
             except (RedisError, OSError, asyncpg.PostgresError) as exc:
+                self.failed += 1
                 log.warning("snapshot failed (%s); retrying next round", exc)
             # wake shortly after the next minute boundary so the minute just ended is complete
             now = self.clock.now()

@@ -150,6 +150,7 @@ async def test_timer_draws_at_ends_at_and_verify_passes(crt, lot, clock) -> None
     assert err.value.code == "not_ended"
     clock.advance(1)
     assert await lot.draw_due() == [lt]
+    assert lot.drawn_by_timer == 1
     view = await lot.get("r1", lt)
     assert sorted(view["winners"]) == ["v0", "v1", "v2", "v3"]  # fewer entries than prizes: all win
     report = await lot.verify(lt)

@@ -125,6 +125,7 @@ async def test_report_returns_curves_and_a_png(client, runtime, settings, db) ->
     rows = await db.fetch("SELECT * FROM analytics_minutes WHERE room_id = 'A' ORDER BY minute")
     assert [r["likes"] for r in rows[:5]] == [10, 20, 30, 40, 50]
     assert await snap.snapshot(now) == len(rows)  # idempotent: the same rows again
+    assert snap.figures() == {"rows_written": 2 * len(rows), "failed": 0}  # upserts, counted each time
 
     assert (await client.get("/api/rooms/A/sessions/s1/report")).status_code == 401
     r = await client.get("/api/rooms/A/sessions/s1/report", headers=host(settings))
