@@ -6,7 +6,7 @@ the format on the wire and in the stream is defined once (``wire.py``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,12 +56,26 @@ class RoomBus:
 
     async def set_state(self, room: str, state: Mapping[str, Any]) -> None:
         """Latest-value-wins fields; ``None`` removes a field."""
-        if not state:
-            return
+        if state:
+            await self.scripts.call("room_state", keys=[self.keys.room_state(room)], args=self._state_args(room, state))
+
+    async def set_states(self, changes: Sequence[tuple[str, Mapping[str, Any]]], chunk: int = 500) -> None:
+        """``set_state`` for many rooms, pipelined (one round trip per ``chunk`` rooms): a ranking worker pushes
+        the rank of every active room each second."""
+        script = self.scripts.get("room_state")
+        for i in range(0, len(changes), chunk):
+            pipe = self.redis.pipeline(transaction=False)
+            for room, state in changes[i:i + chunk]:
+                if state:
+                    await script(keys=[self.keys.room_state(room)], args=self._state_args(room, state), client=pipe)
+            if len(pipe):
+                await pipe.execute()
+
+    def _state_args(self, room: str, state: Mapping[str, Any]) -> list[Any]:
         args: list[Any] = [self.keys.room_channel(room), encode(dict(state)), self.state_ttl_s]
         for key, value in state.items():
             args += [key, encode(value)]
-        await self.scripts.call("room_state", keys=[self.keys.room_state(room)], args=args)
+        return args
 
     # -- reading -------------------------------------------------------------------------------------
     async def state(self, room: str) -> dict[str, Any]:

@@ -308,7 +308,7 @@ class RankingWorker:
             if self._pushed_rank.get(room) != encoded:
                 self._pushed_rank[room] = encoded
                 changed.append((room, state))
-        await self._set_states(changed)
+        await self.rt.bus.set_states(changed)
         return len(changed)
 
     async def push_metrics(self) -> int:
@@ -331,7 +331,7 @@ class RankingWorker:
             if self._pushed_metrics.get(room) != encoded:
                 self._pushed_metrics[room] = encoded
                 changed.append(("host:" + room, {"metrics": metrics}))
-        await self._set_states(changed)
+        await self.rt.bus.set_states(changed)
         return len(changed)
 
     async def prune_consumers(self) -> int:
@@ -351,10 +351,6 @@ class RankingWorker:
         if removed:
             log.info("ranking worker %s: forgot %d departed consumer entries", self.consumer, removed)
         return removed
-
-    async def _set_states(self, changes: list[tuple[str, dict[str, Any]]]) -> None:
-        for i in range(0, len(changes), 50):
-            await asyncio.gather(*(self.rt.bus.set_state(room, state) for room, state in changes[i:i + 50]))
 
     async def refresh_keywords(self, budget_s: float = 0.2) -> int:
         """Top barrage keywords of rooms that got chat since the last refresh (one worker per room at a time)."""

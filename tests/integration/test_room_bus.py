@@ -81,3 +81,21 @@ async def test_scripts_survive_a_restarted_redis(redis_server) -> None:  # type:
         assert await bus.last_offset("1") == offset
     finally:
         await client.aclose()
+
+
+async def test_many_rooms_states_in_pipelined_chunks(redis, prefix) -> None:  # type: ignore[no-untyped-def]
+    bus = await _bus(redis, prefix)
+    await bus.set_state("r1", {"rank": {"hot": 9}, "top": []})
+    pubsub = redis.pubsub()
+    await pubsub.subscribe(*(bus.keys.room_channel(f"r{i}") for i in range(7)))
+    for _ in range(7):
+        await pubsub.get_message(timeout=1)
+    changes = [(f"r{i}", {"rank": {"hot": i}}) for i in range(7)] + [("r1", {"top": None}), ("r2", {})]
+    await bus.set_states(changes, chunk=3)
+    assert [await bus.state(f"r{i}") for i in range(7)] == [{"rank": {"hot": i}} for i in range(7)]
+    got = 0
+    while got < 8:  # one state message per non-empty change, in order per room
+        msg = await pubsub.get_message(ignore_subscribe_messages=True, timeout=2)
+        assert msg is not None
+        got += 1
+    await pubsub.aclose()
