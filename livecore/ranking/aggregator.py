@@ -83,10 +83,11 @@ class Aggregator:
         return items, bad
 
     def prepare(self, batches: Mapping[str, Sequence[bytes]], now_ms: int,
-                sessions: Mapping[str, str] | None = None) -> Prepared:
+                sessions: Mapping[str, str] | None = None, into: Prepared | None = None) -> Prepared:
         """Decode each room's raw ``i`` fields and build its script payload (pure CPU, no I/O): the worker runs
-        this for its next batch while Redis is still executing the scripts of the current one."""
-        prep = Prepared(now_ms, dict(sessions or {}))
+        this for its next batch while Redis is still executing the scripts of the current one. ``into`` adds
+        the rooms to a batch being prepared (the worker prepares a round in slices)."""
+        prep = into if into is not None else Prepared(now_ms, dict(sessions or {}))
         for room, blobs in batches.items():
             if not blobs:
                 continue

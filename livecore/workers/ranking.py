@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 LIVE_TTL_S = 5.0  # how long a live room's session is trusted
 NOT_LIVE_TTL_S = 0.25  # how long "not live" is trusted: the room may go live at any moment
+PREPARE_SLICE = 100  # rooms prepared between two yields to the event loop
 PRUNE_EVERY_S = 60.0  # how often departed consumers are looked for in the owned rooms' groups
 
 Entries = dict[str, list[tuple[bytes, bytes]]]  # room -> [(entry id, raw interaction)]
@@ -226,7 +227,15 @@ class RankingWorker:
         batches = {room: [blob for _, blob in items] for room, items in entries.items()}
         acks = {room: [eid for eid, _ in items] for room, items in entries.items()}
         sessions = await self.sessions_for(batches)
-        return self.aggregator.prepare(batches, int(self.clock.now() * 1000), sessions), acks
+        now_ms = int(self.clock.now() * 1000)
+        rooms = list(batches)
+        prepared = Prepared(now_ms, sessions)
+        for i in range(0, len(rooms), PREPARE_SLICE):
+            if i:  # between slices the loop reads the replies of the rounds in flight and sends their publishes
+                await asyncio.sleep(0)
+            self.aggregator.prepare({room: batches[room] for room in rooms[i:i + PREPARE_SLICE]}, now_ms,
+                                    into=prepared)
+        return prepared, acks
 
     def account(self, results: dict[str, RoomResult]) -> None:
         now = self.clock.monotonic()
@@ -459,10 +468,10 @@ class RankingWorker:
 
 
 class RoundPipeline:
-    """The worker's main loop as three overlapping stages, so that neither the worker nor Redis waits for the
-    other: while Redis runs round N's scripts, the worker already holds round N+1's entries (read ahead) and
-    builds their payloads; round N's platform rankings and acknowledgements go out in the background as soon as
-    its scripts answer, and round N+1's scripts are sent at once.
+    """The worker's main loop as overlapping stages, so that neither the worker nor Redis waits for the other:
+    while Redis runs round N's scripts, the worker already holds round N+1's entries (read ahead) and builds
+    their payloads; round N's platform rankings and acknowledgements go out as soon as its scripts answer (a
+    task of its own, so they do not wait for round N+1's payloads), and round N+1's scripts are sent at once.
 
     Order is kept where it matters: a round's scripts are sent only after the previous round's have all
     answered (a room's batches apply in the order they were read, and a redelivery retry of round N runs before
@@ -472,11 +481,14 @@ class RoundPipeline:
     def __init__(self, worker: RankingWorker) -> None:
         self.w = worker
         self.ahead: asyncio.Task[Entries] | None = None
-        self.applying: tuple[asyncio.Task[dict[str, RoomResult]], dict[str, list[bytes]]] | None = None
-        self.publishing: asyncio.Task[None] | None = None
+        self.applying: asyncio.Task[dict[str, RoomResult]] | None = None  # the latest round's scripts
+        self.publishing: asyncio.Task[None] | None = None  # the latest round's publish (after the previous ones)
 
     async def turn(self) -> None:
         w = self.w
+        if self.publishing is not None and self.publishing.done():
+            publishing, self.publishing = self.publishing, None
+            publishing.result()  # a failed publish surfaces here (its entries stay pending)
         if self.ahead is not None:
             entries, self.ahead = await self.ahead, None
         else:
@@ -486,40 +498,45 @@ class RoundPipeline:
         if entries:
             self.ahead = asyncio.create_task(w.read())
         following = await w.prepare(entries) if entries else None  # CPU while Redis runs the current scripts
-        await self._complete()
+        await self._scripts_done()
         if following is not None:
-            prepared, acks = following
-            self.applying = (asyncio.create_task(w.aggregator.execute(prepared)), acks)
-
-    async def _complete(self) -> None:
-        """Collect the round in flight, publish it behind the previous publish."""
-        if self.applying is not None:
-            task, acks = self.applying
-            self.applying = None
-            results = await task
-            if self.publishing is not None:
-                publishing, self.publishing = self.publishing, None
-                await publishing
-            self.publishing = asyncio.create_task(self.w.aggregator.publish(results, acks))
-            self.w.account(results)
-        elif self.publishing is not None:
+            self._send(*following)
+        elif self.publishing is not None:  # nothing new: let the last publish finish before blocking
             publishing, self.publishing = self.publishing, None
             await publishing
+
+    def _send(self, prepared: Prepared, acks: dict[str, list[bytes]]) -> None:
+        self.applying = asyncio.create_task(self.w.aggregator.execute(prepared))
+        self.publishing = asyncio.create_task(self._publish(self.applying, acks, self.publishing))
+
+    async def _publish(self, scripts: asyncio.Task[dict[str, RoomResult]], acks: dict[str, list[bytes]],
+                       previous: asyncio.Task[None] | None) -> None:
+        results = await scripts
+        if previous is not None:
+            await previous
+        await self.w.aggregator.publish(results, acks)
+        self.w.account(results)
+
+    async def _scripts_done(self) -> None:
+        if self.applying is not None:
+            applying, self.applying = self.applying, None
+            await applying
 
     async def finish(self) -> None:
         """A clean stop: the round in flight and the one read ahead are applied and acknowledged, so nothing
         this consumer was given stays pending after it leaves."""
-        await self._complete()
+        await self._scripts_done()
         if self.ahead is not None:
             entries, self.ahead = await self.ahead, None
             if entries:
-                prepared, acks = await self.w.prepare(entries)
-                self.applying = (asyncio.create_task(self.w.aggregator.execute(prepared)), acks)
-        await self._complete()
-        await self._complete()
+                self._send(*await self.w.prepare(entries))
+        await self._scripts_done()
+        if self.publishing is not None:
+            publishing, self.publishing = self.publishing, None
+            await publishing
 
     async def abandon(self) -> None:
-        for task in (self.ahead, self.applying[0] if self.applying else None, self.publishing):
+        for task in (self.ahead, self.applying, self.publishing):
             if task is not None and not task.done():
                 task.cancel()
             if task is not None:
