@@ -72,7 +72,8 @@ class Aggregator:
                       "dttl": dedupe_ttl_s, "mttl": minute_ttl_s, "sttl": session_ttl_s, "chatmax": chat_max}
         self._cfg = _pack.encode(script_cfg)
 
-    def _decode(self, blobs: Sequence[bytes]) -> tuple[list[Interaction], int]:
+    def decode(self, blobs: Sequence[bytes]) -> tuple[list[Interaction], int]:
+        """A room's raw ``i`` fields as interactions, and how many could not be read."""
         items: list[Interaction] = []
         bad = 0
         for blob in blobs:
@@ -89,14 +90,16 @@ class Aggregator:
         the rooms to a batch being prepared (the worker prepares a round in slices)."""
         prep = into if into is not None else Prepared(now_ms, dict(sessions or {}))
         for room, blobs in batches.items():
-            if not blobs:
-                continue
-            items, bad = self._decode(blobs)
-            prep.items[room] = items
-            prep.gift_hours[room] = sorted({hourly.hour_of(it.ts) for it in items if it.kind == "gift"})
-            prep.payloads[room] = self._payload(prep, room, items)
-            prep.results[room] = RoomResult(room, 0.0, 0, 0, len(items), bad, 0)
+            if blobs:
+                self.add(prep, room, *self.decode(blobs))
         return prep
+
+    def add(self, prep: Prepared, room: str, items: list[Interaction], bad: int) -> None:
+        """Add one room's decoded interactions to a batch being prepared (pure CPU)."""
+        prep.items[room] = items
+        prep.gift_hours[room] = sorted({hourly.hour_of(it.ts) for it in items if it.kind == "gift"})
+        prep.payloads[room] = self._payload(prep, room, items)
+        prep.results[room] = RoomResult(room, 0.0, 0, 0, len(items), bad, 0)
 
     def _payload(self, prep: Prepared, room: str, items: Sequence[Interaction]) -> bytes:
         session = prep.sessions.get(room) or NO_SESSION

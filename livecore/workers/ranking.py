@@ -35,6 +35,7 @@ from ..clock import Clock
 from ..core import hourly
 from ..core.hotrank import HotConfig, parse_weights
 from ..core.keywords import KeywordExtractor, in_window
+from ..interactions.model import Interaction
 from ..runtime import Runtime
 from ..ranking import affinity
 from ..ranking.aggregator import Aggregator, Prepared, RoomResult
@@ -98,6 +99,7 @@ class RankingWorker:
         self.processed = 0
         self.duplicates = 0
         self.malformed = 0
+        self.session_reads = 0  # room states read for interactions that came without a session
 
     def figures(self) -> dict[str, int]:
         """Counts for the worker's metrics."""
@@ -217,6 +219,7 @@ class RankingWorker:
             pipe = self.rt.redis.pipeline(transaction=False)
             for room in stale:
                 pipe.hmget(self.rt.keys.room_state(room), ["session", "live"])
+            self.session_reads += len(stale)
             for room, (session, live) in zip(stale, await pipe.execute(), strict=True):
                 self._sessions[room] = (session_of(session), live is not None and _s(live) not in ("false", "null"),
                                         now)
@@ -224,17 +227,20 @@ class RankingWorker:
 
     async def prepare(self, entries: Entries) -> tuple[Prepared, dict[str, list[bytes]]]:
         """Decode a round's entries and build its script payloads; returns them with the ids to acknowledge."""
-        batches = {room: [blob for _, blob in items] for room, items in entries.items()}
-        acks = {room: [eid for eid, _ in items] for room, items in entries.items()}
-        sessions = await self.sessions_for(batches)
-        now_ms = int(self.clock.now() * 1000)
-        rooms = list(batches)
-        prepared = Prepared(now_ms, sessions)
-        for i in range(0, len(rooms), PREPARE_SLICE):
-            if i:  # between slices the loop reads the replies of the rounds in flight and sends their publishes
+        acks = {room: [eid for eid, _ in items] for room, items in entries.items() if items}
+        rooms = list(acks)
+        decoded: dict[str, tuple[list[Interaction], int]] = {}
+        for i, room in enumerate(rooms):
+            if i and i % PREPARE_SLICE == 0:  # the loop reads replies and sends publishes of the rounds in flight
                 await asyncio.sleep(0)
-            self.aggregator.prepare({room: batches[room] for room in rooms[i:i + PREPARE_SLICE]}, now_ms,
-                                    into=prepared)
+            decoded[room] = self.aggregator.decode([blob for _, blob in entries[room]])
+        # the room's session is read only where a producer did not stamp one
+        unstamped = [room for room in rooms if any(not it.session for it in decoded[room][0])]
+        prepared = Prepared(int(self.clock.now() * 1000), await self.sessions_for(unstamped))
+        for i, room in enumerate(rooms):
+            if i and i % PREPARE_SLICE == 0:
+                await asyncio.sleep(0)
+            self.aggregator.add(prepared, room, *decoded[room])
         return prepared, acks
 
     def account(self, results: dict[str, RoomResult]) -> None:

@@ -193,3 +193,14 @@ async def test_departed_consumers_are_forgotten_in_the_owned_rooms_groups(rrt, s
         await produce(rrt, [ix("after", "share", ROOMS[0], "u", T0)])
         await drain(new)
         assert new.processed == 1
+
+
+async def test_the_room_state_is_read_only_for_interactions_without_a_session(rrt) -> None:  # type: ignore[no-untyped-def]
+    now = int(time.time() * 1000)
+    await produce(rrt, [ix(f"s{i}", "share", "A", f"u{i}", now, session="s1") for i in range(5)])
+    w = RankingWorker(rrt, "stamped", push=False)
+    await drain(w)
+    assert (w.processed, w.session_reads) == (5, 0)  # every interaction carried its session
+    await produce(rrt, [ix("late", "share", "B", "u", now)])  # from a producer that had no session to stamp
+    await drain(w)
+    assert (w.processed, w.session_reads) == (6, 1)
