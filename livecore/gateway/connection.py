@@ -28,6 +28,7 @@ from ..protocol import client as c
 from ..protocol.codec import client_decoder, encode
 from ..protocol.codes import CloseCode, ErrorCode
 from ..protocol.events import ChatEvent, FollowEvent, GiftEvent, ShareEvent
+from .fanout import wire_text
 from ..protocol.server import Error, Joined, Pong, Resync, Result
 
 if TYPE_CHECKING:
@@ -68,9 +69,13 @@ class Session:
 
     # -- writing -------------------------------------------------------------------------------------
     def write(self, payload: bytes) -> None:
+        self.write_wire(wire_text(payload))
+
+    def write_wire(self, wire: bytes) -> None:
+        """A complete text frame (``wire_text``) to this viewer, straight to the transport as ``fan_out`` does;
+        nothing is written once the closing handshake has begun."""
         if self.protocol.state is State.OPEN:
-            self.protocol.send_text(payload)
-            self.ws.send_data()
+            self.transport.write(wire)
             self.gw.stats.direct += 1
 
     def reply(self, message: msgspec.Struct) -> None:
@@ -355,7 +360,7 @@ class Session:
         # business refusals (sold out, limit...) are answers, not misbehaviour: not counted as a flood
         code, message = answer.get("code", ErrorCode.INTERNAL.value), str(answer.get("message", ""))
         if rid is None:  # in a sale storm nearly every answer is one of a few refusals: encoded once each
-            self.write(_refusal(code, message))
+            self.write_wire(_refusal(code, message))
         else:
             self.reply(_refusal_message(code, message, rid))
 
@@ -403,8 +408,8 @@ def _refusal_message(code: str, message: str, rid: str | None) -> Error:
 
 @functools.lru_cache(maxsize=256)
 def _refusal(code: str, message: str) -> bytes:
-    """The encoded ``error`` of a refusal without ``rid`` (a pure function of its arguments, memoised)."""
-    return encode(_refusal_message(code, message, None))
+    """The complete frame of a refusal without ``rid`` (a pure function of its arguments, memoised)."""
+    return wire_text(encode(_refusal_message(code, message, None)))
 
 
 def _rid(obj: dict[str, Any]) -> str | None:
