@@ -28,8 +28,8 @@ from ..protocol import client as c
 from ..protocol.codec import client_decoder, encode
 from ..protocol.codes import CloseCode, ErrorCode
 from ..protocol.events import ChatEvent, FollowEvent, GiftEvent, ShareEvent
-from .fanout import wire_text
 from ..protocol.server import Error, Joined, Pong, Resync, Result
+from .fanout import wire_text
 
 if TYPE_CHECKING:
     from .hub import Room
@@ -211,7 +211,7 @@ class Session:
         # No await from here on: joined (and resync) now, the catch-up frame at the room's next tick.
         replayed = replay.events if replay is not None and not replay.resync else []
         gw.hub.activate(self, hub_room, replayed, snapshot_offset)
-        if not hub_room.session and room == base:  # later changes come with the room's state updates
+        if room == base:  # state updates keep it current; a join's snapshot heals one missed while the bus was down
             hub_room.session = session_from(state.get("session"))
         self.room, self.base_room, self.hub_room = room, base, hub_room
         self.joined_at = gw.clock.monotonic()
