@@ -62,8 +62,7 @@ class LikeAggregator:
                 self.add(room, count)
             raise
         out = dict(zip(pending, (int(t) for t in totals), strict=True))
-        for room, total in out.items():
-            await self.bus.set_state(room, {"likes": total})
+        await self.bus.set_states([(room, {"likes": total}) for room, total in out.items()])
         self.flushed += sum(pending.values())
         return out
 

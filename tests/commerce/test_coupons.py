@@ -10,19 +10,10 @@ from livecore.commerce.coupons import CouponBatchIn, CouponError, CouponService,
 from livecore.protocol.codec import event_decoder
 from livecore.protocol.events import CouponEvent
 
+from commercehelp import together
+
 T0 = 1_700_000_000.0  # the manual clock's start (seconds)
 M0 = int(T0 * 1000)  # the same in epoch milliseconds, as the API speaks
-
-
-async def together(coros, limit: int = 40) -> list:  # type: ignore[no-untyped-def]
-    """Run concurrently, at most ``limit`` in flight (the Redis client's pool holds 100 connections)."""
-    gate = asyncio.Semaphore(limit)
-
-    async def one(c):  # type: ignore[no-untyped-def]
-        async with gate:
-            return await c
-
-    return await asyncio.gather(*(one(c) for c in coros))
 
 
 @pytest.fixture

@@ -10,6 +10,8 @@ from livecore.core import draw as drawing
 from livecore.protocol.codec import event_decoder
 from livecore.protocol.events import LotteryEvent
 
+from commercehelp import together
+
 
 @pytest.fixture
 async def lot(crt):  # type: ignore[no-untyped-def]
@@ -22,16 +24,6 @@ def lottery(**kw: object) -> LotteryIn:
     base: dict[str, object] = dict(prize="lipstick", winners=3, condition="watch", watch_s=60, duration_s=300)
     base.update(kw)
     return LotteryIn(**base)  # type: ignore[arg-type]
-
-
-async def together(coros, limit: int = 40) -> list:  # type: ignore[no-untyped-def]
-    gate = asyncio.Semaphore(limit)
-
-    async def one(c):  # type: ignore[no-untyped-def]
-        async with gate:
-            return await c
-
-    return await asyncio.gather(*(one(c) for c in coros))
 
 
 async def lottery_events(rt, room: str) -> list[LotteryEvent]:  # type: ignore[no-untyped-def]
