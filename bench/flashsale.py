@@ -13,6 +13,8 @@ duplicate orders and the PostgreSQL order count once the worker has drained.
 Two references run in the same invocation, with the same stock and attempts:
 * ``redis-benchmark`` calling the same ``sale_buy`` script by EVALSHA on the same Redis (the ceiling: no
   Python, no WebSocket), ``-c 50`` as the issue names it, and pipelined (``-P``) for context;
+* the round-trip floor: ``redis-benchmark`` ``PING`` over as many connections as buyers (the cheapest request
+  and answer a C server gives on this machine; no design answering each attempt can pass it);
 * the PostgreSQL-only design, ``UPDATE ... SET stock = stock - 1 WHERE id = $1 AND stock >= 1``, driven by as
   many client tasks as buyers over a pool of ``--pg-pool`` connections split over ``--pg-procs`` processes.
 
@@ -245,6 +247,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
                     report["redis_benchmark_pipelined"] = await redisref.measure(
                         rt, cfg, args.redis_benchmark, f"refp-{run_id}", "refp", args.stock, args.attempts,
                         args.redis_clients, args.redis_pipeline)
+                report["round_trip_floor"] = redisref.floor(args.redis_benchmark, cfg, args.buyers, args.attempts)
         if not args.no_references:
             report["postgres_only"] = await postgres_reference(args, cfg, children, pgref, stats)
             report.update(ratios(report))
@@ -293,12 +296,15 @@ def ratios(r: dict[str, Any]) -> dict[str, Any]:
     pg = r["postgres_only"]
     ceiling = (r.get("redis_benchmark") or {}).get("requests_per_s")
     piped = (r.get("redis_benchmark_pipelined") or {}).get("requests_per_s")
+    floor = (r.get("round_trip_floor") or {}).get("requests_per_s")
     return {
         "x_postgres_only": ratio(r["attempts_per_s"], pg["attempts_per_s"]),
         "x_postgres_only_before_sell_out": ratio(r["attempts_per_s_before_sell_out"],
                                                  pg["attempts_per_s_before_sell_out"]),
         "pct_of_redis_ceiling": ratio(r["attempts_per_s"], ceiling, 100),
         "pct_of_redis_ceiling_pipelined": ratio(r["attempts_per_s"], piped, 100),
+        "round_trip_floor_x_postgres_only": ratio(floor, pg["attempts_per_s"]),
+        "pct_of_round_trip_floor": ratio(r["attempts_per_s"], floor, 100),
     }
 
 

@@ -47,3 +47,22 @@ async def measure(rt: Any, cfg: Settings, binary: str, room: str, sale: str, sto
     return {"requests_per_s": rps, "clients": clients, "pipeline": max(1, pipeline), "calls": calls,
             "sold": sold, "stock_left": left, "wall_s": round(wall, 2),
             "command": f"{shown} EVALSHA <sale_buy sha> {len(keys)} <keys> <args>", "stderr": done.stderr[-500:]}
+
+
+def floor(binary: str, cfg: Settings, clients: int, calls: int) -> dict[str, Any]:
+    """The round-trip floor: redis-server answering ``PING`` to ``redis-benchmark`` over ``clients`` connections.
+
+    The cheapest request and answer a server written in C can exchange, one in flight per connection, on the
+    same machine and loopback as the storm. No design that answers every attempt on its own connection can
+    beat it here, so it bounds any ratio the storm can reach against the references.
+    """
+    host, port = cfg.redis_url.split("//", 1)[1].split("/", 1)[0].split(":")
+    cmd = [binary, "-h", host, "-p", port, "-c", str(clients), "-n", str(calls), "--csv", "-t", "ping_mbulk"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    rps = None
+    for line in done.stdout.splitlines():
+        parts = [p.strip('"') for p in line.split(",")]
+        if parts and parts[0].startswith("PING"):
+            rps = float(parts[1])
+    return {"requests_per_s": rps, "clients": clients, "calls": calls, "command": " ".join(cmd),
+            "stderr": done.stderr[-500:]}

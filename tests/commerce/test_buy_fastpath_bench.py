@@ -47,3 +47,5 @@ def test_a_tiny_storm_balances(settings, tmp_path) -> None:  # type: ignore[no-u
     assert r["redis_benchmark"]["sold"] == 30 and r["redis_benchmark_pipelined"]["sold"] == 30
     assert r["postgres_only"]["successes"] == 30 and r["postgres_only"]["attempts_done"] == 300
     assert r["x_postgres_only"] and r["pct_of_redis_ceiling"]
+    assert r["round_trip_floor"]["clients"] == 20 and r["round_trip_floor"]["requests_per_s"] > 0
+    assert r["pct_of_round_trip_floor"] and r["round_trip_floor_x_postgres_only"]
