@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test venv browser services migrate bench clean
+.PHONY: demo test typecheck venv browser services migrate bench clean
 
 venv: $(STAMP)
 
@@ -35,7 +35,10 @@ migrate: venv
 demo: venv
 	$(PY) -m livecore demo
 
-test: venv browser
+typecheck: venv
+	$(PY) -m mypy
+
+test: venv browser typecheck
 	$(PY) -m livecore services
 	$(PY) -m pytest -q -p no:cacheprovider
 

@@ -36,7 +36,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, object]]:
         p = sub.add_parser(name, help=help_text)
         if name == wanted:
             module = importlib.import_module(module_name)
-            module.configure(p)  # type: ignore[attr-defined]
+            module.configure(p)
             modules[name] = module
     return parser, modules
 

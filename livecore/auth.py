@@ -9,8 +9,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import jwt
+
+if TYPE_CHECKING:
+    from jwt.types import Options
 
 ALGORITHM = "HS256"
 
@@ -65,7 +69,7 @@ def issue(secret: str, user: str, *, role: Role | str = Role.VIEWER, name: str |
 def verify(secret: str, token: str | None, *, now: float | None = None) -> Identity:
     if not token:
         raise AuthError("missing")
-    options = {"require": ["sub", "exp", "role"]}
+    options: Options = {"require": ["sub", "exp", "role"]}
     try:
         if now is None:
             claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options=options)

@@ -35,7 +35,7 @@ def error_response(err: ApiError) -> Response:
 
 
 def runtime(request: Request) -> Runtime:
-    return request.app.state.runtime  # type: ignore[no-any-return]
+    return request.app.state.runtime
 
 
 def identity(request: Request) -> Identity:

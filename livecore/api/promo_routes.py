@@ -55,14 +55,14 @@ def coupons(request: Request) -> CouponService:
     svc = getattr(request.app.state, "coupons", None)
     if svc is None:
         svc = request.app.state.coupons = CouponService(runtime(request))
-    return svc  # type: ignore[no-any-return]
+    return svc
 
 
 def lotteries(request: Request) -> LotteryService:
     svc = getattr(request.app.state, "lotteries", None)
     if svc is None:
         svc = request.app.state.lotteries = LotteryService(runtime(request))
-    return svc  # type: ignore[no-any-return]
+    return svc
 
 
 def _refused(result: dict[str, Any]) -> ApiError:

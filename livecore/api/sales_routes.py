@@ -66,7 +66,7 @@ def _services(request: Request) -> tuple[SalesService, OrderService]:
         sales = SalesService(runtime(request))
         services = (sales, OrderService(runtime(request), sales.stock))
         state.sales_services = services
-    return services  # type: ignore[no-any-return]
+    return services
 
 
 def _refusal(answer: dict[str, Any]) -> ApiError:

@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 from ..keys import Keys
 from ..protocol.codec import encode
 from ..protocol.events import RoomEvent
+from ..replies import entries, fields, text
 from ..scripts import Scripts
 from . import offsets, wire
 
@@ -48,7 +49,7 @@ class RoomBus:
             keys=[self.keys.room_events(room)],
             args=[self.keys.room_channel(room), payload, self.events_maxlen, self.events_ttl_s],
         )
-        return offset.decode() if isinstance(offset, bytes) else str(offset)
+        return text(offset)
 
     async def publish(self, room: str, event: RoomEvent | bytes, lane: wire.Lane = wire.Lane.LOSSY) -> None:
         payload = event if isinstance(event, bytes) else encode(event)
@@ -79,33 +80,34 @@ class RoomBus:
 
     # -- reading -------------------------------------------------------------------------------------
     async def state(self, room: str) -> dict[str, Any]:
-        raw = await self.redis.hgetall(self.keys.room_state(room))
-        return {_s(k): _json_decoder.decode(v) for k, v in raw.items()}
+        raw = fields(await self.redis.hgetall(self.keys.room_state(room)))
+        return {text(k): _json_decoder.decode(v) for k, v in raw.items()}
 
     async def last_offset(self, room: str) -> str | None:
-        entries = await self.redis.xrevrange(self.keys.room_events(room), count=1)
-        return _s(entries[0][0]) if entries else None
+        last = entries(await self.redis.xrevrange(self.keys.room_events(room), count=1))
+        return text(last[0][0]) if last else None
 
     async def replay(self, room: str, after: str) -> Replay:
         """Reliable events strictly after ``after``; ``resync`` if some of them were trimmed."""
         stream = self.keys.room_events(room)
         if not offsets.is_valid(after):
             return Replay([], resync=True)
-        first = await self.redis.xrange(stream, count=1)
+        first = entries(await self.redis.xrange(stream, count=1))
         if not first:
             return Replay([], resync=True)
-        first_id = _s(first[0][0])
-        last = await self.redis.xrevrange(stream, count=1)
-        last_id = _s(last[0][0])
+        first_id = text(first[0][0])
+        last = entries(await self.redis.xrevrange(stream, count=1))
+        if not last:  # the stream expired between the two reads
+            return Replay([], resync=True)
+        last_id = text(last[0][0])
         if offsets.before(last_id, after):
             return Replay([], resync=True)  # an offset from the future: another stream generation
         if offsets.before(after, first_id) and not await self._untrimmed(stream, first_id):
             return Replay([], resync=True)
-        entries = await self.redis.xrange(stream, min="(" + after, max="+")
         out = []
-        for entry_id, fields in entries:
-            offset = _s(entry_id)
-            out.append((offset, wire.with_offset(offset, fields[b"e"] if b"e" in fields else fields["e"])))
+        for entry_id, values in entries(await self.redis.xrange(stream, min="(" + after, max="+")):
+            offset = text(entry_id)
+            out.append((offset, wire.with_offset(offset, values[b"e"])))
         return Replay(out)
 
     async def _untrimmed(self, stream: str, first_id: str) -> bool:
@@ -114,6 +116,3 @@ class RoomBus:
         added = info.get("entries-added")  # Redis 7+; older servers cannot tell, so they resync
         return added is not None and int(added) == int(info["length"])
 
-
-def _s(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value

@@ -127,7 +127,7 @@ class LiveClient:
 
     async def _request(self, message: msgspec.Struct, timeout: float) -> Result | Error | Joined:
         rid = f"r{next(self._rids)}"
-        message = msgspec.structs.replace(message, rid=rid)  # type: ignore[type-var]
+        message = msgspec.structs.replace(message, rid=rid)
         future: asyncio.Future[Result | Error | Joined] = asyncio.get_running_loop().create_future()
         self._pending[rid] = future
         try:
@@ -160,7 +160,7 @@ class LiveClient:
         if item is _END:
             self._queue.put_nowait(_END)  # later iterations end too
             raise StopAsyncIteration
-        return item  # type: ignore[no-any-return]
+        return item
 
     async def next(self, timeout: float | None = None) -> ServerMessage | None:
         """The next message, or None when the client ended (or nothing came within ``timeout``)."""

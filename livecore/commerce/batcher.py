@@ -170,7 +170,9 @@ class CommandBatcher:
         conn = await pool.get_connection()
         ok = False
         try:
-            payload = b"".join([hiredis.pack_command(tuple(cmd)) for job in batch for cmd in job.commands])
+            # hiredis's stub types the command as a 1-tuple (``Tuple[X]``, not ``Tuple[X, ...]``)
+            payload = b"".join([hiredis.pack_command(tuple(cmd))  # type: ignore[arg-type]
+                                for job in batch for cmd in job.commands])
             self.stats.round_trips += 1
             async with asyncio.timeout(self.timeout_s):
                 await conn.send_packed_command(payload, check_health=False)

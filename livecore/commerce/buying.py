@@ -73,8 +73,8 @@ class Purchases:
         shared = self._shared_keys(room, sale)
         keys = [shared[0], shared[1], shared[2], k.idem(room, sale, user, key), k.order(room, order_id), *shared[3:]]
         s = self.rt.settings
-        args = [sale, user, qty, now, order_id, self.idem_ttl_s, s.order_stream_maxlen, self.order_ttl_s,
-                s.payment_window_s * 1000, room, s.interaction_maxlen]
+        args: list[str | int] = [sale, user, qty, now, order_id, self.idem_ttl_s, s.order_stream_maxlen,
+                                 self.order_ttl_s, s.payment_window_s * 1000, room, s.interaction_maxlen]
         self.stats.script_calls += 1
         reply: Reply = await self.batcher.script(self.rt.scripts.get("sale_buy"), keys, args)
         return reply

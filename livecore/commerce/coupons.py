@@ -28,11 +28,13 @@ import logging
 import re
 import secrets
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 import msgspec
+from redis.typing import EncodableT, FieldT
 
+from .. import replies
 from ..core.coupon_math import CouponKind, CouponTerms, HeldCoupon, Offer, discount, offers
 from ..protocol.events import CouponEvent
 from ..runtime import Runtime
@@ -148,10 +150,6 @@ def _ts(millis: int) -> dt.datetime | None:
     return dt.datetime.fromtimestamp(millis / 1000, dt.UTC) if millis else None
 
 
-def _s(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
 def _terms(h: dict[str, str]) -> CouponTerms:
     return CouponTerms(CouponKind(h["kind"]), amount=int(h["amount"]), threshold=int(h["threshold"]),
                        percent=int(h["percent"]), cap=int(h["cap"]))
@@ -225,7 +223,7 @@ class CouponService:
         if vuntil and vuntil <= max(starts, vfrom):
             raise CouponError("invalid", "valid_until must be after the claim window opens and valid_from")
         batch = "cb" + secrets.token_hex(6)
-        fields = {
+        fields: dict[str, str | int] = {
             "id": batch, "room": room, "title": spec.title, "kind": spec.kind, "amount": spec.amount,
             "threshold": spec.threshold, "percent": spec.percent, "cap": spec.cap, "total": spec.total,
             "remaining": spec.total, "per_user": spec.per_user, "starts_at": starts, "ends_at": ends,
@@ -246,7 +244,7 @@ class CouponService:
             await audit(conn, room, actor, "coupon.create", {"batch": batch, **msgspec.to_builtins(spec)})
         keys = self._batch_keys(room, batch)
         pipe = self.rt.redis.pipeline(transaction=True)
-        pipe.hset(keys["batch"], mapping=fields)
+        pipe.hset(keys["batch"], mapping=cast("dict[FieldT, EncodableT]", fields))  # key type is invariant
         pipe.expire(keys["batch"], ttl_s)
         pipe.zadd(self._index_key(room), {batch: now})
         pipe.expire(self._index_key(room), ttl_s)
@@ -285,7 +283,8 @@ class CouponService:
         """Remove from the room state the batches whose claim window closed more than ``state_grace_s`` ago.
         Run when a batch is created, so the state holds the open and recently closed batches, not every batch
         the room ever had (claims are refused after the window, so nothing publishes them again)."""
-        fields = [f for f in map(_s, await self.rt.redis.hkeys(self.k.room_state(room))) if f.startswith("coupon:")]
+        names = map(replies.text, await self.rt.redis.hkeys(self.k.room_state(room)))
+        fields = [f for f in names if f.startswith("coupon:")]
         cutoff = self.now_ms() - self.rt.settings.state_grace_s * 1000
         gone: dict[str, None] = {}
         for field in fields:
@@ -313,18 +312,18 @@ class CouponService:
         if not _ID.match(batch):
             return None
         raw = await self.rt.redis.hgetall(self._batch_keys(room, batch)["batch"])
-        return _public({_s(k): _s(v) for k, v in raw.items()}) if raw else None
+        return _public({replies.text(k): replies.text(v) for k, v in raw.items()}) if raw else None
 
     async def batches(self, room: str) -> list[dict[str, Any]]:
         """The room's batches, newest first."""
-        ids = [_s(b) for b in await self.rt.redis.zrevrange(self._index_key(room), 0, -1)]
+        ids = [replies.text(b) for b in replies.members(await self.rt.redis.zrevrange(self._index_key(room), 0, -1))]
         pipe = self.rt.redis.pipeline(transaction=False)
         for b in ids:
             pipe.hgetall(self._batch_keys(room, b)["batch"])
         out = []
         for raw in await pipe.execute():
             if raw:
-                out.append(_public({_s(k): _s(v) for k, v in raw.items()}))
+                out.append(_public({replies.text(k): replies.text(v) for k, v in raw.items()}))
         return out
 
     async def _state_value(self, room: str, batch: str) -> Any:
@@ -344,10 +343,10 @@ class CouponService:
             keys=[keys["batch"], keys["users"], keys["idem"], keys["claims"], self._held_key(room, user),
                   self.stream(room)],
             args=[user, key, self.now_ms(), self.rt.settings.order_stream_maxlen])
-        if _s(res[0]) != "ok":
-            code = _s(res[1])
+        if replies.text(res[0]) != "ok":
+            code = replies.text(res[1])
             return _refusal(code, _MESSAGES.get(code, code))
-        claim_id, remaining, replayed = _s(res[1]), int(res[2]), bool(int(res[5]))
+        claim_id, remaining, replayed = replies.text(res[1]), int(res[2]), bool(int(res[5]))
         if not replayed:
             self.state.mark(room, f"coupon:{batch}", lambda: self._state_value(room, batch))
             if remaining == 0:
@@ -358,7 +357,7 @@ class CouponService:
 
     async def held(self, room: str, user: str) -> list[HeldCoupon]:
         """Every coupon ``user`` holds in ``room`` (used and expired ones included)."""
-        claim_ids = sorted(_s(c) for c in await self.rt.redis.smembers(self._held_key(room, user)))
+        claim_ids = sorted(replies.text(c) for c in await self.rt.redis.smembers(self._held_key(room, user)))
         by_batch: dict[str, list[str]] = {}
         for cid in claim_ids:
             b, _, seq = cid.rpartition("-")
@@ -373,7 +372,7 @@ class CouponService:
             raw, claims, used = await pipe.execute()
             if not raw:
                 continue
-            h = {_s(k): _s(v) for k, v in raw.items()}
+            h = {replies.text(k): replies.text(v) for k, v in raw.items()}
             terms = _terms(h)
             for seq, c, u in zip(seqs, claims, used, strict=True):
                 if c is None:
@@ -397,7 +396,7 @@ class CouponService:
             raw = await self.rt.redis.hget(self._batch_room_key(), batch)
             if raw is None:
                 raise CouponError("not_found", f"no coupon {claim_id!r}")
-            room = self._rooms[batch] = _s(raw)
+            room = self._rooms[batch] = replies.text(raw)
         return room, batch, seq
 
     async def _batch_terms(self, room: str, batch: str) -> CouponTerms:
@@ -406,7 +405,7 @@ class CouponService:
             raw = await self.rt.redis.hgetall(self._batch_keys(room, batch)["batch"])
             if not raw:
                 raise CouponError("not_found", f"no coupon batch {batch!r}")
-            terms = self._terms[batch] = _terms({_s(k): _s(v) for k, v in raw.items()})
+            terms = self._terms[batch] = _terms({replies.text(k): replies.text(v) for k, v in raw.items()})
         return terms
 
     async def redeem(self, user: str, claim_id: str, order_id: str, amount: int) -> int:
@@ -422,14 +421,16 @@ class CouponService:
         keys = self._batch_keys(room, batch)
         hint = self._order_key(order_id)
         previous = await self.rt.redis.get(hint)
-        if previous is not None and _s(previous) != claim_id and await self._holds(_s(previous), order_id):
-            raise CouponError("order_has_coupon", f"order {order_id} already uses coupon {_s(previous)}")
+        prior = replies.text_or_none(previous)
+        if prior is not None and prior != claim_id and await self._holds(prior, order_id):
+            raise CouponError("order_has_coupon", f"order {order_id} already uses coupon {prior}")
         await self.rt.redis.set(hint, claim_id, ex=_HINT_TTL_S)  # for release(); the script decides
         res = await self.rt.scripts.call(
             "coupon_redeem", keys=[keys["batch"], keys["claims"], keys["used"], self.stream(room)],
             args=[seq, user, order_id, amount, off, self.now_ms(), self.rt.settings.order_stream_maxlen])
-        if _s(res[0]) != "ok":
-            raise CouponError(_s(res[1]), f"coupon {claim_id}: {_s(res[1]).replace('_', ' ')}")
+        if replies.text(res[0]) != "ok":
+            code = replies.text(res[1])
+            raise CouponError(code, f"coupon {claim_id}: {code.replace('_', ' ')}")
         return int(res[2])
 
     @staticmethod
@@ -446,14 +447,14 @@ class CouponService:
         except CouponError:
             return False
         used = await self.rt.redis.hget(self._batch_keys(room, batch)["used"], seq)
-        return used is not None and _s(used).split("\n", 1)[0] == order_id
+        return used is not None and replies.text(used).split("\n", 1)[0] == order_id
 
     async def release(self, order_id: str) -> bool:
         """Give back the coupon a cancelled or expired order used, exactly once. True when one went back."""
         raw = await self.rt.redis.get(self._order_key(order_id))
         if raw is None:
             return False
-        claim_id = _s(raw)
+        claim_id = replies.text(raw)
         try:
             room, batch, seq = await self._locate(claim_id)
         except CouponError:

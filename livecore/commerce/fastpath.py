@@ -77,7 +77,7 @@ class SaleOutlook:
             self._set(room, sale, False)
             return
         if reply[0] == b"ok":
-            self._set(room, sale, int(reply[2]) < 1)  # type: ignore[arg-type]
+            self._set(room, sale, int(reply[2]) < 1)
             return
         reason = reply[1]
         if reason in (b"ended", b"not_started", b"not_found") or (reason == b"sold_out" and qty == 1):

@@ -34,6 +34,7 @@ from typing import Any
 
 import msgspec
 
+from .. import replies
 from ..core import draw as drawing
 from ..protocol.codec import event_decoder
 from ..protocol.events import LotteryEvent
@@ -72,10 +73,6 @@ class LotteryIn(msgspec.Struct, forbid_unknown_fields=True):
     watch_s: int = 0
     ends_at: int | None = None  # epoch ms (exclusive); or duration_s from now
     duration_s: int = 0
-
-
-def _s(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def _ts(millis: int) -> dt.datetime:
@@ -162,9 +159,10 @@ class LotteryService:
         res = await self.rt.scripts.call(
             "lottery_open", keys=[self._hash(room, lottery), self._seed_key(room, lottery), self._pointer(room)],
             args=args)
-        if _s(res[0]) != "ok":
-            raise LotteryError("busy", f"lottery {_s(res[2])} is still open in this room") if _s(res[1]) == "busy" \
-                else LotteryError("invalid", _s(res[1]))
+        if replies.text(res[0]) != "ok":
+            code = replies.text(res[1])
+            raise LotteryError("busy", f"lottery {replies.text(res[2])} is still open in this room") if code == "busy" \
+                else LotteryError("invalid", code)
         assert self.rt.db is not None, "lotteries need the database"
         try:
             async with self.rt.db.acquire() as conn, conn.transaction():
@@ -209,7 +207,7 @@ class LotteryService:
     # -- reading --------------------------------------------------------------------------------------
     async def _hash_fields(self, room: str, lottery: str) -> dict[str, str] | None:
         raw = await self.rt.redis.hgetall(self._hash(room, lottery))
-        return {_s(k): _s(v) for k, v in raw.items()} if raw else None
+        return {replies.text(k): replies.text(v) for k, v in raw.items()} if raw else None
 
     async def get(self, room: str, lottery: str) -> dict[str, Any] | None:
         if not _ID.match(lottery):
@@ -242,8 +240,8 @@ class LotteryService:
             raw = await self.rt.redis.hmget(self._hash(room, lottery), ["condition", "keyword", "watch_s"])
             if raw[0] is None:
                 return None
-            rules = {"id": lottery, "condition": _s(raw[0]), "keyword": _s(raw[1] or b""),
-                     "watch_s": _s(raw[2] or b"0")}
+            rules = {"id": lottery, "condition": replies.text(raw[0]), "keyword": replies.text(raw[1] or b""),
+                     "watch_s": replies.text(raw[2] or b"0")}
             if len(self._rules) > 10_000:
                 self._rules.clear()
             self._rules[(room, lottery)] = rules
@@ -273,13 +271,13 @@ class LotteryService:
         res = await self.rt.scripts.call(
             "lottery_enter", keys=[self._hash(room, lottery), self._entries_key(room, lottery)],
             args=[user, self._now_ms(), "1" if eligible else "0"])
-        outcome = _s(res[0])
+        outcome = replies.text(res[0])
         if outcome == "entered":
             self.state.mark(room, "lottery", lambda: self._state_value(room, lottery))
             return {"ok": True, "lottery": lottery, "entries": int(res[1])}
         if outcome == "already":
             return _refusal("already")
-        code = _s(res[1])
+        code = replies.text(res[1])
         if code == "not_eligible":
             return _refusal("not_eligible", f"to enter, {why}")
         return _refusal(code)
@@ -291,7 +289,7 @@ class LotteryService:
         if cached is not None and cached[0] > now:
             return cached[1]
         raw = await self.rt.redis.get(self._pointer(room))
-        rules = await self._entry_rules(room, _s(raw)) if raw is not None else None
+        rules = await self._entry_rules(room, replies.text(raw)) if raw is not None else None
         if len(self._open) > 100_000:
             self._open.clear()
         self._open[room] = (now + _KEYWORD_CACHE_S, rules)
@@ -338,19 +336,20 @@ class LotteryService:
         now = self._now_ms()
         res = await self.rt.scripts.call("lottery_close", keys=[self._hash(room, lottery), self._pointer(room)],
                                          args=[lottery, now, "1" if early else "0"])
-        if _s(res[0]) == "no":
-            raise LotteryError(_s(res[1]), f"lottery {lottery}: {_s(res[1]).replace('_', ' ')}")
+        if replies.text(res[0]) == "no":
+            code = replies.text(res[1])
+            raise LotteryError(code, f"lottery {lottery}: {code.replace('_', ' ')}")
         self._open.pop(room, None)
         self._entered.pop(lottery, None)
         member = f"{room}:{lottery}"
-        if _s(res[0]) == "drawn":
+        if replies.text(res[0]) == "drawn":
             if reannounce and (await self.rt.redis.hget(self._hash(room, lottery), "announced")) != b"1":
                 await self._announce(room, lottery, member)  # its drawer stopped before announcing
             view = await self.get(room, lottery)
             assert view is not None
             return view
-        entries = drawing.sorted_entries(_s(u) for u in await self.rt.redis.zrange(self._entries_key(room, lottery),
-                                                                                    0, -1))
+        members = replies.members(await self.rt.redis.zrange(self._entries_key(room, lottery), 0, -1))
+        entries = drawing.sorted_entries(replies.text(u) for u in members)
         winners, seed, digest = await self._persist_draw(room, lottery, entries, actor, now)
         # if this drawer dies from here on, the timer finishes the job once the lease is over
         await self.rt.redis.zadd(self._due_key(), {member: now + ANNOUNCE_LEASE_MS}, xx=True)
@@ -405,17 +404,17 @@ class LotteryService:
 
     async def draw_due(self) -> list[str]:
         """Draw every open lottery whose ``ends_at`` has passed (the timer); returns the ids drawn."""
-        due = await self.rt.redis.zrangebyscore(self._due_key(), "-inf", self._now_ms())
+        due = replies.members(await self.rt.redis.zrangebyscore(self._due_key(), "-inf", self._now_ms()))
         drawn = []
         for member in due:
-            room, _, lottery = _s(member).rpartition(":")
+            room, _, lottery = replies.text(member).rpartition(":")
             try:
                 await self.draw(room, lottery, early=False, reannounce=True)
                 drawn.append(lottery)
                 self.drawn_by_timer += 1
             except LotteryError as exc:
                 if exc.code in ("not_found", "cancelled"):
-                    await self.rt.redis.zrem(self._due_key(), _s(member))
+                    await self.rt.redis.zrem(self._due_key(), replies.text(member))
                 elif exc.code != "not_ended":
                     raise
         return drawn
@@ -458,7 +457,7 @@ class LotteryService:
     async def announcements(self, room: str, lottery: str) -> dict[str, dict[str, Any]]:
         """The opened/drawn events of the lottery still in the room's event stream (phase -> data)."""
         found: dict[str, dict[str, Any]] = {}
-        for _, fields in await self.rt.redis.xrange(self.k.room_events(room)):
+        for _, fields in replies.entries(await self.rt.redis.xrange(self.k.room_events(room))):
             try:
                 event = event_decoder.decode(fields[b"e"])
             except (msgspec.DecodeError, KeyError):

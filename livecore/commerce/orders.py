@@ -12,6 +12,7 @@ from typing import Any
 
 from redis.exceptions import RedisError
 
+from .. import replies
 from ..protocol.events import OrderEvent
 from ..runtime import Runtime
 from .coupons import CouponService
@@ -57,7 +58,7 @@ class OrderService:
         room = room_of(order_id)
         if room is None:
             return None
-        fields = await self.rt.redis.hgetall(self.k.order(room, order_id))
+        fields = replies.fields(await self.rt.redis.hgetall(self.k.order(room, order_id)))
         if fields:
             return order_view(order_id, fields)
         if self.rt.db is not None:  # an old order whose Redis record has expired
@@ -143,7 +144,7 @@ class OrderService:
         if sale is None:
             await self.rt.redis.zrem(self.k.deadlines(room), order_id)
             return False
-        sale_id = sale.decode()
+        sale_id = replies.text(sale)
         res = await self.rt.scripts.call(
             "order_expire",
             keys=[self.k.order(room, order_id), self.k.stock(room, sale_id), self.k.users(room, sale_id),
@@ -166,9 +167,10 @@ class OrderService:
     async def sweep(self, room: str, limit: int = 500) -> int:
         """Expire the room's orders whose payment deadline has passed, and give back the coupons of expired
         orders whose release did not happen (a crash right after the expiry); returns how many expired."""
-        for order_id in await self.rt.redis.srandmember(self.k.unreleased(room), limit):
+        for order_id in replies.members(await self.rt.redis.srandmember(self.k.unreleased(room), limit)):
             await self.give_back_coupon(room, order_id.decode())
-        due = await self.rt.redis.zrangebyscore(self.k.deadlines(room), "-inf", self.now_ms(), start=0, num=limit)
+        due = replies.members(await self.rt.redis.zrangebyscore(self.k.deadlines(room), "-inf", self.now_ms(),
+                                                                start=0, num=limit))
         n = 0
         for order_id in due:
             if await self.expire(order_id.decode()):

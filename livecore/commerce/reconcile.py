@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .. import replies
 from ..runtime import Runtime
 from .sale_keys import SaleKeys
 
@@ -123,7 +124,7 @@ async def reconcile(rt: Runtime, sale: str, room: str | None = None, chunk: int 
     start = "-"
     sale_b = sale.encode()
     while True:
-        entries = await rt.redis.xrange(k.orders_stream(room), min=start, max="+", count=chunk)
+        entries = replies.entries(await rt.redis.xrange(k.orders_stream(room), min=start, max="+", count=chunk))
         for _, f in entries:
             if f.get(b"s") == sale_b and f.get(b"k") == b"order":
                 stream.append(f[b"o"].decode())

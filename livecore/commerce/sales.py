@@ -21,10 +21,11 @@ import asyncio
 import logging
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from redis.exceptions import RedisError
 
+from .. import replies
 from ..protocol.events import SaleEvent
 from ..runtime import Runtime
 from .buying import Purchases
@@ -173,14 +174,14 @@ class SalesService:
         await self.rt.redis.zadd(self.k.sale_timeline(), {member: due})
         if phase in ("started", "ended"):
             await self.rt.bus.set_state(room, {f"sale:{sale}": view})
-            await self.rt.bus.publish_reliable(room, SaleEvent(ts=now, sale=sale, phase=phase,  # type: ignore[arg-type]
+            await self.rt.bus.publish_reliable(room, SaleEvent(ts=now, sale=sale, phase=phase,
                                                                data=view))
         return phase
 
     async def due(self, limit: int = 200) -> list[tuple[str, str]]:
         """Sales whose next edge has passed: ``(room, sale)`` pairs for the scheduler."""
-        members = await self.rt.redis.zrangebyscore(self.k.sale_timeline(), "-inf", self.now_ms(),
-                                                    start=0, num=limit)
+        members = replies.members(await self.rt.redis.zrangebyscore(self.k.sale_timeline(), "-inf", self.now_ms(),
+                                                                    start=0, num=limit))
         out = []
         for m in members:
             room, _, sale = m.decode().rpartition("|")
@@ -198,7 +199,7 @@ class SalesService:
         return sale_view(sale, fields, int(stock or 0), self.now_ms())
 
     async def list(self, room: str) -> list[dict[str, Any]]:
-        ids = sorted(s.decode() for s in await self.rt.redis.smembers(self.k.room_sales(room)))
+        ids = sorted(replies.text(s) for s in await self.rt.redis.smembers(self.k.room_sales(room)))
         views = [await self.get(room, s) for s in ids]
         gone = [s for s, v in zip(ids, views, strict=True) if v is None]  # retired and expired
         if gone:
@@ -221,13 +222,13 @@ class SalesService:
         if res is None:
             return refused("unavailable")
         if res[0] != b"ok":
-            return refused(res[1].decode())
+            return refused(cast(bytes, res[1]).decode())
         replayed = bool(res[5])
         if not replayed:
             self.stock.notify(room, sale)
             if res[6]:
                 await self._sold_out(room, sale, now)
-        return {"ok": True, "order": res[1].decode(), "sale": sale, "qty": qty, "amount": int(res[3]),
+        return {"ok": True, "order": cast(bytes, res[1]).decode(), "sale": sale, "qty": qty, "amount": int(res[3]),
                 "expires_at": int(res[4]), "stock": int(res[2]), "replayed": replayed}
 
     async def _sold_out(self, room: str, sale: str, now: int) -> None:

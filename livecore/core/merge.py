@@ -88,11 +88,11 @@ def catch_up_frame(room: str, replayed: list[tuple[str, bytes]], buffered: list[
         events.append(msgspec.Raw(payload))
         last = offset
     for frame in buffered:
-        for _lane, payload, offset in frame.events:
-            if offset is not None:
-                if last is not None and not offsets.before(last, offset):
+        for _lane, payload, event_offset in frame.events:
+            if event_offset is not None:
+                if last is not None and not offsets.before(last, event_offset):
                     continue
-                last = offset
+                last = event_offset
             events.append(msgspec.Raw(payload))
         state.update(frame.state)
     if not events and not state:

@@ -14,6 +14,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from ..config import Settings
 from ..services.ports import answers
@@ -46,7 +47,7 @@ class Deployment:
     def start(self, name: str, *args: str, port: int | None = None, timeout: float = 60.0) -> Proc:
         env = {**os.environ, **self.settings.env(), "PYTHONUNBUFFERED": "1"}
         log_path = None
-        out: int | object = subprocess.DEVNULL
+        out: int | IO[bytes] = subprocess.DEVNULL
         if self.log_dir is not None:
             self.log_dir.mkdir(parents=True, exist_ok=True)
             log_path = self.log_dir / f"{name}.log"

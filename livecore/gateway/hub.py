@@ -25,7 +25,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 from redis.asyncio import Redis
@@ -280,9 +280,9 @@ class Hub:
             if kind == "message":
                 self._dispatch(message["channel"], message["data"])
             elif kind == "subscribe":
-                room = self._by_control.get(message["channel"])
-                if room is not None and not room.ready.done():
-                    self._spawn(self._confirmed(room))
+                subscribed = self._by_control.get(message["channel"])
+                if subscribed is not None and not subscribed.ready.done():
+                    self._spawn(self._confirmed(subscribed))
 
     async def _recover(self, room: Room) -> None:
         """After the subscription was lost: fetch reliable events published meanwhile (duplicates are
@@ -313,7 +313,7 @@ class Hub:
                 for group in room.groups:
                     group.merger.add_state(changes)
                 return
-            event = wire.decode(data)
+            event = cast("wire.BusEvent", wire.decode(data))  # state messages were handled above
             if event.lane is Lane.BARRAGE and not room.sampler.admit(_ts_decoder.decode(event.payload).ts):
                 self._drop("sampled")
                 return

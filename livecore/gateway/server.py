@@ -170,7 +170,8 @@ class Gateway:
         header = request.headers.get("Authorization", "")
         token = header[7:].strip() if header.lower().startswith("bearer ") else None
         if token is None:
-            token = (parse_qs(url.query).get("token") or [None])[0]
+            tokens = parse_qs(url.query).get("token")
+            token = tokens[0] if tokens else None
         try:
             identity = verify(self.settings.secret, token)
         except AuthError as exc:

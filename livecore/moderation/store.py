@@ -19,6 +19,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from .. import replies
 from ..broker.room_bus import RoomBus
 from ..broker.wire import Lane
 from ..clock import Clock, SystemClock
@@ -77,7 +78,7 @@ class ModerationStore:
         pipe.zremrangebyscore(key, "-inf", now)
         pipe.zrangebyscore(key, now, "+inf", withscores=True)
         _, rows = await pipe.execute()
-        return {_s(user): float(score) for user, score in rows}
+        return {replies.text(user): float(score) for user, score in rows}
 
     async def is_muted(self, room: str, user: str) -> bool:
         score = await self.redis.zscore(self.keys.room_moderation(room, MUTED), user)
@@ -85,7 +86,7 @@ class ModerationStore:
 
     # -- sensitive words -----------------------------------------------------------------------------
     async def words(self, room: str) -> list[str]:
-        return sorted(_s(w) for w in await self.redis.smembers(self.keys.room_moderation(room, WORDS)))
+        return sorted(replies.text(w) for w in await self.redis.smembers(self.keys.room_moderation(room, WORDS)))
 
     async def set_words(self, room: str, words: Iterable[str]) -> list[str]:
         cleaned = sorted({w.strip() for w in words if w.strip()})
@@ -111,7 +112,3 @@ class ModerationStore:
 
     async def unpin(self, room: str) -> None:
         await self.bus.set_state(room, {"pinned": None})
-
-
-def _s(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value

@@ -112,5 +112,5 @@ ClientMessage = (
 )
 
 CLIENT_TYPES: frozenset[str] = frozenset(
-    t.__struct_config__.tag for t in ClientMessage.__args__  # type: ignore[attr-defined]
+    t.__struct_config__.tag for t in ClientMessage.__args__
 )

@@ -25,6 +25,7 @@ from redis.asyncio import Redis
 from ..core import hourly
 from ..core.hotrank import HotConfig
 from ..interactions.model import Interaction, decoder
+from ..replies import text
 from ..scripts import Scripts
 from .batch import build_payload
 from .names import GROUP, NO_SESSION, RankKeys
@@ -53,10 +54,6 @@ class Prepared:
     gift_hours: dict[str, list[int]] = field(default_factory=dict)
     payloads: dict[str, bytes] = field(default_factory=dict)
     results: dict[str, RoomResult] = field(default_factory=dict)
-
-
-def _s(v: bytes | str) -> str:
-    return v.decode() if isinstance(v, bytes) else v
 
 
 class Aggregator:
@@ -121,7 +118,7 @@ class Aggregator:
             payloads = {}
             for room, reply in zip(rooms, replies, strict=True):
                 if reply and reply[0] == b"dup":
-                    dups = {_s(x) for x in reply[1:]}
+                    dups = {text(x) for x in reply[1:]}
                     pending[room] = [it for it in pending[room] if it.id not in dups]
                     payloads[room] = self._payload(prep, room, pending[room])
                     continue
@@ -144,7 +141,7 @@ class Aggregator:
         """Step 2: platform rankings from absolute values, then acknowledge the entries (and count them in
         the ``{rank}:stats`` hash, an operational figure: a crash between the steps can leave it short)."""
         pipe = self.redis.pipeline(transaction=False)
-        triples: list[object] = []
+        triples: list[str | int] = []
         per_hour: dict[int, dict[str, int]] = {}
         for room, res in results.items():
             if res.score > 0:
@@ -156,7 +153,7 @@ class Aggregator:
                 keys=[self.names.hot(), self.names.hot_meta()], args=[self.cfg.half_life_ms, *triples], client=pipe)
         for hour, totals in per_hour.items():
             key = self.names.hourly(hour)
-            pipe.zadd(key, totals, gt=True)  # type: ignore[arg-type]
+            pipe.zadd(key, totals, gt=True)
             pipe.expire(key, hourly.KEEP_S)
         for room, ids in (acks or {}).items():
             if ids:

@@ -106,10 +106,10 @@ def build_payload(items: Iterable[Interaction], cfg: HotConfig, default_session:
         if weight <= 0:
             continue
         if rule.unique_window_s > 0:
-            key = (kind, ts // (rule.unique_window_s * MS), it.user)
-            u_entry = uniq.get(key)
+            uniq_key = (kind, ts // (rule.unique_window_s * MS), it.user)
+            u_entry = uniq.get(uniq_key)
             if u_entry is None:
-                uniq[key] = [ts, weight, rule.unique_window_s + 120]
+                uniq[uniq_key] = [ts, weight, rule.unique_window_s + 120]
             elif ts > u_entry[0]:
                 u_entry[0] = ts
         else:

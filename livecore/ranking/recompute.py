@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 from ..core import hotrank, hourly
 from ..core.hotrank import Event, HotConfig, HotModel
 from ..interactions.model import Interaction, decoder
+from ..replies import entries, text
 from .names import RankKeys
 from .store import RankingStore
 
@@ -40,19 +41,18 @@ async def read_stream(redis: Redis, names: RankKeys, room: str, page: int = 5000
     out: list[Interaction] = []
     start = "-"
     while True:
-        entries = await redis.xrange(names.stream(room), min=start, max="+", count=page)
-        for entry_id, fields in entries:
-            blob = fields.get(b"i") or fields.get("i")
+        page_entries = entries(await redis.xrange(names.stream(room), min=start, max="+", count=page))
+        for entry_id, values in page_entries:
+            blob = values.get(b"i")
             if blob is None:
                 continue
             try:
                 out.append(decoder.decode(blob))
             except msgspec.DecodeError:
                 continue
-        if len(entries) < page:
+        if len(page_entries) < page:
             return out
-        last = entries[-1][0]
-        start = "(" + (last.decode() if isinstance(last, bytes) else last)
+        start = "(" + text(page_entries[-1][0])
 
 
 def model_of(interactions: Iterable[Interaction], cfg: HotConfig, start_ms: int | None = None,

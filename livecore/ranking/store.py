@@ -17,6 +17,7 @@ from ..core import hotrank, hourly
 from ..core.presence import online_from
 from ..core.session import session_id
 from ..keys import Keys
+from ..replies import scored, text
 from .names import FUNNEL_KEYS, NO_SESSION, RankKeys
 
 MINUTE_MS = 60_000
@@ -25,15 +26,11 @@ COUNTERS: tuple[str, ...] = ("enters", "leaves", "likes", "comments", "shares", 
 _json = msgspec.json.Decoder()
 
 
-def _s(v: bytes | str) -> str:
-    return v.decode() if isinstance(v, bytes) else v
-
-
 def _ints(raw: dict[Any, Any]) -> dict[str, int]:
     out: dict[str, int] = {}
     for k, v in raw.items():
         try:
-            out[_s(k)] = int(v)
+            out[text(k)] = int(v)
         except ValueError:
             continue
     return out
@@ -62,7 +59,7 @@ class RankingStore:
         pipe.zrevrange(self.names.hot(), 0, max(0, n - 1), withscores=True)
         raw_l, rows = await pipe.execute()
         landmark = int(raw_l) if raw_l is not None else 0
-        return [{"position": i + 1, "room": _s(room),
+        return [{"position": i + 1, "room": text(room),
                  "hot": round(hotrank.value_at(score, landmark, now_ms, self.half_life_ms), 4)}
                 for i, (room, score) in enumerate(rows)]
 
@@ -72,15 +69,15 @@ class RankingStore:
         pipe.hget(self.names.hot_meta(), "L")
         pipe.zrange(self.names.hot(), 0, -1, withscores=True)
         raw_l, rows = await pipe.execute()
-        return (int(raw_l) if raw_l is not None else 0), {_s(r): s for r, s in rows}
+        return (int(raw_l) if raw_l is not None else 0), {text(r): s for r, s in rows}
 
     async def hourly_top(self, hour: int, n: int) -> list[dict[str, Any]]:
-        rows = await self.redis.zrevrange(self.names.hourly(hour), 0, max(0, n - 1), withscores=True)
-        return [{"position": i + 1, "room": _s(room), "value": int(score)} for i, (room, score) in enumerate(rows)]
+        rows = scored(await self.redis.zrevrange(self.names.hourly(hour), 0, max(0, n - 1), withscores=True))
+        return [{"position": i + 1, "room": text(room), "value": int(score)} for i, (room, score) in enumerate(rows)]
 
     async def hourly_totals(self, hour: int) -> dict[str, int]:
-        rows = await self.redis.zrange(self.names.hourly(hour), 0, -1, withscores=True)
-        return {_s(r): int(s) for r, s in rows}
+        rows = scored(await self.redis.zrange(self.names.hourly(hour), 0, -1, withscores=True))
+        return {text(r): int(s) for r, s in rows}
 
     async def room_rank(self, room: str, now_ms: int) -> dict[str, Any]:
         hour = hourly.hour_of(now_ms)
@@ -115,16 +112,17 @@ class RankingStore:
         return {room: session_of(v) for room, v in zip(rooms, await pipe.execute(), strict=True)}
 
     async def contributors(self, room: str, session: str, n: int = 10) -> list[dict[str, Any]]:
-        rows = await self.redis.zrevrange(self.names.contributors(room, session), 0, max(0, n - 1), withscores=True)
-        return [{"position": i + 1, "user": _s(u), "value": int(v)} for i, (u, v) in enumerate(rows)]
+        rows = scored(await self.redis.zrevrange(self.names.contributors(room, session), 0, max(0, n - 1),
+                                                 withscores=True))
+        return [{"position": i + 1, "user": text(u), "value": int(v)} for i, (u, v) in enumerate(rows)]
 
     async def products(self, room: str, session: str, n: int = 20) -> dict[str, list[dict[str, Any]]]:
         pipe = self.redis.pipeline(transaction=False)
         pipe.zrevrange(self.names.product_gmv(room, session), 0, max(0, n - 1), withscores=True)
         pipe.zrevrange(self.names.product_units(room, session), 0, max(0, n - 1), withscores=True)
         by_gmv, by_units = await pipe.execute()
-        return {"by_gmv": [{"position": i + 1, "product": _s(p), "gmv": int(v)} for i, (p, v) in enumerate(by_gmv)],
-                "by_units": [{"position": i + 1, "product": _s(p), "units": int(v)}
+        return {"by_gmv": [{"position": i + 1, "product": text(p), "gmv": int(v)} for i, (p, v) in enumerate(by_gmv)],
+                "by_units": [{"position": i + 1, "product": text(p), "units": int(v)}
                              for i, (p, v) in enumerate(by_units)]}
 
     async def keywords(self, room: str) -> dict[str, Any] | None:
@@ -134,9 +132,9 @@ class RankingStore:
     async def chat_entries(self, room: str, limit: int = 1000) -> list[tuple[int, str]]:
         out: list[tuple[int, str]] = []
         for raw in await self.redis.lrange(self.names.chat(room), 0, limit - 1):
-            ts, _, text = _s(raw).partition("\t")
+            ts, _, message = text(raw).partition("\t")
             try:
-                out.append((int(ts), text))
+                out.append((int(ts), message))
             except ValueError:
                 continue
         return out

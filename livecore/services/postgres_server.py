@@ -23,7 +23,7 @@ def postgres_bin_dir() -> Path:
     if found:
         return Path(found[-1]).parent
     try:
-        from pgserver._commands import POSTGRES_BIN_PATH  # type: ignore[import-untyped]
+        from pgserver._commands import POSTGRES_BIN_PATH
     except ImportError as exc:  # pragma: no cover
         raise RuntimeError("no PostgreSQL binaries and the 'embedded' extra (pgserver) is not installed") from exc
     return Path(POSTGRES_BIN_PATH)
@@ -37,7 +37,7 @@ def _run_as() -> pwd.struct_passwd | None:
             return pwd.getpwnam(name)
         except KeyError:
             continue
-    from pgserver.utils import ensure_user_exists  # type: ignore[import-untyped]
+    from pgserver.utils import ensure_user_exists
 
     ensure_user_exists("pgserver")
     return pwd.getpwnam("pgserver")

@@ -43,7 +43,7 @@ class Worker(Protocol):
 def build(name: str, rt: Runtime, consumer: str) -> Worker:
     module_name, _, func = WORKERS[name].partition(":")
     factory: Any = getattr(importlib.import_module(module_name), func)
-    return factory(rt, consumer)  # type: ignore[no-any-return]
+    return factory(rt, consumer)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
+from .. import replies
 from ..commerce.orders import OrderService
 from ..commerce.sale_keys import SaleKeys
 from ..commerce.sales import SalesService
@@ -27,7 +28,7 @@ class PaymentTimeouts:
     async def run_once(self) -> int:
         n = 0
         for room in await self.rt.redis.smembers(self.keys.order_rooms()):
-            n += await self.orders.sweep(room.decode())
+            n += await self.orders.sweep(replies.text(room))
         self.expired += n
         return n
 

@@ -18,12 +18,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, cast
 
 import asyncpg
 from redis.exceptions import RedisError, ResponseError
+from redis.typing import EncodableT, FieldT
 
+from .. import replies
 from ..runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -37,10 +39,6 @@ TRANSIENT_DB_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError, asyncpg.AdminShutdownError,
     asyncpg.CrashShutdownError,
 )
-
-
-def _s(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
 
 
 PRUNE_EVERY_S = 60.0  # how often a room outbox looks for departed consumers in its groups
@@ -118,7 +116,8 @@ class OutboxConsumer:
         """Our own pending entries first, then idle entries of other consumers, then new entries."""
         redis = self.rt.redis
         if self._own_pending:
-            reply = await redis.xreadgroup(self.group, self.consumer, {self.stream: "0"}, count=self.batch)
+            reply = replies.streams(await redis.xreadgroup(self.group, self.consumer, {self.stream: "0"},
+                                                           count=self.batch))
             entries, gone = _split(reply[0][1] if reply else [])
             if entries or gone:
                 return entries, gone
@@ -128,14 +127,14 @@ class OutboxConsumer:
             cursor, claimed, *_ = await redis.xautoclaim(self.stream, self.group, self.consumer,
                                                          min_idle_time=self.claim_idle_ms,
                                                          start_id=self._claim_cursor, count=self.batch)
-            self._claim_cursor = _s(cursor)
+            self._claim_cursor = replies.text(cursor)
             if self._claim_cursor == "0-0":  # scanned the whole pending list; look again a bit later
                 self._next_claim = loop.time() + max(0.05, self.claim_idle_ms / 4000)
-            entries, gone = _split(claimed)
+            entries, gone = _split(replies.entries(claimed))
             if entries or gone:
                 return entries, gone
-        reply = await redis.xreadgroup(self.group, self.consumer, {self.stream: ">"}, count=self.batch,
-                                       block=self.block_ms)
+        reply = replies.streams(await redis.xreadgroup(self.group, self.consumer, {self.stream: ">"},
+                                                       count=self.batch, block=self.block_ms))
         return _split(reply[0][1] if reply else [])
 
     async def _one_by_one(self, conn: asyncpg.Connection, entries: list[Entry]) -> int:
@@ -168,15 +167,17 @@ class OutboxConsumer:
 
     async def _dead_letter(self, conn: asyncpg.Connection, entry_id: str, fields: dict[bytes, bytes],
                            deliveries: int, exc: BaseException) -> None:
-        text = {_s(k): v.decode("utf-8", "replace") for k, v in fields.items()}
+        text = {replies.text(k): v.decode("utf-8", "replace") for k, v in fields.items()}
         error = repr(exc)[:1000]
         log.error("%s: dead-lettering entry %s after %d deliveries: %s", self.stream, entry_id, deliveries, error)
         await conn.execute(
             """INSERT INTO dead_letters (stream, entry_id, group_name, deliveries, fields, error)
                VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING""",
             self.stream, entry_id, self.group, deliveries, text, error)
-        await self.rt.redis.xadd(self.dead_stream, {**fields, b"_id": entry_id, b"_group": self.group,
-                                                    b"_deliveries": str(deliveries), b"_error": error})
+        # bytes keys are redis-py fields; the cast only widens the (invariant) key type
+        dead: dict[FieldT, EncodableT] = {**cast("dict[FieldT, EncodableT]", fields), b"_id": entry_id,
+                                          b"_group": self.group, b"_deliveries": str(deliveries), b"_error": error}
+        await self.rt.redis.xadd(self.dead_stream, dead)
         await self.rt.redis.xack(self.stream, self.group, entry_id)
         self.dead_lettered += 1
 
@@ -184,15 +185,15 @@ class OutboxConsumer:
         await _loop(self.run_once, stop, idle_s, self.stream)
 
 
-def _split(raw: list[Any]) -> tuple[list[Entry], list[str]]:
+def _split(raw: Sequence[tuple[bytes, replies.Fields | None]]) -> tuple[list[Entry], list[str]]:
     """Entries with their fields, and ids whose entry was trimmed or deleted (nothing left to persist)."""
     entries: list[Entry] = []
     gone: list[str] = []
     for entry_id, fields in raw:
         if fields:
-            entries.append((_s(entry_id), fields))
+            entries.append((replies.text(entry_id), fields))
         else:
-            gone.append(_s(entry_id))
+            gone.append(replies.text(entry_id))
     return entries, gone
 
 
@@ -229,7 +230,7 @@ class RoomOutbox:
         self._next_prune = 0.0
 
     async def refresh(self) -> None:
-        rooms = {_s(r) for r in await self.rt.redis.smembers(self.rooms_key)}
+        rooms = {replies.text(r) for r in await self.rt.redis.smembers(self.rooms_key)}
         for room in rooms - self.consumers.keys():
             self.consumers[room] = OutboxConsumer(self.rt, self.stream_of(room), self.group, self.consumer_name,
                                                   self.handler, **self.options)
@@ -239,7 +240,7 @@ class RoomOutbox:
         """Forget, in each room's group, consumers idle for ``consumer_prune_idle_s`` that hold no pending
         entry (``group_prune.lua``): the names of worker processes that stopped or restarted."""
         prune = self.rt.scripts.get("group_prune")
-        args = [self.group, self.rt.settings.consumer_prune_idle_s * 1000, self.consumer_name]
+        args: list[str | int] = [self.group, self.rt.settings.consumer_prune_idle_s * 1000, self.consumer_name]
         pipe = self.rt.redis.pipeline(transaction=False)
         for room in list(self.consumers):
             await prune(keys=[self.stream_of(room)], args=args, client=pipe)

@@ -41,6 +41,7 @@ from ..ranking import affinity
 from ..ranking.aggregator import Aggregator, Prepared, RoomResult
 from ..ranking.names import GROUP, RankKeys
 from ..ranking.store import RankingStore, session_of
+from ..replies import streams, text
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +63,6 @@ def hot_config(rt: Runtime) -> HotConfig:
 
 def default_consumer_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
-
-
-def _s(v: bytes | str) -> str:
-    return v.decode() if isinstance(v, bytes) else v
 
 
 class RankingWorker:
@@ -108,7 +105,7 @@ class RankingWorker:
     # -- discovery and reading ---------------------------------------------------------------------------
     async def discover(self) -> list[str]:
         """Rooms with an interaction stream; creates the group on new ones (from the start of the stream)."""
-        members = sorted(_s(m) for m in await self.rt.redis.smembers(self.names.rooms()))
+        members = sorted(text(m) for m in await self.rt.redis.smembers(self.names.rooms()))
         for room in members:
             if room in self._grouped:
                 continue
@@ -129,7 +126,7 @@ class RankingWorker:
         ttl_ms = max(1, int(self.rt.settings.ranking_member_ttl_s * 1000))
         live = await self.rt.scripts.call("ranking_members", keys=[self.names.consumers()],
                                           args=[self.consumer, ttl_ms, "leave" if leave else "join"])
-        members = sorted(_s(m) for m in live)
+        members = sorted(text(m) for m in live)
         if members != self.members:
             self.members = members
             self._reassign()
@@ -171,7 +168,7 @@ class RankingWorker:
         out: Entries = {}
         self._busy.clear()
         for reply in replies:
-            for stream, entries in reply or []:
+            for stream, entries in streams(reply):
                 room = by_stream[stream if isinstance(stream, bytes) else stream.encode()]
                 out[room] = [(eid, fields.get(b"i", b"")) for eid, fields in entries if fields is not None]
                 if len(entries) >= small:
@@ -221,7 +218,7 @@ class RankingWorker:
                 pipe.hmget(self.rt.keys.room_state(room), ["session", "live"])
             self.session_reads += len(stale)
             for room, (session, live) in zip(stale, await pipe.execute(), strict=True):
-                self._sessions[room] = (session_of(session), live is not None and _s(live) not in ("false", "null"),
+                self._sessions[room] = (session_of(session), live is not None and text(live) not in ("false", "null"),
                                         now)
         return {r: self._sessions[r][0] for r in rooms}
 
@@ -317,7 +314,7 @@ class RankingWorker:
                 "rank": {"hot": None if hot_rank is None else hot_rank + 1,
                          "hourly": None if h_rank is None else h_rank + 1,
                          "hourly_value": int(h_value or 0)},
-                "top": [{"user": _s(u), "value": int(v)} for u, v in top],
+                "top": [{"user": text(u), "value": int(v)} for u, v in top],
             }
             encoded = _json.encode(state)
             if self._pushed_rank.get(room) != encoded:
@@ -356,7 +353,7 @@ class RankingWorker:
         if not rooms:
             return 0
         prune = self.rt.scripts.get("group_prune")
-        args = [GROUP, self.rt.settings.consumer_prune_idle_s * 1000, self.consumer, *self.members]
+        args: list[str | int] = [GROUP, self.rt.settings.consumer_prune_idle_s * 1000, self.consumer, *self.members]
         removed = 0
         for i in range(0, len(rooms), 500):
             pipe = self.rt.redis.pipeline(transaction=False)

@@ -22,7 +22,8 @@ from ..clock import Clock
 from ..core import funnel as funnel_math
 from ..core.keywords import KeywordExtractor, in_window
 from ..ranking.names import NO_SESSION, RankKeys
-from ..ranking.store import COUNTERS, RankingStore, _s
+from ..ranking.store import COUNTERS, RankingStore
+from ..replies import text
 from ..runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ async def session_summary(store: RankingStore, room: str, session: str, now_ms: 
                           keywords: KeywordExtractor | None, keyword_window_s: float) -> dict[str, Any]:
     """Totals, funnel, top products, top contributors and keywords of one session (from Redis)."""
     names = store.names
-    totals = {k: int(v) for k, v in ((_s(a), b) for a, b in
+    totals = {k: int(v) for k, v in ((text(a), b) for a, b in
                                       (await store.redis.hgetall(names.session(room, session))).items())}
     counts = await store.funnel_counts(room, session)
     stored = await store.keywords(room)
@@ -96,7 +97,7 @@ class SnapshotWorker:
         return {"rows_written": self.rows_written, "failed": self.failed}
 
     async def active_rooms(self, now_ms: int) -> list[str]:
-        rooms = sorted(_s(m) for m in await self.rt.redis.smembers(self.names.rooms()))
+        rooms = sorted(text(m) for m in await self.rt.redis.smembers(self.names.rooms()))
         if not rooms:
             return []
         pipe = self.rt.redis.pipeline(transaction=False)
