@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
+CLUSTER_TESTS := tests/commerce tests/ranking tests/gateway tests/integration tests/api
 
 .PHONY: demo test typecheck venv browser services migrate bench clean
 
@@ -41,6 +42,8 @@ typecheck: venv
 test: venv browser typecheck
 	$(PY) -m livecore services
 	$(PY) -m pytest -q -p no:cacheprovider
+	@echo "again on a one-node Redis Cluster: every script, transaction and command must keep to one hash slot"
+	LIVECORE_TEST_REDIS_CLUSTER=1 $(PY) -m pytest -q -p no:cacheprovider $(CLUSTER_TESTS)
 
 bench: venv
 	$(PY) bench/fanout.py --viewers 2000 --rate 500 --seconds 10 --gateways 1 --baseline --json bench/out-fanout.json

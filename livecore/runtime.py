@@ -40,16 +40,26 @@ def redis_client(url: str, max_connections: int = 256, **kwargs: object) -> Redi
 
 
 async def drop_keys(redis: Redis, prefix: str) -> int:
-    """Delete every key under ``prefix:`` (a test's or a benchmark's own key space); returns how many."""
+    """Delete every key under ``prefix:`` (a test's or a benchmark's own key space); returns how many.
+
+    One ``UNLINK`` per key, pipelined: a multi-key delete would span hash slots, which Redis Cluster refuses."""
     deleted = 0
     batch: list[bytes] = []
+
+    async def flush() -> int:
+        pipe = redis.pipeline(transaction=False)
+        for key in batch:
+            pipe.unlink(key)
+        done = sum(await pipe.execute())
+        batch.clear()
+        return done
+
     async for key in redis.scan_iter(match=f"{prefix}:*", count=1000):
         batch.append(key)
         if len(batch) >= 500:
-            deleted += await redis.delete(*batch)
-            batch.clear()
+            deleted += await flush()
     if batch:
-        deleted += await redis.delete(*batch)
+        deleted += await flush()
     return deleted
 
 

@@ -28,10 +28,24 @@ ARTIFACTS = Path(os.environ.get("LIVECORE_TEST_ARTIFACTS", ROOT / "test-artifact
 
 
 @pytest.fixture(scope="session")
-def base_settings() -> Settings:
-    """Redis and PostgreSQL as configured, else on the default ports, else embedded."""
+def base_settings() -> Iterator[Settings]:
+    """Redis and PostgreSQL as configured, else on the default ports, else embedded.
+
+    With ``LIVECORE_TEST_REDIS_CLUSTER=1`` the session's Redis is a private one-node Redis Cluster instead
+    (``RedisServer(cluster=True)``), which refuses any script, transaction or command whose keys span hash
+    slots: the suite then proves that livecore keeps every command to one slot."""
     env = {k: v for k, v in os.environ.items() if k.startswith("LIVECORE_")}
-    return resolve(Settings.from_env(env, data_dir=ROOT / ".livecore"))
+    settings = resolve(Settings.from_env(env, data_dir=ROOT / ".livecore"))
+    if os.environ.get("LIVECORE_TEST_REDIS_CLUSTER", "") not in ("", "0"):
+        folder = Path(tempfile.mkdtemp(prefix="livecore-cluster-"))
+        server = RedisServer(folder, cluster=True).start()
+        try:
+            yield settings.with_(redis_url=server.url)
+        finally:
+            server.stop()
+            shutil.rmtree(folder, ignore_errors=True)
+    else:
+        yield settings
 
 
 @pytest.fixture

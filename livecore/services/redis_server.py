@@ -13,7 +13,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from .ports import answers, free_port
+from .ports import answers, free_port, free_port_pair
 
 
 def redis_binary() -> str:
@@ -29,11 +29,14 @@ def redis_binary() -> str:
 
 class RedisServer:
     def __init__(self, data_dir: Path, port: int | None = None, host: str = "127.0.0.1",
-                 binary: str | None = None) -> None:
+                 binary: str | None = None, *, cluster: bool = False) -> None:
+        """``cluster``: a one-node Redis Cluster owning all 16384 slots. Clients talk to it as to a plain server,
+        but it refuses, as a real cluster does, any script, transaction or command whose keys span slots."""
         self.data_dir = Path(data_dir)
         self.host = host
-        self.port = port or free_port(host)
+        self.port = port or (free_port_pair(host) if cluster else free_port(host))
         self.binary = binary or redis_binary()
+        self.cluster = cluster
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -45,6 +48,9 @@ class RedisServer:
         args = [self.binary, "--port", str(self.port), "--bind", self.host, "--save", "", "--appendonly", "no",
                 "--dir", str(self.data_dir), "--logfile", str(self.data_dir / "redis.log"),
                 "--pidfile", str(self.data_dir / "redis.pid")]
+        if self.cluster:
+            (self.data_dir / "nodes.conf").unlink(missing_ok=True)  # a restart starts a new cluster
+            args += ["--cluster-enabled", "yes", "--cluster-config-file", str(self.data_dir / "nodes.conf")]
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                         start_new_session=daemon)
         deadline = time.monotonic() + timeout
@@ -55,7 +61,19 @@ class RedisServer:
             if time.monotonic() > deadline:
                 raise TimeoutError("redis-server did not start")
             time.sleep(0.02)
+        if self.cluster:
+            self._own_every_slot(deadline)
         return self
+
+    def _own_every_slot(self, deadline: float) -> None:
+        from redis import Redis
+
+        with Redis(host=self.host, port=self.port) as client:
+            client.execute_command("CLUSTER ADDSLOTS", *range(16384))
+            while str(client.cluster("info").get("cluster_state")) != "ok":
+                if time.monotonic() > deadline:
+                    raise TimeoutError("the one-node cluster did not come up")
+                time.sleep(0.05)
 
     def stop(self) -> None:
         if self.process is None:

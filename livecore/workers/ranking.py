@@ -5,7 +5,7 @@ Scaling: every worker process is one consumer of the group ``ranking``, and each
 consumer (``ranking.affinity``: rendezvous hashing over the consumers that heartbeat into ``{rank}:consumers``
 every ``ranking_heartbeat_s``), so a room's batch stays whole on one consumer and adding a worker adds
 throughput instead of halving every Lua batch. A round reads up to ``round_max`` entries across the rooms it
-owns (non-blocking, one ``XREADGROUP`` per chunk of streams, pipelined), hands each room's raw entries to one
+owns (non-blocking, one ``XREADGROUP`` per chunk of streams, per hash slot on a cluster, pipelined), hands each room's raw entries to one
 Lua call, publishes the platform rankings and acknowledges (see ``ranking.aggregator``). A consumer whose
 heartbeat is older than ``ranking_member_ttl_s`` is gone: its rooms move to the survivors, which take its
 pending entries over with ``XAUTOCLAIM`` (on the rooms they own) once idle for ``ranking_claim_idle_ms``. During
@@ -36,6 +36,7 @@ from ..core import hourly
 from ..core.hotrank import HotConfig, parse_weights
 from ..core.keywords import KeywordExtractor, in_window
 from ..interactions.model import Interaction
+from .. import slots
 from ..runtime import Runtime
 from ..ranking import affinity
 from ..ranking.aggregator import Aggregator, Prepared, RoomResult
@@ -53,6 +54,7 @@ PRUNE_EVERY_S = 60.0  # how often departed consumers are looked for in the owned
 Entries = dict[str, list[tuple[bytes, bytes]]]  # room -> [(entry id, raw interaction)]
 _json = msgspec.json.Encoder()
 _STREAM_CHUNK = 500
+_CLUSTER_POLL_MS = 20
 
 
 def hot_config(rt: Runtime) -> HotConfig:
@@ -87,6 +89,7 @@ class RankingWorker:
         self._grouped: set[str] = set()
         self._stream_rooms: dict[bytes, str] = {}
         self._busy: set[str] = set()  # rooms that had a full read last round
+        self._by_slot: bool | None = None  # the server is in cluster mode: a read keeps to one slot per command
         self._sessions: dict[str, tuple[str, bool, float]] = {}  # room -> (session, live, fetched at)
         self._active: dict[str, float] = {}  # room -> monotonic time of its last applied entry
         self._chat_dirty: set[str] = set()
@@ -151,9 +154,15 @@ class RankingWorker:
             if block_ms:
                 await asyncio.sleep(block_ms / 1000)
             return {}
+        if self._by_slot is None:
+            self._by_slot = await slots.cluster_enabled(self.rt.redis)
         small = max(10, min(self.per_room, self.round_max // len(by_stream)))
         busy = [k for k in by_stream if by_stream[k] in self._busy]
         idle = [k for k in by_stream if by_stream[k] not in self._busy]
+        if block_ms is not None and self._by_slot and len(by_stream) > 1:
+            # one command cannot block on streams of several slots: poll at a fraction of the block time
+            await asyncio.sleep(min(block_ms, _CLUSTER_POLL_MS) / 1000)
+            block_ms = None
         if block_ms is not None:
             replies = [await self.rt.redis.xreadgroup(GROUP, self.consumer, dict.fromkeys(list(by_stream), b">"),
                                                       count=small, block=block_ms)]
@@ -161,9 +170,8 @@ class RankingWorker:
             pipe = self.rt.redis.pipeline(transaction=False)
             big = max(small, min(self.per_room, self.round_max // max(1, len(busy))))  # bounds a round
             for keys, count in ((busy, big), (idle, small)):
-                for i in range(0, len(keys), _STREAM_CHUNK):
-                    pipe.xreadgroup(GROUP, self.consumer, dict.fromkeys(keys[i:i + _STREAM_CHUNK], b">"),
-                                    count=count)
+                for chunk in slots.chunks(keys, _STREAM_CHUNK, by_slot=self._by_slot):
+                    pipe.xreadgroup(GROUP, self.consumer, dict.fromkeys(chunk, b">"), count=count)
             replies = await pipe.execute()
         out: Entries = {}
         self._busy.clear()

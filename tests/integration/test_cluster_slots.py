@@ -1,0 +1,52 @@
+"""The one-node Redis Cluster the suite's second pass runs on refuses what a real cluster refuses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+
+from livecore import slots
+from livecore.services.redis_server import RedisServer
+
+
+@pytest.fixture
+def cluster(tmp_path: Path):  # type: ignore[no-untyped-def]
+    server = RedisServer(tmp_path / "cluster", cluster=True).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+async def test_cross_slot_scripts_and_reads_are_refused_and_slot_chunks_are_not(cluster: RedisServer) -> None:
+    redis = Redis.from_url(cluster.url)
+    try:
+        assert await slots.cluster_enabled(redis)
+        script = "return redis.call('set', KEYS[1], 1) and redis.call('set', KEYS[2], 1)"
+        assert await redis.eval(script, 2, "lc:{r:1}:a", "lc:{r:1}:b")  # one room's tag: one slot
+        with pytest.raises(ResponseError, match="CROSSSLOT|same slot"):
+            await redis.eval(script, 2, "lc:{r:1}:a", "lc:{r:2}:b")
+        streams = [f"lc:{{r:{i}}}:ix".encode() for i in range(40)]
+        for s in streams:
+            await redis.xgroup_create(s, "g", id="0", mkstream=True)
+            await redis.xadd(s, {"i": s})
+        with pytest.raises(ResponseError, match="CROSSSLOT|same slot"):
+            await redis.xreadgroup("g", "c", dict.fromkeys(streams, ">"))
+        read: list[bytes] = []
+        for chunk in slots.chunks(streams, 500, by_slot=True):
+            for _stream, entries in await redis.xreadgroup("g", "c", dict.fromkeys(chunk, ">")):
+                read += [fields[b"i"] for _id, fields in entries]
+        assert sorted(read) == sorted(streams)
+    finally:
+        await redis.aclose()
+
+
+async def test_a_plain_server_is_not_in_cluster_mode(redis_server: RedisServer) -> None:
+    redis = Redis.from_url(redis_server.url)
+    try:
+        assert not await slots.cluster_enabled(redis)
+    finally:
+        await redis.aclose()
