@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 CLUSTER_TESTS := tests/commerce tests/ranking tests/gateway tests/integration tests/api
 
-.PHONY: demo test typecheck venv browser services migrate bench clean
+.PHONY: demo test check venv browser services migrate bench clean
 
 venv: $(STAMP)
 
@@ -36,10 +36,12 @@ migrate: venv
 demo: venv
 	$(PY) -m livecore demo
 
-typecheck: venv
+# static checks: types (mypy) and lint (ruff), configured in pyproject.toml
+check: venv
 	$(PY) -m mypy
+	$(PY) -m ruff check livecore tests bench
 
-test: venv browser typecheck
+test: venv browser check
 	$(PY) -m livecore services
 	$(PY) -m pytest -q -p no:cacheprovider
 	@echo "again on a one-node Redis Cluster: every script, transaction and command must keep to one hash slot"

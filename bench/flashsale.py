@@ -141,7 +141,6 @@ def loadavg() -> list[float]:
 # -- orchestration --------------------------------------------------------------------------------------------
 async def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     from _flashsale import pgref, redisref, stats
-
     from livecore.commerce.model import SaleSpec
     from livecore.commerce.sale_keys import SaleKeys
     from livecore.commerce.sales import SalesService

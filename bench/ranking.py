@@ -202,7 +202,8 @@ async def run(args: argparse.Namespace, base: Settings) -> dict[str, object]:
         result["load_avg_during"] = os.getloadavg()
         print(f"aggregated {counted} in {drain_s:.2f}s: {result['throughput_events_per_s']} events/s "
               f"with {args.workers} worker process(es); cores busy: workers {result['worker_cores_busy']}, "
-              f"redis {result['redis_cores_busy']}; {result['script_calls_per_1k_events']} script calls per 1000 events",
+              f"redis {result['redis_cores_busy']}; "
+              f"{result['script_calls_per_1k_events']} script calls per 1000 events",
               flush=True)
 
         # -- phase 2: live appends at a fixed rate, probes for lag --------------------------------------

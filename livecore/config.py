@@ -34,7 +34,8 @@ class Settings:
     gateway_port: int = 8765
     api_port: int = 8000
     node_id: str = ""  # gateway identity for presence; defaults to host:port:pid
-    gateway_public_url: str = ""  # WebSocket URL browsers use (behind a proxy); default ws://<page host>:<gateway_port>/ws
+    # the WebSocket URL browsers use (behind a proxy); default ws://<page host>:<gateway_port>/ws
+    gateway_public_url: str = ""
 
     # gateway hot path
     tick_ms: int = 100

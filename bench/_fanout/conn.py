@@ -14,8 +14,17 @@ from collections.abc import Callable
 
 import msgspec
 
-from .wsframes import (OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT, FrameScanner, check_handshake,
-                       client_frame, handshake_request)
+from .wsframes import (
+    OP_BINARY,
+    OP_CLOSE,
+    OP_PING,
+    OP_PONG,
+    OP_TEXT,
+    FrameScanner,
+    check_handshake,
+    client_frame,
+    handshake_request,
+)
 
 OnText = Callable[[bytes, float], None]
 

@@ -132,7 +132,7 @@ async def measure(plan: Plan, clients: Clients, servers: list[Measured], *, send
                                      for c in clients.all))
     return {
         "window": [t0, t1],
-        "cpu_s": [b - a for a, b in zip(cpu0, cpu1)],
+        "cpu_s": [b - a for a, b in zip(cpu0, cpu1, strict=True)],
         "client_cpu_s": client1 - client0,
         "rss_t0": rss0,
         "loadavg_1m": [load0, load1],

@@ -5,8 +5,15 @@ from __future__ import annotations
 from statistics import mean
 from typing import Any
 
-from .stats import (expected_barrage_per_s, gifts_lost, loss_beyond_sampling, max_ms, merge_histograms,
-                    new_histogram, percentile_ms)
+from .stats import (
+    expected_barrage_per_s,
+    gifts_lost,
+    loss_beyond_sampling,
+    max_ms,
+    merge_histograms,
+    new_histogram,
+    percentile_ms,
+)
 
 
 def _sum_dicts(items: list[dict[str, int]]) -> dict[str, int]:
@@ -79,7 +86,7 @@ def summarize(plan: Any, gw: dict[str, Any], base: dict[str, Any] | None) -> dic
     key = "barrage_in_window" if senders["barrage_in_window"] / seconds > plan.budget else "barrage_sent_in_window"
     per_probe_barrage = [p[key] / seconds for p in probes]
     per_probe_gifts = [p["gifts_in_window"] / seconds for p in probes]
-    per_probe_msgs = [b + g for b, g in zip(per_probe_barrage, per_probe_gifts)]
+    per_probe_msgs = [b + g for b, g in zip(per_probe_barrage, per_probe_gifts, strict=True)]
     expected = expected_barrage_per_s(offered_barrage, plan.budget)
     barrage_mean = mean(per_probe_barrage) if probes else 0.0
     barrage_min = min(per_probe_barrage) if probes else 0.0

@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 import msgspec
+
 from livecore.auth import issue
 from livecore.protocol.codec import server_decoder
 from livecore.protocol.server import Error, Result
@@ -93,7 +94,7 @@ class SenderPool:
             try:
                 viewer, first = await open_viewer(target.host, target.port, f"{target.path}?token={token}",
                                                   join, buf=self.buf, on_text=_Answers(self).on_text)
-            except (OSError, ConnectionError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, OSError, ConnectionError) as exc:
                 key = f"{type(exc).__name__}: {exc}"[:120]
                 self.connect_errors[key] = self.connect_errors.get(key, 0) + 1
                 return

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import msgspec
 from hdrh.histogram import HdrHistogram
+
 from livecore.auth import issue
 from livecore.protocol.codec import event_decoder, server_decoder
 from livecore.protocol.events import ChatEvent, GiftEvent
@@ -126,7 +127,7 @@ class ViewerPool:
                         viewer, first = await open_viewer(
                             target.host, target.port, path, join, buf=self.buf,
                             on_text=probe.on_text if probe else None)
-                    except (OSError, ConnectionError, asyncio.TimeoutError) as exc:
+                    except (TimeoutError, OSError, ConnectionError) as exc:
                         reason = type(exc).__name__ + (f": {exc}" if str(exc) else "")
                         if attempt == retries:
                             self.connect_errors[reason[:120]] = self.connect_errors.get(reason[:120], 0) + 1

@@ -18,8 +18,17 @@ from urllib.parse import quote, urlsplit
 
 import msgspec
 
-from _fanout.wsframes import (OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT, FrameScanner, check_handshake,
-                              client_frame, handshake_request)
+from _fanout.wsframes import (
+    OP_BINARY,
+    OP_CLOSE,
+    OP_PING,
+    OP_PONG,
+    OP_TEXT,
+    FrameScanner,
+    check_handshake,
+    client_frame,
+    handshake_request,
+)
 
 from .stats import Tally
 
@@ -182,7 +191,7 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
                     await asyncio.wait_for(buyer.joined, 60)
                     buyers.append(buyer)
                     return
-                except (OSError, ConnectionError, asyncio.TimeoutError) as exc:
+                except (TimeoutError, OSError, ConnectionError) as exc:
                     if attempt == 2:
                         failures.append(f"{user}: {exc}")
             await asyncio.sleep(0.5)

@@ -1,7 +1,7 @@
 """Rankings, live metrics, keywords and the post-live report.
 
     GET /api/rankings/hot?n=10                        platform hot ranking (人气榜): position, room, hot value now
-    GET /api/rankings/hourly?hour=&n=10               hourly gift ranking (小时榜); hour = index or ISO time, default now
+    GET /api/rankings/hourly?hour=&n=10               hourly gift ranking (小时榜); hour: index or ISO time (now)
     GET /api/rooms/{room}/rank                        the room's position in both rankings
     GET /api/rooms/{room}/metrics          (host)     live metrics: online/peak/UV, totals, funnel, 10-min changes
     GET /api/rooms/{room}/contributors?n=10&session=  gift value per viewer in the (current) session

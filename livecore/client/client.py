@@ -27,7 +27,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from ..protocol import client as c
 from ..protocol.codec import encode, server_decoder
 from ..protocol.codes import CloseCode, ErrorCode, should_reconnect
-from ..protocol.server import Error, Frame, Joined, Pong, Resync, Result, ServerMessage
+from ..protocol.server import Error, Frame, Joined, Pong, Result, Resync, ServerMessage
 from .backoff import Backoff
 
 log = logging.getLogger(__name__)
@@ -166,7 +166,7 @@ class LiveClient:
         """The next message, or None when the client ended (or nothing came within ``timeout``)."""
         try:
             return await asyncio.wait_for(self.__anext__(), timeout)
-        except (StopAsyncIteration, asyncio.TimeoutError):
+        except (TimeoutError, StopAsyncIteration):
             return None
 
     def _on_message(self, msg: ServerMessage) -> None:
@@ -229,7 +229,7 @@ class LiveClient:
                     self.close_code = CloseCode.UNAUTHORIZED
                     return False
                 continue
-            except (OSError, asyncio.TimeoutError, ConnectionClosed) as exc:
+            except (TimeoutError, OSError, ConnectionClosed) as exc:
                 log.debug("reconnect failed: %s", exc)
                 continue
             self.backoff.reset()

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..runtime import Runtime
-from .batcher import CommandBatcher, Command
+from .batcher import Command, CommandBatcher
 from .fastpath import SALE_FIELDS, Reply, SaleOutlook, decide
 from .ids import new_order_id
 from .sale_keys import SaleKeys

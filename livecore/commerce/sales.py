@@ -17,7 +17,6 @@ order is sold again).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from datetime import UTC, datetime
@@ -214,7 +213,7 @@ class SalesService:
         now = self.now_ms()
         try:
             res = await self.purchases.decide(room, user, sale, key, qty, now)
-        except (RedisError, OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, RedisError, OSError) as exc:
             # the batcher already sent the attempt a second time after a connection error (safe: the
             # idempotency key replays a first call that did run); a retry by the client is safe too
             log.warning("buy %s/%s failed: %s", room, sale, exc)

@@ -82,7 +82,7 @@ class Bot:
                         await asyncio.wait_for(stop.wait(), self.pace * self.rng.uniform(0.6, 2.4))
             finally:
                 drain.cancel()
-        except (OSError, RuntimeError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, OSError, RuntimeError) as exc:
             log.warning("bot %s stopped: %s", self.user, exc)
         finally:
             await self.client.close()

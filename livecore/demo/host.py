@@ -43,7 +43,8 @@ def seed_room(api: str, token: str, room: str) -> list[dict[str, Any]]:
 
 
 class ScriptedHost:
-    def __init__(self, api: str, token: str, room: str, products: list[dict[str, Any]], *, cycle_s: float = 30.0) -> None:
+    def __init__(self, api: str, token: str, room: str, products: list[dict[str, Any]], *,
+                 cycle_s: float = 30.0) -> None:
         self.api = api
         self.token = token
         self.room = room

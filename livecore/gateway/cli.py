@@ -7,10 +7,10 @@ import asyncio
 import logging
 import signal
 
+from ..commerce.port import GatewayCommerce
 from ..config import Settings
 from ..runtime import open_runtime
 from ..services.discover import resolve
-from ..commerce.port import GatewayCommerce
 from .gcwatch import GcWatch, tune
 from .server import Gateway
 

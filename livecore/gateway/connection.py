@@ -28,7 +28,7 @@ from ..protocol import client as c
 from ..protocol.codec import client_decoder, encode
 from ..protocol.codes import CloseCode, ErrorCode
 from ..protocol.events import ChatEvent, FollowEvent, GiftEvent, ShareEvent
-from ..protocol.server import Error, Joined, Pong, Resync, Result
+from ..protocol.server import Error, Joined, Pong, Result, Resync
 from .fanout import wire_text
 
 if TYPE_CHECKING:

@@ -35,8 +35,8 @@ from ..broker.room_bus import RoomBus
 from ..broker.wire import Lane
 from ..clock import Clock
 from ..core.merge import MergedFrame, TickMerger, catch_up_frame, state_decoder
-from ..core.session import session_id
 from ..core.sampler import BarrageSampler
+from ..core.session import session_id
 from ..core.slow import SlowPolicy
 from ..core.wordfilter import WordFilter
 from ..keys import Keys

@@ -42,7 +42,7 @@ async def read_stream(redis: Redis, names: RankKeys, room: str, page: int = 5000
     start = "-"
     while True:
         page_entries = entries(await redis.xrange(names.stream(room), min=start, max="+", count=page))
-        for entry_id, values in page_entries:
+        for _entry_id, values in page_entries:
             blob = values.get(b"i")
             if blob is None:
                 continue

@@ -50,7 +50,7 @@ def _save(data_dir: Path, **ports: int) -> None:
 
 def _local_or_embedded_redis(data_dir: Path) -> str:
     if answers(*DEFAULT_REDIS):
-        return "redis://%s:%d/0" % DEFAULT_REDIS
+        return "redis://{}:{}/0".format(*DEFAULT_REDIS)
     port = _record(data_dir).get("redis")
     if port and answers("127.0.0.1", port):
         return f"redis://127.0.0.1:{port}/0"
@@ -63,7 +63,7 @@ def _local_or_embedded_redis(data_dir: Path) -> str:
 
 def _local_or_embedded_postgres(data_dir: Path) -> str:
     if answers(*DEFAULT_POSTGRES):
-        base = "postgresql://postgres@%s:%d/postgres" % DEFAULT_POSTGRES
+        base = "postgresql://postgres@{}:{}/postgres".format(*DEFAULT_POSTGRES)
     else:
         port = _record(data_dir).get("postgres")
         server = PostgresServer(data_dir / "postgres", port=port or free_port())

@@ -1,16 +1,16 @@
 """The ranking worker: consumes the per-room interaction streams in one consumer group and keeps the rankings,
 metrics and keywords current; pushes rank changes to viewers and live metrics to the host console.
 
-Scaling: every worker process is one consumer of the group ``ranking``, and each room belongs to one live
-consumer (``ranking.affinity``: rendezvous hashing over the consumers that heartbeat into ``{rank}:consumers``
-every ``ranking_heartbeat_s``), so a room's batch stays whole on one consumer and adding a worker adds
-throughput instead of halving every Lua batch. A round reads up to ``round_max`` entries across the rooms it
-owns (non-blocking, one ``XREADGROUP`` per chunk of streams, per hash slot on a cluster, pipelined), hands each room's raw entries to one
-Lua call, publishes the platform rankings and acknowledges (see ``ranking.aggregator``). A consumer whose
-heartbeat is older than ``ranking_member_ttl_s`` is gone: its rooms move to the survivors, which take its
-pending entries over with ``XAUTOCLAIM`` (on the rooms they own) once idle for ``ranking_claim_idle_ms``. During
-a hand-over two consumers may briefly read the same room; that only splits a batch, it never double-counts:
-the Lua dedupe by event id makes re-applying anything harmless.
+Scaling: every worker process is one consumer of the group ``ranking``, and each room belongs to one live consumer
+(``ranking.affinity``: rendezvous hashing over the consumers that heartbeat into ``{rank}:consumers`` every
+``ranking_heartbeat_s``), so a room's batch stays whole on one consumer and adding a worker adds throughput instead
+of halving every Lua batch. A round reads up to ``round_max`` entries across the rooms it owns (non-blocking, one
+``XREADGROUP`` per chunk of streams, per hash slot on a cluster, pipelined), hands each room's raw entries to one
+Lua call, publishes the platform rankings and acknowledges (see ``ranking.aggregator``). A consumer whose heartbeat
+is older than ``ranking_member_ttl_s`` is gone: its rooms move to the survivors, which take its pending entries
+over with ``XAUTOCLAIM`` (on the rooms they own) once idle for ``ranking_claim_idle_ms``. During a hand-over two
+consumers may briefly read the same room; that only splits a batch, it never double-counts: the Lua dedupe by event
+id makes re-applying anything harmless.
 
 Pushes are latest-value-wins room state, at most once per ``ranking_push_s`` per room and only when the value
 changed: ``{"rank": {...}, "top": [...]}`` to the room, ``{"metrics": {...}}`` to ``host:<room>`` while the room is
@@ -31,18 +31,18 @@ from typing import Any
 import msgspec
 from redis.exceptions import RedisError, ResponseError
 
+from .. import slots
 from ..clock import Clock
 from ..core import hourly
 from ..core.hotrank import HotConfig, parse_weights
 from ..core.keywords import KeywordExtractor, in_window
 from ..interactions.model import Interaction
-from .. import slots
-from ..runtime import Runtime
 from ..ranking import affinity
 from ..ranking.aggregator import Aggregator, Prepared, RoomResult
 from ..ranking.names import GROUP, RankKeys
 from ..ranking.store import RankingStore, session_of
 from ..replies import streams, text
+from ..runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -398,7 +398,7 @@ class RankingWorker:
 
     # -- the loop --------------------------------------------------------------------------------------------
     async def periodic(self) -> None:
-        """Heartbeat, discovery, takeover, pushes and keywords when due (all in one call, for tests and simple loops)."""
+        """Heartbeat, discovery, takeover, pushes and keywords when due (in one call: tests, simple loops)."""
         s = self.rt.settings
         if self._is_due("heartbeat", s.ranking_heartbeat_s):
             await self.heartbeat()

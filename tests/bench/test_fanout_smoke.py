@@ -17,10 +17,8 @@ import pytest
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 sys.path.insert(0, str(BENCH))
 
-from _fanout.stats import (barrage_text, expected_barrage_per_s, gifts_lost,  # noqa: E402
-                           loss_beyond_sampling, parse_barrage)
-from _fanout.wsframes import (OP_CLOSE, OP_PING, OP_TEXT, FrameScanner, check_handshake,  # noqa: E402
-                              client_frame, handshake_request)
+from _fanout.stats import barrage_text, expected_barrage_per_s, gifts_lost, loss_beyond_sampling, parse_barrage  # noqa: E402
+from _fanout.wsframes import OP_CLOSE, OP_PING, OP_TEXT, FrameScanner, check_handshake, client_frame, handshake_request  # noqa: E402
 
 
 def server_frame(payload: bytes, opcode: int = OP_TEXT) -> bytes:

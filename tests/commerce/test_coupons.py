@@ -4,13 +4,12 @@ import asyncio
 
 import msgspec
 import pytest
+from commercehelp import together
 
 from livecore.clock import ManualClock
 from livecore.commerce.coupons import CouponBatchIn, CouponError, CouponService, persist_claims
 from livecore.protocol.codec import event_decoder
 from livecore.protocol.events import CouponEvent
-
-from commercehelp import together
 
 T0 = 1_700_000_000.0  # the manual clock's start (seconds)
 M0 = int(T0 * 1000)  # the same in epoch milliseconds, as the API speaks
@@ -75,7 +74,8 @@ async def test_per_user_limit_and_idempotent_retry(runtime, svc) -> None:  # typ
 
 
 async def test_claim_window_edges_are_exact(runtime, svc, clock) -> None:  # type: ignore[no-untyped-def]
-    batch = (await svc.create_batch("r1", spec(starts_at=M0 + 10_000, ends_at=M0 + 20_000, per_user=5), actor="h"))["id"]
+    window = spec(starts_at=M0 + 10_000, ends_at=M0 + 20_000, per_user=5)
+    batch = (await svc.create_batch("r1", window, actor="h"))["id"]
     clock.advance(9.999)
     assert (await svc.claim("r1", "u", batch, "a"))["code"] == "not_started"
     clock.advance(0.001)
@@ -195,7 +195,7 @@ async def test_claims_stream_persists_idempotently(runtime, svc) -> None:  # typ
         "SELECT claim_id, order_id, discount, released_at IS NOT NULL AS released FROM coupon_redemptions ORDER BY id")
     assert [(r["claim_id"], r["order_id"], r["discount"], r["released"]) for r in reds] == [
         (c1, "o1", 500, True), (c1, "o2", 500, False)]
-    raw = msgspec.json.decode((await runtime.redis.hget(runtime.keys.room("r1", "coupon", batch, "claims"), "1")))
+    raw = msgspec.json.decode(await runtime.redis.hget(runtime.keys.room("r1", "coupon", batch, "claims"), "1"))
     assert raw["user"] == "u1"
 
 

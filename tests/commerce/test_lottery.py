@@ -4,13 +4,12 @@ import asyncio
 import hashlib
 
 import pytest
+from commercehelp import together
 
 from livecore.commerce.lottery import ANNOUNCE_LEASE_MS, LotteryError, LotteryIn, LotteryService
 from livecore.core import draw as drawing
 from livecore.protocol.codec import event_decoder
 from livecore.protocol.events import LotteryEvent
-
-from commercehelp import together
 
 
 @pytest.fixture

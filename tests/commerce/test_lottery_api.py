@@ -2,7 +2,6 @@
 
 import hashlib
 
-
 from livecore.auth import issue
 from livecore.config import Settings
 

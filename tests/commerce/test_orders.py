@@ -39,7 +39,8 @@ async def test_paying_a_reserved_order_is_persisted_with_its_history(crt, sales,
     assert any(b'"type":"order"' in e[b"e"] for e in events)
 
 
-async def test_an_unpaid_order_expires_and_returns_its_stock_exactly_once(crt, sales, orders, clock, db, make_spec) -> None:  # type: ignore[no-untyped-def]
+async def test_an_unpaid_order_expires_and_returns_its_stock_exactly_once(  # type: ignore[no-untyped-def]
+        crt, sales, orders, clock, db, make_spec) -> None:
     window = crt.settings.payment_window_s
     sale = await sales.create("r1", make_spec(quantity=3, per_user=1, lasts_ms=10 * window * 1000), "host")
     sid = sale["id"]

@@ -15,13 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from gwhelpers import url
 
 from livecore.config import Settings
 from livecore.gateway.server import Gateway
 from livecore.runtime import open_runtime
 from livecore.services.ports import free_port
-
-from gwhelpers import url
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -46,7 +45,7 @@ async def start_gateway(settings: Settings, redis: Any) -> AsyncIterator[Callabl
             for gw in started:
                 try:
                     await asyncio.wait_for(gw.stop(), 40)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     for t in asyncio.all_tasks():
                         t.print_stack()
                     raise

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import asyncio
 
-
 import pytest
+from gwhelpers import collect, token, until, url
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from gwhelpers import collect, token, until, url
 from livecore.client import LiveClient
 from livecore.protocol import client as c
 from livecore.protocol.server import Error, Joined, Result

@@ -7,6 +7,7 @@ import asyncio
 from typing import Any
 
 from gwhelpers import token, until, url
+
 from livecore.client import LiveClient
 from livecore.protocol import client as c
 from livecore.protocol.server import Error, Result

@@ -8,6 +8,7 @@ import asyncio
 from typing import Any
 
 from gwhelpers import collect, token, until, url
+
 from livecore.broker import offsets
 from livecore.client import LiveClient
 from livecore.gateway.hub import Room

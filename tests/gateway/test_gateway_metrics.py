@@ -6,10 +6,10 @@ import asyncio
 import urllib.request
 from typing import Any
 
+from gwhelpers import token, url
+
 from livecore.client import LiveClient
 from livecore.protocol import client as c
-
-from gwhelpers import token, url
 
 
 def _get(port: int, path: str) -> tuple[int, str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from gwhelpers import collect, token, until
+
 from livecore.client import LiveClient
 from livecore.protocol import client as c
 from livecore.protocol.server import Result

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from gwhelpers import collect, token, url
+
 from livecore.client import LiveClient
 from livecore.protocol import client as c
-
-from gwhelpers import collect, token, url
 
 
 async def test_viewers_keep_receiving_after_redis_restarts(start_gateway: Any, settings: Any,

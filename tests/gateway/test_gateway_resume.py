@@ -6,13 +6,15 @@ from __future__ import annotations
 import asyncio
 
 from gwhelpers import collect, token, until, url
+
 from livecore.client import Backoff, LiveClient
 from livecore.protocol import client as c
 from livecore.protocol.events import GiftEvent
 from livecore.protocol.server import Joined, Resync
 
 
-async def test_reconnect_replays_exactly_the_missed_events_even_while_publishing(settings, start_gateway, redis) -> None:  # type: ignore[no-untyped-def]
+async def test_reconnect_replays_exactly_the_missed_events_even_while_publishing(  # type: ignore[no-untyped-def]
+        settings, start_gateway, redis) -> None:
     gw = await start_gateway(tick_ms=20)
     bus = gw.bus
     first = await LiveClient(url(gw.port), token(settings, "v"), reconnect=False).connect()

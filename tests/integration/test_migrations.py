@@ -1,3 +1,4 @@
+import asyncpg
 import pytest
 
 from livecore.storage.db import connect
@@ -20,7 +21,7 @@ async def test_applies_once_and_refuses_edited_files(settings) -> None:  # type:
         with pytest.raises(MigrationError, match="edited"):
             await migrate(conn, schema, edited)
         broken = [*ms, Migration(3, "c", "CREATE TABLE nope (;")]
-        with pytest.raises(Exception):
+        with pytest.raises(asyncpg.PostgresSyntaxError):
             await migrate(conn, schema, broken)
         count = await conn.fetchval(f'SELECT count(*) FROM "{schema}".schema_migrations')
         assert count == 2  # the failed file left nothing behind

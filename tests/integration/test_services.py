@@ -93,4 +93,5 @@ def test_resolve_starts_embedded_servers_when_nothing_answers(server_dir, monkey
         assert discover.resolve(Settings(data_dir=data)) == resolved
     finally:
         kill_pidfile(data / "redis" / "redis.pid")
-        PostgresServer(data / "postgres", port=int(resolved.database_url.split(":")[-1].split("/")[0])).stop("immediate")
+        pg_port = int(resolved.database_url.split(":")[-1].split("/")[0])
+        PostgresServer(data / "postgres", port=pg_port).stop("immediate")

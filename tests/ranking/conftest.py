@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+
 import pytest
 from redis.asyncio import Redis
 
 from livecore.config import Settings
 from livecore.runtime import Runtime, open_runtime
+
 
 @pytest.fixture
 async def rrt(settings: Settings, redis: Redis) -> AsyncIterator[Runtime]:

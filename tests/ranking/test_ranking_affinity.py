@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 
 import pytest
+from rankhelp import T0, assert_counted_once, drain, pending, produce
 from redis.asyncio import Redis
 
 from livecore.config import Settings
@@ -25,8 +26,6 @@ from livecore.ranking.mix import mix
 from livecore.ranking.names import GROUP, RankKeys
 from livecore.runtime import Runtime, open_runtime
 from livecore.workers.ranking import RankingWorker
-
-from rankhelp import T0, assert_counted_once, drain, pending, produce
 
 ROOMS = [f"r{i}" for i in range(12)]
 TTL_S = 1.0

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from rankhelp import H_MS, T0, blobs, dump, ix
 
 from livecore.core import hotrank, hourly
 from livecore.core.hotrank import Event, HotConfig, HotModel
 from livecore.ranking.aggregator import Aggregator
 from livecore.ranking.names import RankKeys
 from livecore.ranking.store import RankingStore
-
-from rankhelp import H_MS, T0, blobs, dump, ix
 
 SCRIPTED = [
     ix("a1", "enter", "A", "u1", T0),

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from rankhelp import ix
 from redis.asyncio import Redis
 
 from livecore.api.app import build_app
@@ -19,8 +20,6 @@ from livecore.interactions.log import InteractionLog
 from livecore.interactions.model import Interaction
 from livecore.workers.ranking import RankingWorker
 from livecore.workers.snapshots import SnapshotWorker
-
-from rankhelp import ix
 
 MIN = 60_000
 

@@ -12,14 +12,14 @@ import sys
 import time
 
 import pytest
+from rankhelp import T0, drain, ix, pending, produce
+from rankhelp import assert_counted_once as _counted_once
 
 from livecore.core.keywords import KeywordExtractor
 from livecore.interactions.model import Interaction
 from livecore.ranking.mix import mix
 from livecore.ranking.names import RankKeys
 from livecore.workers.ranking import RankingWorker, RoundPipeline
-
-from rankhelp import T0, assert_counted_once as _counted_once, drain, ix, pending, produce
 
 ROOMS = [f"r{i}" for i in range(6)]
 

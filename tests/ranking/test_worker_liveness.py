@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 import time
 
+from rankhelp import ix
+
 from livecore.interactions.log import InteractionLog
 from livecore.interactions.model import Interaction
 from livecore.workers.ranking import NOT_LIVE_TTL_S, RankingWorker
-
-from rankhelp import ix
 
 
 async def produce(rt, items: list[Interaction]) -> None:  # type: ignore[no-untyped-def]

@@ -1,8 +1,16 @@
 import msgspec
 import pytest
 
-from livecore.protocol import CloseCode, client_decoder, encode, server_decoder, should_reconnect
-from livecore.protocol import client, events, server
+from livecore.protocol import (
+    CloseCode,
+    client,
+    client_decoder,
+    encode,
+    events,
+    server,
+    server_decoder,
+    should_reconnect,
+)
 from livecore.protocol.client import CLIENT_TYPES
 
 
