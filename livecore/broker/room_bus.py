@@ -51,6 +51,19 @@ class RoomBus:
         )
         return text(offset)
 
+    async def publish_reliable_once(self, room: str, event: RoomEvent | bytes, flag_key: str,
+                                    flag_field: str) -> str | None:
+        """``publish_reliable`` unless ``flag_field`` of the hash ``flag_key`` (a key of the same room) is set,
+        setting it in the same script: the event is told exactly once. Returns its offset, ``None`` if it had
+        been told already."""
+        payload = event if isinstance(event, bytes) else encode(event)
+        offset = await self.scripts.call(
+            "room_publish_once",
+            keys=[self.keys.room_events(room), flag_key],
+            args=[self.keys.room_channel(room), payload, self.events_maxlen, self.events_ttl_s, flag_field],
+        )
+        return None if offset is None else text(offset)
+
     async def publish(self, room: str, event: RoomEvent | bytes, lane: wire.Lane = wire.Lane.LOSSY) -> None:
         payload = event if isinstance(event, bytes) else encode(event)
         await self.redis.publish(self.keys.room_channel(room), wire.encode_lossy(lane, payload))

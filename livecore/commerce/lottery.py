@@ -12,9 +12,11 @@
 * **Draw** (host, or the timer at ``ends_at``): ``lottery_close.lua`` stops entries, winners are derived
   from the seed and the sorted entry list (``livecore.core.draw``, specified in ``docs/lottery.md``), the
   entries, winners and seed go to PostgreSQL in one transaction, then ``lottery_finish.lua`` lets exactly
-  one drawer announce (reliable ``LotteryEvent`` drawn with winners, seed and entries digest). A drawer that
-  dies between recording and announcing is covered by the timer: the lottery stays in its set, due
-  ``ANNOUNCE_LEASE_MS`` after the draw, and the timer announces what was recorded.
+  one drawer announce (reliable ``LotteryEvent`` drawn with winners, seed and entries digest). The event is
+  published and marked ``announced`` by one script (``room_publish_once.lua``), so the room is told exactly
+  once. A drawer that dies anywhere between recording and the end of the announcement is covered by the
+  timer: the lottery stays in its set, due ``ANNOUNCE_LEASE_MS`` after the draw, and the timer finishes the
+  announcement of what was recorded (telling the room only if it was not told yet).
 * **Verify**: ``verify`` recomputes the winners from PostgreSQL's record and cross-checks what the room was
   told (the opened/drawn events, while still in the room's event stream).
 
@@ -343,8 +345,8 @@ class LotteryService:
         self._entered.pop(lottery, None)
         member = f"{room}:{lottery}"
         if replies.text(res[0]) == "drawn":
-            if reannounce and (await self.rt.redis.hget(self._hash(room, lottery), "announced")) != b"1":
-                await self._announce(room, lottery, member)  # its drawer stopped before announcing
+            if reannounce:  # its drawer stopped before finishing the announcement (told at most once anyway)
+                await self._announce(room, lottery, member)
             view = await self.get(room, lottery)
             assert view is not None
             return view
@@ -363,16 +365,21 @@ class LotteryService:
         return view
 
     async def _announce(self, room: str, lottery: str, member: str) -> None:
-        """Tell the room the result (reliable ``drawn`` event and state), then mark it told and stop the timer."""
+        """Tell the room the result (the reliable ``drawn`` event exactly once, then the state), and stop the
+        timer. Safe to repeat: a second call, or the timer after a crash anywhere in here, only finishes."""
+        await self._tell(room, lottery)
+        await self.state.publish_now(room, "lottery", lambda: self._state_value(room, lottery))
+        await self.rt.redis.zrem(self._due_key(), member)
+
+    async def _tell(self, room: str, lottery: str) -> bool:
+        """The ``drawn`` event, published and marked ``announced`` in one script; False if it was told before."""
         view = await self.get(room, lottery)
         assert view is not None
         data = {k: view[k] for k in ("prize", "winners_count", "seed_hash", "seed", "winners", "entries",
                                      "entries_digest")}
-        await self.rt.bus.publish_reliable(room, LotteryEvent(ts=self._now_ms(), lottery=lottery, phase="drawn",
-                                                              data=data))
-        await self.state.publish_now(room, "lottery", lambda: self._state_value(room, lottery))
-        await self.rt.redis.hset(self._hash(room, lottery), "announced", "1")
-        await self.rt.redis.zrem(self._due_key(), member)
+        event = LotteryEvent(ts=self._now_ms(), lottery=lottery, phase="drawn", data=data)
+        told = await self.rt.bus.publish_reliable_once(room, event, self._hash(room, lottery), "announced")
+        return told is not None
 
     async def _persist_draw(self, room: str, lottery: str, entries: list[str], actor: str,
                             now: int) -> tuple[list[str], str, str]:

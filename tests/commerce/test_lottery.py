@@ -195,6 +195,47 @@ async def test_a_drawer_dying_before_the_announcement_is_finished_by_the_timer(c
     assert report["ok"], report["problems"]
 
 
+class DiesAfterTelling(LotteryService):
+    """A drawer whose process stops right after the room was told, before the state and the timer were done."""
+
+    async def _announce(self, room: str, lottery: str, member: str) -> None:
+        assert await self._tell(room, lottery)
+        raise RuntimeError("killed after telling the room")
+
+
+async def test_a_drawer_dying_after_telling_the_room_is_never_told_twice(crt, lot, clock) -> None:  # type: ignore[no-untyped-def]
+    lt = (await lot.open("r1", lottery(duration_s=300, winners=1), actor="h"))["id"]
+    await together(lot.enter("r1", f"v{i}", lt, 120) for i in range(3))
+    dying = DiesAfterTelling(crt)
+    with pytest.raises(RuntimeError):
+        await dying.draw("r1", lt, actor="h")
+    await dying.close()
+    assert [e.phase for e in await lottery_events(crt, "r1")] == ["opened", "drawn"]
+    assert (await lot.current("r1") or {})["status"] == "open"  # the state was not updated yet
+    member = f"r1:{lt}"
+    await asyncio.gather(lot._announce("r1", lt, member), lot._announce("r1", lt, member))  # racing finishers
+    assert not await lot._tell("r1", lt)
+    clock.advance(ANNOUNCE_LEASE_MS / 1000)
+    assert await lot.draw_due() == []  # the finishers stopped the timer
+    assert [e.phase for e in await lottery_events(crt, "r1")] == ["opened", "drawn"]
+    assert (await lot.current("r1") or {})["status"] == "drawn"
+    assert (await lot.verify(lt))["ok"]
+
+
+async def test_the_timer_finishes_an_announcement_cut_short_after_telling(crt, lot, clock) -> None:  # type: ignore[no-untyped-def]
+    lt = (await lot.open("r1", lottery(duration_s=300, winners=1), actor="h"))["id"]
+    await together(lot.enter("r1", f"v{i}", lt, 120) for i in range(3))
+    dying = DiesAfterTelling(crt)
+    with pytest.raises(RuntimeError):
+        await dying.draw("r1", lt, actor="h")
+    await dying.close()
+    clock.advance(ANNOUNCE_LEASE_MS / 1000)
+    assert await lot.draw_due() == [lt]  # finished: state and timer, no second event
+    assert await lot.draw_due() == []
+    assert [e.phase for e in await lottery_events(crt, "r1")] == ["opened", "drawn"]
+    assert (await lot.current("r1") or {})["status"] == "drawn"
+
+
 async def test_a_normal_draw_is_announced_once_and_leaves_the_timer(crt, lot, clock) -> None:  # type: ignore[no-untyped-def]
     lt = (await lot.open("r1", lottery(duration_s=300), actor="h"))["id"]
     await together(lot.enter("r1", f"v{i}", lt, 120) for i in range(4))
