@@ -25,6 +25,7 @@ class Settings:
     database_schema: str = "public"
     key_prefix: str = "lc"
     redis_max_connections: int = 256  # per process; callers wait for a free connection beyond it
+    redis_cluster: bool = False  # redis_url is one node of a Redis Cluster: route every command by hash slot
     data_dir: Path = Path(".livecore")
     secret: str = DEV_SECRET
     demo: bool = False  # enables the dev-login endpoint and the simulated room

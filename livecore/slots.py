@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 from redis.crc import key_slot
 
 
@@ -30,5 +31,7 @@ def chunks(keys: Iterable[bytes], size: int, *, by_slot: bool) -> list[list[byte
 
 async def cluster_enabled(redis: Redis) -> bool:
     """Whether the server runs in cluster mode (it then refuses a command whose keys span slots)."""
+    if isinstance(redis, RedisCluster):
+        return True
     info = await redis.info("cluster")
     return bool(int(info.get("cluster_enabled", 0)))

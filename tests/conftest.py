@@ -19,7 +19,7 @@ from livecore.config import Settings
 from livecore.runtime import Runtime, drop_keys, open_runtime, redis_client
 from livecore.services.discover import resolve
 from livecore.services.postgres_server import PostgresServer
-from livecore.services.redis_server import RedisServer
+from livecore.services.redis_server import LocalCluster, RedisServer
 from livecore.storage.db import connect, create_pool, drop_schema
 from livecore.storage.migrate import migrate
 
@@ -33,19 +33,22 @@ def base_settings() -> Iterator[Settings]:
 
     With ``LIVECORE_TEST_REDIS_CLUSTER=1`` the session's Redis is a private one-node Redis Cluster instead
     (``RedisServer(cluster=True)``), which refuses any script, transaction or command whose keys span hash
-    slots: the suite then proves that livecore keeps every command to one slot."""
+    slots: the suite then proves that livecore keeps every command to one slot. With ``=N`` (N > 1) it is a
+    private cluster of N primaries (``LocalCluster``) and livecore talks to it with its cluster client."""
     env = {k: v for k, v in os.environ.items() if k.startswith("LIVECORE_")}
     settings = resolve(Settings.from_env(env, data_dir=ROOT / ".livecore"))
-    if os.environ.get("LIVECORE_TEST_REDIS_CLUSTER", "") not in ("", "0"):
-        folder = Path(tempfile.mkdtemp(prefix="livecore-cluster-"))
-        server = RedisServer(folder, cluster=True).start()
-        try:
-            yield settings.with_(redis_url=server.url)
-        finally:
-            server.stop()
-            shutil.rmtree(folder, ignore_errors=True)
-    else:
+    nodes = int(os.environ.get("LIVECORE_TEST_REDIS_CLUSTER", "") or 0)
+    if nodes <= 0:
         yield settings
+        return
+    folder = Path(tempfile.mkdtemp(prefix="livecore-cluster-"))
+    server = RedisServer(folder, cluster=True) if nodes == 1 else LocalCluster(folder, nodes)
+    server.start()
+    try:
+        yield settings.with_(redis_url=server.url, redis_cluster=nodes > 1)
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
@@ -65,7 +68,7 @@ def settings(base_settings: Settings, prefix: str, schema: str) -> Settings:
 
 @pytest.fixture
 async def redis(settings: Settings) -> AsyncIterator[Redis]:
-    client = redis_client(settings.redis_url)
+    client = redis_client(settings.redis_url, cluster=settings.redis_cluster)
     try:
         yield client
     finally:

@@ -7,6 +7,7 @@ Route modules each expose ``routes() -> list[BaseRoute]``; handlers reach the ru
 from __future__ import annotations
 
 import importlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -20,6 +21,8 @@ from ..config import Settings
 from ..runtime import open_runtime
 from .deps import ApiError, error_response
 from .metrics import ApiMetrics, MetricsMiddleware
+
+log = logging.getLogger(__name__)
 
 ROUTE_MODULES: list[str] = [
     "livecore.api.health",
@@ -44,7 +47,15 @@ def build_app(settings: Settings, modules: list[str] | None = None) -> Starlette
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with open_runtime(settings) as rt:
             app.state.runtime = rt
-            yield
+            app.state.services = []  # made on first use (``deps.app_service``), closed before the runtime
+            try:
+                yield
+            finally:
+                for svc in reversed(app.state.services):
+                    try:
+                        await svc.close()
+                    except Exception:
+                        log.exception("api: closing %s failed", type(svc).__name__)
 
     async def on_api_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)

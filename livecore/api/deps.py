@@ -6,7 +6,8 @@ Errors are ``{"error": {"code": ..., "message": ...}}`` with the codes of ``live
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 
 import msgspec
 from starlette.requests import Request
@@ -36,6 +37,26 @@ def error_response(err: ApiError) -> Response:
 
 def runtime(request: Request) -> Runtime:
     return request.app.state.runtime
+
+
+class Closable(Protocol):
+    async def close(self) -> None: ...
+
+
+S = TypeVar("S", bound=Closable)
+
+
+def app_service(request: Request, name: str, make: Callable[[Runtime], S]) -> S:
+    """The app's one instance of a service (made on first use), kept as ``app.state.<name>``. The app's lifespan
+    closes every such service, so their pending work (throttled state, batched calls) is done before the
+    runtime's connections close."""
+    state = request.app.state
+    svc: S | None = getattr(state, name, None)
+    if svc is None:
+        svc = make(runtime(request))
+        setattr(state, name, svc)
+        state.services.append(svc)
+    return svc
 
 
 def identity(request: Request) -> Identity:

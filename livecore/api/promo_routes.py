@@ -45,24 +45,18 @@ from starlette.routing import BaseRoute, Route
 from ..commerce.coupons import CouponBatchIn, CouponError, CouponService
 from ..commerce.lottery import LotteryError, LotteryIn, LotteryService
 from ..core.coupon_math import HeldCoupon, usable
-from .deps import ApiError, body, identity, json, require_host, runtime
+from .deps import ApiError, app_service, body, identity, json, require_host, runtime
 
 _STATUS = {"not_found": 404, "invalid": 400, "busy": 409}
 
 
 def coupons(request: Request) -> CouponService:
     """One service per app (it keeps caches and throttled state publishing)."""
-    svc = getattr(request.app.state, "coupons", None)
-    if svc is None:
-        svc = request.app.state.coupons = CouponService(runtime(request))
-    return svc
+    return app_service(request, "coupons", CouponService)
 
 
 def lotteries(request: Request) -> LotteryService:
-    svc = getattr(request.app.state, "lotteries", None)
-    if svc is None:
-        svc = request.app.state.lotteries = LotteryService(runtime(request))
-    return svc
+    return app_service(request, "lotteries", LotteryService)
 
 
 def _refused(result: dict[str, Any]) -> ApiError:

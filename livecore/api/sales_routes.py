@@ -44,7 +44,7 @@ from ..commerce.orders import OrderService
 from ..commerce.payments import SIGNATURE_HEADER, PaymentNotice, callback_secret, verify
 from ..commerce.reconcile import reconcile
 from ..commerce.sales import SaleError, SalesService
-from .deps import ApiError, body, identity, json, require_host, runtime
+from .deps import ApiError, app_service, body, identity, json, require_host, runtime
 
 _STATUS = {"not_found": 404, "invalid": 400, "forbidden": 403, "unavailable": 503, "unauthorized": 401}
 
@@ -60,13 +60,11 @@ class PayIn(msgspec.Struct, forbid_unknown_fields=False):
 
 def _services(request: Request) -> tuple[SalesService, OrderService]:
     """One pair of services per app (they hold the stock publisher's throttle state)."""
-    state = request.app.state
-    services = getattr(state, "sales_services", None)
-    if services is None:
-        sales = SalesService(runtime(request))
-        services = (sales, OrderService(runtime(request), sales.stock))
-        state.sales_services = services
-    return services
+    sales = app_service(request, "sales", SalesService)
+    orders = getattr(request.app.state, "orders", None)
+    if orders is None:
+        orders = request.app.state.orders = OrderService(runtime(request), sales.stock)
+    return sales, orders
 
 
 def _refusal(answer: dict[str, Any]) -> ApiError:

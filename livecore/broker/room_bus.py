@@ -76,14 +76,14 @@ class RoomBus:
     async def set_states(self, changes: Sequence[tuple[str, Mapping[str, Any]]], chunk: int = 500) -> None:
         """``set_state`` for many rooms, pipelined (one round trip per ``chunk`` rooms): a ranking worker pushes
         the rank of every active room each second."""
-        script = self.scripts.get("room_state")
         for i in range(0, len(changes), chunk):
             pipe = self.redis.pipeline(transaction=False)
             for room, state in changes[i:i + chunk]:
                 if state:
-                    await script(keys=[self.keys.room_state(room)], args=self._state_args(room, state), client=pipe)
+                    await self.scripts.queue(pipe, "room_state", [self.keys.room_state(room)],
+                                             self._state_args(room, state))
             if len(pipe):
-                await pipe.execute()
+                await self.scripts.execute(pipe)
 
     def _state_args(self, room: str, state: Mapping[str, Any]) -> list[Any]:
         args: list[Any] = [self.keys.room_channel(room), encode(dict(state)), self.state_ttl_s]

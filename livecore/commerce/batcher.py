@@ -24,10 +24,11 @@ import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import hiredis
 from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 from redis.commands.core import AsyncScript
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, ResponseError
@@ -59,6 +60,10 @@ class BatcherStats:
     resent_noscript: int = 0
     resent_connection: int = 0
     failed: int = 0
+
+
+async def _nothing() -> list[Any]:
+    return []
 
 
 class CommandBatcher:
@@ -166,6 +171,8 @@ class CommandBatcher:
                 job.future.set_result(reply)
 
     async def _round_trip(self, batch: list[_Job]) -> list[list[Any]]:
+        if isinstance(self.redis, RedisCluster):
+            return await self._cluster_round_trip(batch)
         pool = self.redis.connection_pool
         conn = await pool.get_connection()
         ok = False
@@ -193,6 +200,46 @@ class CommandBatcher:
                 with contextlib.suppress(Exception):
                     await conn.disconnect()
             await pool.release(conn)
+
+    async def _cluster_round_trip(self, batch: list[_Job]) -> list[list[Any]]:
+        """On a Redis Cluster: the plain commands of the batch as one cluster pipeline, which sends each node
+        its share and follows the cluster through redirections; each ``MULTI`` ... ``EXEC`` job as a cluster
+        transaction of its own (its keys share a slot), answered in the shape a plain server gives."""
+        cluster = cast(RedisCluster, self.redis)
+        pipe = cluster.pipeline(transaction=False)
+        plain = [job for job in batch if job.commands[0][0] != "MULTI"]
+        for job in plain:
+            for cmd in job.commands:
+                pipe.execute_command(*cmd)
+        self.stats.round_trips += 1
+
+        async def transaction(job: _Job) -> list[Any]:
+            tx = cluster.pipeline(transaction=True)
+            inner = job.commands[1:-1]
+            for cmd in inner:
+                tx.execute_command(*cmd)
+            try:
+                results: Any = await tx.execute(raise_on_error=False)
+            except ResponseError as exc:
+                results = exc
+            return [b"OK", *[b"QUEUED"] * len(inner), results]
+
+        async with asyncio.timeout(self.timeout_s):
+            flat, *multis = await asyncio.gather(
+                pipe.execute(raise_on_error=False) if plain else _nothing(),
+                *[transaction(job) for job in batch if job.commands[0][0] == "MULTI"])
+        out: list[list[Any]] = []
+        i = 0
+        answers = iter(multis)
+        for job in batch:
+            n = len(job.commands)
+            self.stats.commands += n
+            if job.commands[0][0] == "MULTI":
+                out.append(next(answers))
+                continue
+            out.append(list(flat[i:i + n]))
+            i += n
+        return out
 
     async def close(self) -> None:
         """Wait for the round trips in flight (shutdown, tests)."""

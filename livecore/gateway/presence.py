@@ -85,13 +85,13 @@ class Presence:
                 pipe.pexpire(key, int(self.ttl_s * 1000) * 4)
             else:
                 pipe.hdel(key, self.node)
-                pipe.exists(key)
+                pipe.execute_command("EXISTS", key)  # a cluster pipeline has no exists()
             if visitors.get(room):
                 pipe.pfadd(self.keys.room_uv(room), *visitors[room])
             else:
-                pipe.exists(key)
+                pipe.execute_command("EXISTS", key)
             pipe.hgetall(key)
-            pipe.pfcount(self.keys.room_uv(room))
+            pipe.execute_command("PFCOUNT", self.keys.room_uv(room))  # cluster pipelines: no pfcount()
             pipe.get(self.keys.room_peak(room))
         try:
             results = await pipe.execute()

@@ -45,7 +45,7 @@ class BatchPublisher:
         try:
             pipe = self.redis.pipeline(transaction=False)
             for channel, message, _ in batch:
-                pipe.publish(channel, message)
+                pipe.execute_command("PUBLISH", channel, message)  # a cluster pipeline has no publish()
             await pipe.execute()
         except Exception as exc:
             for _, _, future in batch:

@@ -92,7 +92,7 @@ class ModerationStore:
         cleaned = sorted({w.strip() for w in words if w.strip()})
         key = self.keys.room_moderation(room, WORDS)
         pipe = self.redis.pipeline(transaction=True)
-        pipe.delete(key)
+        pipe.execute_command("DEL", key)  # a cluster pipeline has no delete()
         if cleaned:
             pipe.sadd(key, *cleaned)
         await pipe.execute()

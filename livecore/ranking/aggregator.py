@@ -105,7 +105,6 @@ class Aggregator:
     async def execute(self, prep: Prepared) -> dict[str, RoomResult]:
         """Step 1 for a prepared batch: one pipelined ``ranking_apply`` call per room; a room whose batch holds
         ids counted before is called again without them (the script wrote nothing the first time)."""
-        script = self.scripts.get("ranking_apply")
         out = prep.results
         payloads = dict(prep.payloads)
         pending = dict(prep.items)
@@ -113,8 +112,9 @@ class Aggregator:
             rooms = list(payloads)
             pipe = self.redis.pipeline(transaction=False)
             for room in rooms:
-                await script(keys=[self.names.rk(room)], args=[self._cfg, prep.now_ms, payloads[room]], client=pipe)
-            replies = await pipe.execute()
+                await self.scripts.queue(pipe, "ranking_apply", [self.names.rk(room)],
+                                         [self._cfg, prep.now_ms, payloads[room]])
+            replies = await self.scripts.execute(pipe)
             payloads = {}
             for room, reply in zip(rooms, replies, strict=True):
                 if reply and reply[0] == b"dup":
@@ -149,8 +149,8 @@ class Aggregator:
             for hour, total in res.hours.items():
                 per_hour.setdefault(hour, {})[room] = total
         if triples:
-            await self.scripts.get("ranking_hot_set")(
-                keys=[self.names.hot(), self.names.hot_meta()], args=[self.cfg.half_life_ms, *triples], client=pipe)
+            await self.scripts.queue(pipe, "ranking_hot_set", [self.names.hot(), self.names.hot_meta()],
+                                     [self.cfg.half_life_ms, *triples])
         for hour, totals in per_hour.items():
             key = self.names.hourly(hour)
             pipe.zadd(key, totals, gt=True)
@@ -162,7 +162,7 @@ class Aggregator:
         if applied:
             pipe.hincrby(self.names.stats(), "applied", applied)
         if len(pipe):
-            await pipe.execute()
+            await self.scripts.execute(pipe)
 
     async def apply_and_publish(self, batches: Mapping[str, Sequence[bytes]],
                                 acks: Mapping[str, Sequence[bytes | str]], now_ms: int,

@@ -157,7 +157,7 @@ class RankingStore:
         pipe = self.redis.pipeline(transaction=False)
         pipe.hgetall(self.keys.room_presence(room))
         pipe.get(self.keys.room_peak(room))
-        pipe.pfcount(self.keys.room_uv(room))
+        pipe.execute_command("PFCOUNT", self.keys.room_uv(room))  # cluster pipelines: no pfcount()
         raw, peak, uv = await pipe.execute()
         online, _ = online_from(raw, now_ms)  # expired fields are dead gateways
         return {"online": online, "peak": max(online, int(peak or 0)), "uv": int(uv or 0)}

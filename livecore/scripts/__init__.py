@@ -8,11 +8,14 @@ retries once, which is what redis-py's ``AsyncScript`` does.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from importlib import resources
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.cluster import ClusterPipeline
 from redis.commands.core import AsyncScript
+from redis.exceptions import NoScriptError
 
 
 def script_source(name: str) -> str:
@@ -44,3 +47,23 @@ class Scripts:
 
     async def call(self, name: str, keys: list[str], args: list[Any]) -> Any:
         return await self.get(name)(keys=keys, args=args)
+
+    async def queue(self, pipe: Any, name: str, keys: Sequence[Any], args: Sequence[Any]) -> None:
+        """Add a call of ``name`` to ``pipe``. A plain pipeline loads missing scripts itself when it executes;
+        a cluster pipeline refuses ``evalsha()``, so there the call is queued as a raw ``EVALSHA`` (every
+        primary got the script at start-up: ``SCRIPT LOAD`` goes to all of them) and ``execute`` covers a node
+        that restarted with an empty cache."""
+        script = self.get(name)
+        if isinstance(pipe, ClusterPipeline):
+            pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
+        else:
+            await script(keys=keys, args=args, client=pipe)
+
+    async def execute(self, pipe: Any) -> list[Any]:
+        """``pipe.execute()``; on a cluster, a NOSCRIPT reply reloads every script on every primary and the
+        pipeline's error stands (the callers run in rounds and repeat idempotent calls)."""
+        try:
+            return list(await pipe.execute())
+        except NoScriptError:
+            await self.load()
+            raise

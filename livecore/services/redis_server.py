@@ -13,6 +13,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from redis import Redis as SyncRedis
+
 from .ports import answers, free_port, free_port_pair
 
 
@@ -29,14 +31,17 @@ def redis_binary() -> str:
 
 class RedisServer:
     def __init__(self, data_dir: Path, port: int | None = None, host: str = "127.0.0.1",
-                 binary: str | None = None, *, cluster: bool = False) -> None:
-        """``cluster``: a one-node Redis Cluster owning all 16384 slots. Clients talk to it as to a plain server,
-        but it refuses, as a real cluster does, any script, transaction or command whose keys span slots."""
+                 binary: str | None = None, *, cluster: bool = False,
+                 slots: tuple[int, int] | None = (0, 16383)) -> None:
+        """``cluster``: a Redis Cluster node owning ``slots`` (first, last); by default a one-node cluster that
+        owns all 16384. Clients talk to a one-node cluster as to a plain server, but it refuses, as a real
+        cluster does, any script, transaction or command whose keys span slots. ``LocalCluster`` joins nodes."""
         self.data_dir = Path(data_dir)
         self.host = host
         self.port = port or (free_port_pair(host) if cluster else free_port(host))
         self.binary = binary or redis_binary()
         self.cluster = cluster
+        self.slots = slots
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -61,19 +66,13 @@ class RedisServer:
             if time.monotonic() > deadline:
                 raise TimeoutError("redis-server did not start")
             time.sleep(0.02)
-        if self.cluster:
-            self._own_every_slot(deadline)
+        if self.cluster and self.slots is not None:
+            first, last = self.slots
+            with SyncRedis(host=self.host, port=self.port) as client:
+                client.execute_command("CLUSTER ADDSLOTS", *range(first, last + 1))
+            if (first, last) == (0, 16383):
+                wait_cluster_ok([self], deadline)
         return self
-
-    def _own_every_slot(self, deadline: float) -> None:
-        from redis import Redis
-
-        with Redis(host=self.host, port=self.port) as client:
-            client.execute_command("CLUSTER ADDSLOTS", *range(16384))
-            while str(client.cluster("info").get("cluster_state")) != "ok":
-                if time.monotonic() > deadline:
-                    raise TimeoutError("the one-node cluster did not come up")
-                time.sleep(0.05)
 
     def stop(self) -> None:
         if self.process is None:
@@ -90,6 +89,47 @@ class RedisServer:
 
     def pid(self) -> int | None:
         return self.process.pid if self.process else None
+
+
+class LocalCluster:
+    """A Redis Cluster of ``n`` primaries on free loopback ports, the slots split evenly (tests, benchmarks)."""
+
+    def __init__(self, data_dir: Path, n: int = 3) -> None:
+        bounds = [16384 * i // n for i in range(n + 1)]
+        self.nodes = [RedisServer(Path(data_dir) / f"node{i}", cluster=True, slots=(bounds[i], bounds[i + 1] - 1))
+                      for i in range(n)]
+
+    @property
+    def url(self) -> str:
+        """Any node's URL is the cluster's: a cluster client learns the others from it."""
+        return self.nodes[0].url
+
+    def start(self, timeout: float = 20.0) -> LocalCluster:
+        for node in self.nodes:
+            node.start()
+        first = self.nodes[0]
+        with SyncRedis(host=first.host, port=first.port) as client:
+            for node in self.nodes[1:]:
+                client.execute_command("CLUSTER MEET", node.host, node.port)
+        wait_cluster_ok(self.nodes, time.monotonic() + timeout)
+        return self
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
+
+
+def wait_cluster_ok(nodes: list[RedisServer], deadline: float) -> None:
+    """Until every node reports ``cluster_state:ok`` and knows all the others."""
+    for node in nodes:
+        with SyncRedis(host=node.host, port=node.port) as client:
+            while True:
+                info = client.cluster("info")
+                if str(info.get("cluster_state")) == "ok" and int(info.get("cluster_known_nodes", 0)) >= len(nodes):
+                    break
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"the cluster did not come up: {info}")
+                time.sleep(0.05)
 
 
 def kill_pidfile(pidfile: Path) -> None:

@@ -239,13 +239,12 @@ class RoomOutbox:
     async def prune_consumers(self) -> int:
         """Forget, in each room's group, consumers idle for ``consumer_prune_idle_s`` that hold no pending
         entry (``group_prune.lua``): the names of worker processes that stopped or restarted."""
-        prune = self.rt.scripts.get("group_prune")
         args: list[str | int] = [self.group, self.rt.settings.consumer_prune_idle_s * 1000, self.consumer_name]
         pipe = self.rt.redis.pipeline(transaction=False)
         for room in list(self.consumers):
-            await prune(keys=[self.stream_of(room)], args=args, client=pipe)
+            await self.rt.scripts.queue(pipe, "group_prune", [self.stream_of(room)], args)
         self._next_prune = asyncio.get_running_loop().time() + PRUNE_EVERY_S
-        return sum(int(n) for n in await pipe.execute()) if len(pipe) else 0
+        return sum(int(n) for n in await self.rt.scripts.execute(pipe)) if len(pipe) else 0
 
     async def run_once(self) -> int:
         now = asyncio.get_running_loop().time()

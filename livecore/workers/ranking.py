@@ -339,7 +339,7 @@ class RankingWorker:
         await self.sessions_for(rooms)
         pipe = self.rt.redis.pipeline(transaction=False)
         for room in rooms:
-            pipe.exists(self.rt.keys.room_presence("host:" + room))
+            pipe.execute_command("EXISTS", self.rt.keys.room_presence("host:" + room))  # cluster-safe
         watched = [room for room, present in zip(rooms, await pipe.execute(), strict=True)
                    if present or self._sessions[room][1]]
         now_ms = int(self.clock.now() * 1000)
@@ -360,14 +360,13 @@ class RankingWorker:
         rooms = list(self.mine)
         if not rooms:
             return 0
-        prune = self.rt.scripts.get("group_prune")
         args: list[str | int] = [GROUP, self.rt.settings.consumer_prune_idle_s * 1000, self.consumer, *self.members]
         removed = 0
         for i in range(0, len(rooms), 500):
             pipe = self.rt.redis.pipeline(transaction=False)
             for room in rooms[i:i + 500]:
-                await prune(keys=[self.names.stream(room)], args=args, client=pipe)
-            removed += sum(int(n) for n in await pipe.execute())
+                await self.rt.scripts.queue(pipe, "group_prune", [self.names.stream(room)], args)
+            removed += sum(int(n) for n in await self.rt.scripts.execute(pipe))
         if removed:
             log.info("ranking worker %s: forgot %d departed consumer entries", self.consumer, removed)
         return removed

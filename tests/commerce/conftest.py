@@ -67,10 +67,7 @@ async def client(settings: Settings, migrated: str, redis) -> AsyncIterator[http
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api.test") as c:
             yield c
-        for name in ("coupons", "lotteries"):
-            svc = getattr(app.state, name, None)
-            if svc is not None:
-                await svc.close()
+        # the lifespan closes the services the routes made
 
 
 @pytest.fixture

@@ -78,7 +78,7 @@ async def cutter(settings) -> AsyncIterator[tuple[ReplyCutter, str]]:  # type: i
 async def test_lost_replies_are_fetched_again_by_replay_and_never_sell_twice(  # type: ignore[no-untyped-def]
         settings, migrated, redis, clock, make_spec, cutter) -> None:
     proxy, url = cutter
-    async with open_runtime(settings.with_(redis_url=url), clock=clock) as rt:
+    async with open_runtime(settings.with_(redis_url=url, redis_cluster=False), clock=clock) as rt:
         sales = SalesService(rt)
         try:
             sid = (await sales.create("r1", make_spec(quantity=100, per_user=5), "h"))["id"]

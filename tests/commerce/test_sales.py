@@ -172,7 +172,7 @@ async def test_a_buy_after_redis_restarted_empty_answers_and_works_once_the_sale
     from livecore.commerce.sales import SalesService
     from livecore.runtime import open_runtime
 
-    async with open_runtime(settings.with_(redis_url=redis_server.url), clock=clock) as rt:
+    async with open_runtime(settings.with_(redis_url=redis_server.url, redis_cluster=False), clock=clock) as rt:
         sales = SalesService(rt)
         await sales.create("r1", make_spec(quantity=5, per_user=5, id="flash"), "host")
         assert (await sales.buy("r1", "u", "flash", "k1"))["ok"]

@@ -65,7 +65,7 @@ def stack(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 async def _cleanup(settings: Settings) -> None:
-    redis = redis_client(settings.redis_url)
+    redis = redis_client(settings.redis_url, cluster=settings.redis_cluster)
     try:
         await drop_keys(redis, settings.key_prefix)
     finally:

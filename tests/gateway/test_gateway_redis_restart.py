@@ -13,7 +13,7 @@ from livecore.protocol import client as c
 
 async def test_viewers_keep_receiving_after_redis_restarts(start_gateway: Any, settings: Any,
                                                            redis_server: Any) -> None:
-    gw = await start_gateway(redis_url=redis_server.url)
+    gw = await start_gateway(redis_url=redis_server.url, redis_cluster=False)
     viewer = LiveClient(url(gw.port), token(settings, "v1"), reconnect=False)
     sender = LiveClient(url(gw.port), token(settings, "s1"), reconnect=False)
     await viewer.connect()

@@ -1,4 +1,4 @@
-"""The one-node Redis Cluster the suite's second pass runs on refuses what a real cluster refuses."""
+"""Private Redis Clusters refuse what a real cluster refuses, and livecore's cluster client copes."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
-from redis.exceptions import ResponseError
+from redis.exceptions import NoScriptError, ResponseError
 
 from livecore import slots
-from livecore.services.redis_server import RedisServer
+from livecore.keys import Keys
+from livecore.runtime import redis_client
+from livecore.scripts import Scripts
+from livecore.services.redis_server import LocalCluster, RedisServer
 
 
 @pytest.fixture
@@ -50,3 +53,34 @@ async def test_a_plain_server_is_not_in_cluster_mode(redis_server: RedisServer) 
         assert not await slots.cluster_enabled(redis)
     finally:
         await redis.aclose()
+
+
+async def test_a_cluster_client_runs_pipelined_scripts_and_recovers_an_emptied_script_cache(tmp_path: Path) -> None:
+    cluster = LocalCluster(tmp_path / "three", 3).start()
+    redis = redis_client(cluster.url, cluster=True)
+    try:
+        scripts = Scripts(redis)
+        await scripts.load()
+        rooms = [f"room{i}" for i in range(12)]  # spread over the three primaries
+        keys = Keys("lc")
+
+        async def push(value: int) -> None:
+            pipe = redis.pipeline(transaction=False)
+            for room in rooms:
+                await scripts.queue(pipe, "room_state", [keys.room_state(room)],
+                                    [keys.room_channel(room), f'{{"n": {value}}}', 60, "n", str(value)])
+            await scripts.execute(pipe)
+
+        await push(1)
+        for node in cluster.nodes:  # every primary forgets its scripts (a restart would too)
+            plain = Redis.from_url(node.url)
+            await plain.script_flush()
+            await plain.aclose()
+        with pytest.raises(NoScriptError):
+            await push(2)  # this round fails; the scripts are loaded again on every primary
+        await push(3)  # the next round goes through
+        for room in rooms:
+            assert await redis.hget(keys.room_state(room), "n") == b"3"
+    finally:
+        await redis.aclose()
+        cluster.stop()
