@@ -170,13 +170,19 @@ class DiesBeforeAnnouncing(LotteryService):
         raise RuntimeError("killed before announcing")
 
 
-async def test_a_drawer_dying_before_the_announcement_is_finished_by_the_timer(crt, lot, clock) -> None:  # type: ignore[no-untyped-def]
-    lt = (await lot.open("r1", lottery(duration_s=300, winners=2), actor="h"))["id"]
-    await together(lot.enter("r1", f"v{i}", lt, 120) for i in range(5))
-    dying = DiesBeforeAnnouncing(crt)
+async def drawn_by_a_dying_host(crt, lot, drawer: type[LotteryService], winners: int) -> str:  # type: ignore[no-untyped-def]
+    """Open a lottery, let a few viewers enter, and have ``drawer`` draw it early and die; its id."""
+    lt = (await lot.open("r1", lottery(duration_s=300, winners=winners), actor="h"))["id"]
+    await together(lot.enter("r1", f"v{i}", lt, 120) for i in range(winners + 3))
+    dying = drawer(crt)
     with pytest.raises(RuntimeError):
         await dying.draw("r1", lt, actor="h")  # the host draws early; the process dies
     await dying.close()
+    return str(lt)
+
+
+async def test_a_drawer_dying_before_the_announcement_is_finished_by_the_timer(crt, lot, clock) -> None:  # type: ignore[no-untyped-def]
+    lt = await drawn_by_a_dying_host(crt, lot, DiesBeforeAnnouncing, winners=2)
     recorded = await lot.get("r1", lt)
     assert recorded["status"] == "drawn" and len(recorded["winners"]) == 2
     assert [e.phase for e in await lottery_events(crt, "r1")] == ["opened"]
@@ -204,12 +210,7 @@ class DiesAfterTelling(LotteryService):
 
 
 async def test_a_drawer_dying_after_telling_the_room_is_never_told_twice(crt, lot, clock) -> None:  # type: ignore[no-untyped-def]
-    lt = (await lot.open("r1", lottery(duration_s=300, winners=1), actor="h"))["id"]
-    await together(lot.enter("r1", f"v{i}", lt, 120) for i in range(3))
-    dying = DiesAfterTelling(crt)
-    with pytest.raises(RuntimeError):
-        await dying.draw("r1", lt, actor="h")
-    await dying.close()
+    lt = await drawn_by_a_dying_host(crt, lot, DiesAfterTelling, winners=1)
     assert [e.phase for e in await lottery_events(crt, "r1")] == ["opened", "drawn"]
     assert (await lot.current("r1") or {})["status"] == "open"  # the state was not updated yet
     member = f"r1:{lt}"
@@ -223,12 +224,7 @@ async def test_a_drawer_dying_after_telling_the_room_is_never_told_twice(crt, lo
 
 
 async def test_the_timer_finishes_an_announcement_cut_short_after_telling(crt, lot, clock) -> None:  # type: ignore[no-untyped-def]
-    lt = (await lot.open("r1", lottery(duration_s=300, winners=1), actor="h"))["id"]
-    await together(lot.enter("r1", f"v{i}", lt, 120) for i in range(3))
-    dying = DiesAfterTelling(crt)
-    with pytest.raises(RuntimeError):
-        await dying.draw("r1", lt, actor="h")
-    await dying.close()
+    lt = await drawn_by_a_dying_host(crt, lot, DiesAfterTelling, winners=1)
     clock.advance(ANNOUNCE_LEASE_MS / 1000)
     assert await lot.draw_due() == [lt]  # finished: state and timer, no second event
     assert await lot.draw_due() == []
