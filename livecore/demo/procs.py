@@ -51,9 +51,13 @@ class Deployment:
         if self.log_dir is not None:
             self.log_dir.mkdir(parents=True, exist_ok=True)
             log_path = self.log_dir / f"{name}.log"
-            out = open(log_path, "wb")  # noqa: SIM115 - owned by the child for its lifetime
-        popen = subprocess.Popen([sys.executable, "-m", "livecore", *args], env=env, stdout=out,
-                                 stderr=subprocess.STDOUT, start_new_session=True)
+            out = open(log_path, "wb")  # noqa: SIM115 - the child writes to its own copy of the descriptor
+        try:
+            popen = subprocess.Popen([sys.executable, "-m", "livecore", *args], env=env, stdout=out,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        finally:
+            if not isinstance(out, int):
+                out.close()  # the parent's copy is not needed once the child has its own
         proc = Proc(name, popen, port, log_path)
         self.procs.append(proc)
         if port is not None:
