@@ -43,25 +43,26 @@ class RoomBus:
 
     # -- publishing ----------------------------------------------------------------------------------
     async def publish_reliable(self, room: str, event: RoomEvent | bytes) -> str:
-        payload = event if isinstance(event, bytes) else encode(event)
-        offset = await self.scripts.call(
-            "room_publish",
-            keys=[self.keys.room_events(room)],
-            args=[self.keys.room_channel(room), payload, self.events_maxlen, self.events_ttl_s],
-        )
-        return text(offset)
+        offset = await self._append(room, event)
+        assert offset is not None
+        return offset
 
     async def publish_reliable_once(self, room: str, event: RoomEvent | bytes, flag_key: str,
                                     flag_field: str) -> str | None:
         """``publish_reliable`` unless ``flag_field`` of the hash ``flag_key`` (a key of the same room) is set,
         setting it in the same script: the event is told exactly once. Returns its offset, ``None`` if it had
         been told already."""
+        return await self._append(room, event, (flag_key, flag_field))
+
+    async def _append(self, room: str, event: RoomEvent | bytes, once: tuple[str, str] | None = None) -> str | None:
+        """``room_publish`` (or ``room_publish_once`` guarded by ``once``: the flag's hash and field)."""
         payload = event if isinstance(event, bytes) else encode(event)
-        offset = await self.scripts.call(
-            "room_publish_once",
-            keys=[self.keys.room_events(room), flag_key],
-            args=[self.keys.room_channel(room), payload, self.events_maxlen, self.events_ttl_s, flag_field],
-        )
+        keys = [self.keys.room_events(room)]
+        args: list[Any] = [self.keys.room_channel(room), payload, self.events_maxlen, self.events_ttl_s]
+        if once is not None:
+            keys.append(once[0])
+            args.append(once[1])
+        offset = await self.scripts.call("room_publish" if once is None else "room_publish_once", keys, args)
         return None if offset is None else text(offset)
 
     async def publish(self, room: str, event: RoomEvent | bytes, lane: wire.Lane = wire.Lane.LOSSY) -> None:

@@ -206,11 +206,12 @@ class CommandBatcher:
         its share and follows the cluster through redirections; each ``MULTI`` ... ``EXEC`` job as a cluster
         transaction of its own (its keys share a slot), answered in the shape a plain server gives."""
         cluster = cast(RedisCluster, self.redis)
+        in_tx = [job.commands[0][0] == "MULTI" for job in batch]
         pipe = cluster.pipeline(transaction=False)
-        plain = [job for job in batch if job.commands[0][0] != "MULTI"]
-        for job in plain:
-            for cmd in job.commands:
-                pipe.execute_command(*cmd)
+        for job, tx in zip(batch, in_tx, strict=True):
+            if not tx:
+                for cmd in job.commands:
+                    pipe.execute_command(*cmd)
         self.stats.round_trips += 1
 
         async def transaction(job: _Job) -> list[Any]:
@@ -226,19 +227,19 @@ class CommandBatcher:
 
         async with asyncio.timeout(self.timeout_s):
             flat, *multis = await asyncio.gather(
-                pipe.execute(raise_on_error=False) if plain else _nothing(),
-                *[transaction(job) for job in batch if job.commands[0][0] == "MULTI"])
+                pipe.execute(raise_on_error=False) if len(pipe) else _nothing(),
+                *[transaction(job) for job, tx in zip(batch, in_tx, strict=True) if tx])
         out: list[list[Any]] = []
         i = 0
         answers = iter(multis)
-        for job in batch:
+        for job, tx in zip(batch, in_tx, strict=True):
             n = len(job.commands)
             self.stats.commands += n
-            if job.commands[0][0] == "MULTI":
+            if tx:
                 out.append(next(answers))
-                continue
-            out.append(list(flat[i:i + n]))
-            i += n
+            else:
+                out.append(list(flat[i:i + n]))
+                i += n
         return out
 
     async def close(self) -> None:

@@ -338,13 +338,14 @@ class LotteryService:
         now = self._now_ms()
         res = await self.rt.scripts.call("lottery_close", keys=[self._hash(room, lottery), self._pointer(room)],
                                          args=[lottery, now, "1" if early else "0"])
-        if replies.text(res[0]) == "no":
+        outcome = replies.text(res[0])
+        if outcome == "no":
             code = replies.text(res[1])
             raise LotteryError(code, f"lottery {lottery}: {code.replace('_', ' ')}")
         self._open.pop(room, None)
         self._entered.pop(lottery, None)
         member = f"{room}:{lottery}"
-        if replies.text(res[0]) == "drawn":
+        if outcome == "drawn":
             if reannounce:  # its drawer stopped before finishing the announcement (told at most once anyway)
                 await self._announce(room, lottery, member)
             view = await self.get(room, lottery)
