@@ -45,6 +45,7 @@ from starlette.routing import BaseRoute, Route
 from ..commerce.coupons import CouponBatchIn, CouponError, CouponService
 from ..commerce.lottery import LotteryError, LotteryIn, LotteryService
 from ..core.coupon_math import HeldCoupon, usable
+from ..protocol.limits import MAX_TOTAL, bounded_int
 from .deps import ApiError, app_service, body, identity, json, require_host, runtime
 
 _STATUS = {"not_found": 404, "invalid": 400, "busy": 409}
@@ -119,10 +120,9 @@ async def end_batch(request: Request) -> Response:
 async def mine(request: Request) -> Response:
     who = identity(request)
     room = request.path_params["room"]
-    try:
-        amount = int(request.query_params.get("amount", "0"))
-    except ValueError as exc:
-        raise ApiError(400, "invalid", "amount must be an integer number of cents") from exc
+    amount = bounded_int(request.query_params.get("amount", "0"), 0, MAX_TOTAL)
+    if amount is None:
+        raise ApiError(400, "invalid", f"amount must be an integer number of cents, 0..{MAX_TOTAL}")
     svc = coupons(request)
     if amount > 0:
         ranked = await svc.offers(room, who.user, amount)

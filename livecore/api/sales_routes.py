@@ -44,6 +44,7 @@ from ..commerce.orders import OrderService
 from ..commerce.payments import SIGNATURE_HEADER, PaymentNotice, callback_secret, verify
 from ..commerce.reconcile import reconcile
 from ..commerce.sales import SaleError, SalesService
+from ..protocol.limits import Qty
 from .deps import ApiError, app_service, body, identity, json, require_host, runtime
 
 _STATUS = {"not_found": 404, "invalid": 400, "forbidden": 403, "unavailable": 503, "unauthorized": 401}
@@ -51,7 +52,7 @@ _STATUS = {"not_found": 404, "invalid": 400, "forbidden": 403, "unavailable": 50
 
 class BuyIn(msgspec.Struct, forbid_unknown_fields=False):
     key: str
-    qty: int = 1
+    qty: Qty = 1
 
 
 class PayIn(msgspec.Struct, forbid_unknown_fields=False):

@@ -23,6 +23,7 @@ from ..broker.wire import Lane
 from ..core.chat import Refused
 from ..core.guard import WindowCounter
 from ..core.session import session_from
+from ..idem import idem_id
 from ..interactions.model import Interaction, Kind
 from ..protocol import client as c
 from ..protocol.codec import client_decoder, encode
@@ -273,9 +274,6 @@ class Session:
             self.reply(Result(rid=rid, data={"id": mid}))
 
     def on_like(self, msg: c.Like) -> None:
-        if not 1 <= msg.count <= 100:
-            self.refuse(ErrorCode.INVALID, "count must be 1..100")
-            return
         if self.room != self.base_room:
             return
         assert self.base_room is not None
@@ -298,15 +296,12 @@ class Session:
     async def on_gift(self, msg: c.Gift) -> None:
         gw, who, room = self.gw, self.identity, self.base_room
         assert room is not None
-        if not 1 <= msg.count <= 9999:
-            self.refuse(ErrorCode.INVALID, "count must be 1..9999", msg.rid)
-            return
         value = gw.gifts.value(msg.gift, msg.count)
         if value is None:
             self.refuse(ErrorCode.NOT_FOUND, f"no gift {msg.gift!r}", msg.rid)
             return
         redis = gw.runtime.redis
-        idem = gw.keys.room(room, "gift", who.user, msg.key) if msg.key else None
+        idem = gw.keys.room(room, "gift", idem_id(who.user, msg.key)) if msg.key else None
         if idem is not None and not await redis.set(idem, "", nx=True, ex=gw.settings.room_events_ttl_s):
             first = await redis.get(idem)
             self.reply(Result(rid=msg.rid, data={"duplicate": True, **(_loads(first) if first else {})}))
@@ -338,9 +333,6 @@ class Session:
         try:
             match msg:
                 case c.Buy():
-                    if not 1 <= msg.qty <= 999:
-                        self.refuse(ErrorCode.INVALID, "qty must be 1..999", msg.rid)
-                        return
                     answer = await commerce.buy(room, who.user, msg.sale, msg.key, msg.qty)
                 case c.Claim():
                     answer = await commerce.claim(room, who.user, msg.batch, msg.key)
