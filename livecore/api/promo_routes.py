@@ -46,7 +46,7 @@ from ..commerce.coupons import CouponBatchIn, CouponError, CouponService
 from ..commerce.lottery import LotteryError, LotteryIn, LotteryService
 from ..core.coupon_math import HeldCoupon, usable
 from ..protocol.limits import MAX_TOTAL, bounded_int
-from .deps import ApiError, app_service, body, identity, json, require_host, runtime
+from .deps import ApiError, app_service, body, identity, json, require_host, require_room, runtime
 
 _STATUS = {"not_found": 404, "invalid": 400, "busy": 409}
 
@@ -100,10 +100,10 @@ async def get_batch(request: Request) -> Response:
 
 
 async def claim(request: Request) -> Response:
-    who = identity(request)
+    room = request.path_params["room"]
+    who = require_room(request, room)
     req = await body(request, _Key)
-    result = await coupons(request).claim(request.path_params["room"], who.user, request.path_params["batch"],
-                                          req.key)
+    result = await coupons(request).claim(room, who.user, request.path_params["batch"], req.key)
     if not result["ok"]:
         raise _refused(result)
     return json(result)
@@ -168,9 +168,10 @@ async def current_lottery(request: Request) -> Response:
 
 
 async def enter(request: Request) -> Response:
-    who = identity(request)
+    room = request.path_params["room"]
+    who = require_room(request, room)
     await _optional_body(request, _Empty)
-    result = await lotteries(request).enter(request.path_params["room"], who.user, request.path_params["id"], 0)
+    result = await lotteries(request).enter(room, who.user, request.path_params["id"], 0)
     if not result["ok"]:
         raise _refused(result)
     return json(result)

@@ -42,10 +42,10 @@ from ..commerce.ids import room_of
 from ..commerce.model import SaleSpec
 from ..commerce.orders import OrderService
 from ..commerce.payments import SIGNATURE_HEADER, PaymentNotice, callback_secret, verify
-from ..commerce.reconcile import reconcile
+from ..commerce.reconcile import SaleNotFound, reconcile
 from ..commerce.sales import SaleError, SalesService
 from ..protocol.limits import Qty
-from .deps import ApiError, app_service, body, identity, json, require_host, runtime
+from .deps import ApiError, app_service, body, identity, json, require_host, require_room, runtime
 
 _STATUS = {"not_found": 404, "invalid": 400, "forbidden": 403, "unavailable": 503, "unauthorized": 401}
 
@@ -122,9 +122,7 @@ async def _window(request: Request, action: str) -> Response:
 
 async def buy(request: Request) -> Response:
     room, sale = request.path_params["room"], request.path_params["sale"]
-    who = identity(request)
-    if not who.may_join(room):
-        raise ApiError(403, "forbidden", f"this token does not allow room {room}")
+    who = require_room(request, room)
     req = await body(request, BuyIn)
     sales, _ = _services(request)
     answer = await sales.buy(room, who.user, sale, req.key, req.qty)
@@ -136,7 +134,10 @@ async def buy(request: Request) -> Response:
 async def reconcile_sale(request: Request) -> Response:
     room, sale = request.path_params["room"], request.path_params["sale"]
     require_host(request, room)
-    report = await reconcile(runtime(request), sale, room)
+    try:
+        report = await reconcile(runtime(request), sale, room)
+    except SaleNotFound as exc:
+        raise ApiError(404, "not_found", f"no sale {sale} in room {room}") from exc
     return json(report.as_dict())
 
 

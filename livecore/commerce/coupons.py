@@ -40,6 +40,7 @@ from ..idem import idem_id
 from ..protocol.events import CouponEvent
 from ..protocol.limits import Coupons, CouponValue, DurationS, EpochMs, Percent, PerUser
 from ..runtime import Runtime
+from .ids import room_of
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ _HINT_TTL_S = 90 * 86400  # longer than any payment window or refund period
 
 class CouponError(Exception):
     """A redemption was refused; ``code`` is one of not_found, not_owner, already_used, not_yet_valid,
-    expired, threshold_not_met, order_has_coupon, invalid."""
+    expired, threshold_not_met, order_has_coupon, wrong_room (the order is of another room), invalid."""
 
     def __init__(self, code: str, message: str = "") -> None:
         super().__init__(message or code)
@@ -419,6 +420,8 @@ class CouponService:
         if not order_id or "\n" in order_id or amount <= 0:
             raise CouponError("invalid", "an order id and a positive amount are required")
         room, batch, seq = await self._locate(claim_id)
+        if room_of(order_id) != room:
+            raise CouponError("wrong_room", f"coupon {claim_id} belongs to another room than order {order_id}")
         off = self._discount(await self._batch_terms(room, batch), amount)
         keys = self._batch_keys(room, batch)
         hint = self._order_key(order_id)

@@ -29,6 +29,7 @@ from ..protocol import client as c
 from ..protocol.codec import client_decoder, encode
 from ..protocol.codes import CloseCode, ErrorCode
 from ..protocol.events import ChatEvent, FollowEvent, GiftEvent, ShareEvent
+from ..protocol.limits import MAX_NESTING, too_deep
 from ..protocol.server import Error, Joined, Pong, Result, Resync
 from .fanout import wire_text
 
@@ -106,7 +107,7 @@ class Session:
         clock = self.gw.clock
         while True:
             try:
-                data = await ws.recv(decode=False)
+                message = await ws.recv(decode=None)  # text frames as str, binary frames as bytes
             except ConnectionClosed:
                 return
             self.last_seen = clock.monotonic()  # the gateway's sweeper closes idle sessions (4002)
@@ -115,8 +116,10 @@ class Session:
                 # a token that expired while connected: viewers may keep watching, but not act
                 self.close_soon(CloseCode.TOKEN_EXPIRED, "token expired")
                 continue
-            if isinstance(data, str):
-                data = data.encode()
+            if isinstance(message, bytes):
+                self.close_soon(CloseCode.UNSUPPORTED_DATA, "binary frames are not supported")
+                continue
+            data = message.encode()
             try:
                 await self.handle(data)
             except ConnectionClosed:
@@ -126,6 +129,9 @@ class Session:
                 self.refuse(ErrorCode.INTERNAL, "internal error")
 
     async def handle(self, data: bytes) -> None:
+        if too_deep(data):
+            self.refuse(ErrorCode.BAD_FRAME, f"JSON nested more than {MAX_NESTING} deep")
+            return
         try:
             msg = client_decoder.decode(data)
         except msgspec.ValidationError as exc:
