@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import itertools
 
+from livecore.api.write_limits import WriteLimits
 from livecore.config import Settings
 from livecore.core.actions import ActionLimits, ActionRates
 from livecore.core.conncaps import ConnectionCaps, client_address
-from livecore.api.write_limits import WriteLimits
 from livecore.idem import idem_id
 from livecore.protocol.limits import MAX_NESTING, too_deep
 
