@@ -11,17 +11,19 @@ Endpoints (JSON; money in integer cents; times in epoch milliseconds; durations 
                                                         with amount > 0 only coupons usable on it, best first,
                                                         each with its "discount"; without, every coupon held
     GET    /api/rooms/{room}/coupons/{batch}            public: one batch
-    POST   /api/rooms/{room}/coupons/{batch}/claim      a token allowing the room: {"key"} -> {"ok", "claim", "batch", "remaining",
-                                                        "valid_from", "valid_until", "replayed"}
+    POST   /api/rooms/{room}/coupons/{batch}/claim      a token allowing the room: {"key"} -> {"ok", "claim",
+                                                        "batch", "remaining", "valid_from", "valid_until",
+                                                        "replayed"}
     POST   /api/rooms/{room}/coupons/{batch}/end        host: stop claims (claimed coupons stay valid)
     POST   /api/rooms/{room}/lotteries                  host: {"prize", "winners"?=1, "condition": "keyword"|
                                                         "follow"|"watch"|"purchase", "keyword"?, "watch_s"?,
                                                         "ends_at" | "duration_s"} -> lottery (with seed_hash)
     GET    /api/rooms/{room}/lotteries                  public: the room's lotteries, newest first
     GET    /api/rooms/{room}/lotteries/current          public: the room's ``lottery`` state or null
-    POST   /api/rooms/{room}/lotteries/{id}/enter       a token allowing the room: {} -> {"ok", "lottery", "entries"}; watch-time
-                                                        lotteries are entered through the gateway, which
-                                                        measures the viewer's time in the room
+    POST   /api/rooms/{room}/lotteries/{id}/enter       a token allowing the room: {} -> {"ok", "lottery",
+                                                        "entries"}; watch-time lotteries are entered through
+                                                        the gateway, which measures the viewer's time in the
+                                                        room
     POST   /api/rooms/{room}/lotteries/{id}/draw        host: draw now -> lottery with winners and seed
     POST   /api/rooms/{room}/lotteries/{id}/cancel      host: cancel an open lottery
     GET    /api/lotteries/{id}?entries=1                public record; seed, winners (and with entries=1 the

@@ -8,9 +8,9 @@ Endpoints (JSON; money in integer cents; times in epoch milliseconds):
     GET  /api/rooms/{room}/sales/{sale}           sale (public)
     POST /api/rooms/{room}/sales/{sale}/start     host: start a scheduled sale now -> sale
     POST /api/rooms/{room}/sales/{sale}/stop      host: end the sale now -> sale
-    POST /api/rooms/{room}/sales/{sale}/buy       a token allowing the room: {"key","qty"?=1} -> {"ok":true,"order","amount",
-                                                  "expires_at","stock","replayed"}; a retry with the same key
-                                                  returns the first answer
+    POST /api/rooms/{room}/sales/{sale}/buy       a token allowing the room: {"key","qty"?=1} -> {"ok":true,
+                                                  "order","amount","expires_at","stock","replayed"}; a retry
+                                                  with the same key returns the first answer
     GET  /api/rooms/{room}/sales/{sale}/reconcile host: Redis vs stream vs PostgreSQL report
     GET  /api/rooms/{room}/orders?sale=&status=&limit=   host: persisted orders, newest first
     GET  /api/orders/{id}                         the buyer, the room's host or an admin: order
