@@ -34,7 +34,8 @@ class Runtime:
     db: asyncpg.Pool | None = None
 
 
-def redis_client(url: str, max_connections: int = 256, *, cluster: bool = False, **kwargs: object) -> Redis:
+def redis_client(url: str, max_connections: int = 256, *, cluster: bool = False, health_check_s: float = 30,
+                 **kwargs: object) -> Redis:
     """A client whose pool makes callers wait for a free connection rather than fail past the limit.
 
     ``cluster``: ``url`` names one node of a Redis Cluster; the client learns the others and routes each
@@ -42,9 +43,10 @@ def redis_client(url: str, max_connections: int = 256, *, cluster: bool = False,
     keeps every command to one slot (tested on a cluster), so it stands in for ``Redis`` everywhere."""
     if cluster:
         return cast(Redis, RedisCluster.from_url(url, max_connections=max_connections, socket_keepalive=True,
-                                                 health_check_interval=30, **kwargs))
+                                                 health_check_interval=health_check_s, **kwargs))
     pool = BlockingConnectionPool.from_url(url, max_connections=max_connections, timeout=20,
-                                           health_check_interval=30, socket_keepalive=True, **kwargs)
+                                           health_check_interval=health_check_s, socket_keepalive=True,
+                                           **kwargs)
     return Redis.from_pool(pool)  # the client owns the pool and closes it
 
 
@@ -75,7 +77,8 @@ async def drop_keys(redis: Redis, prefix: str) -> int:
 @asynccontextmanager
 async def open_runtime(settings: Settings, *, database: bool = True, db_max_size: int = 10,
                        clock: Clock | None = None) -> AsyncIterator[Runtime]:
-    redis = redis_client(settings.redis_url, settings.redis_max_connections, cluster=settings.redis_cluster)
+    redis = redis_client(settings.redis_url, settings.redis_max_connections, cluster=settings.redis_cluster,
+                         health_check_s=settings.redis_health_check_s)
     keys = Keys(settings.key_prefix)
     scripts = Scripts(redis)
     db = None

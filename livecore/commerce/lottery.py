@@ -40,6 +40,7 @@ from .. import replies
 from ..core import draw as drawing
 from ..protocol.codec import event_decoder
 from ..protocol.events import LotteryEvent
+from ..protocol.limits import DurationS, EpochMs, WatchS, Winners
 from ..runtime import Runtime
 from .coupons import SKIP, StatePublisher, audit, ms
 
@@ -69,12 +70,12 @@ class LotteryIn(msgspec.Struct, forbid_unknown_fields=True):
     """A lottery as the host asks for it (also the JSON body of ``POST /api/rooms/{room}/lotteries``)."""
 
     prize: str
-    winners: int = 1
+    winners: Winners = 1
     condition: str = "keyword"
     keyword: str = ""
-    watch_s: int = 0
-    ends_at: int | None = None  # epoch ms (exclusive); or duration_s from now
-    duration_s: int = 0
+    watch_s: WatchS = 0
+    ends_at: EpochMs | None = None  # epoch ms (exclusive); or duration_s from now
+    duration_s: DurationS = 0
 
 
 def _ts(millis: int) -> dt.datetime:

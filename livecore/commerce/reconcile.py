@@ -133,7 +133,8 @@ async def reconcile(rt: Runtime, sale: str, room: str | None = None, chunk: int 
         start = "(" + entries[-1][0].decode()
     pg: dict[str, OrderFacts] = {}
     if rt.db is not None:
-        for r in await rt.db.fetch("SELECT id, status, qty FROM orders WHERE sale_id = $1", sale):
+        for r in await rt.db.fetch("SELECT id, status, qty FROM orders WHERE sale_id = $1 AND room_id = $2",
+                                   sale, room):
             pg[r["id"]] = OrderFacts(r["status"], r["qty"])
     diffs = compare(quantity=int(quantity), stock=int(stock or 0), sold=int(sold or 0), redis=redis, stream=stream,
                     pg=pg)

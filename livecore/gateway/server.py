@@ -26,7 +26,9 @@ from websockets.protocol import State
 
 from ..auth import AuthError, Identity, verify
 from ..config import Settings
+from ..core.actions import ActionLimits, ActionRates
 from ..core.chat import ChatPipeline
+from ..core.conncaps import ConnectionCaps
 from ..core.gifts import GiftCatalogue
 from ..core.slow import SlowPolicy
 from ..core.wordfilter import WordFilter, load_words
@@ -89,10 +91,13 @@ class Gateway:
         self.policy = SlowPolicy(settings.slow_high_water, settings.slow_limit, settings.slow_timeout_s)
         self.hub = Hub(runtime.redis, runtime.keys, runtime.bus, self.moderation, runtime.clock,
                        tick_ms=settings.tick_ms, barrage_budget=settings.barrage_budget, policy=self.policy,
-                       stats=self.stats, on_slow=self._slow, group_size=settings.fanout_group)
+                       stats=self.stats, on_slow=self._slow, group_size=settings.fanout_group,
+                       health_check_s=settings.redis_health_check_s)
         self.likes = LikeAggregator(runtime.redis, runtime.keys, runtime.bus, interval_s=settings.tick_ms / 1000)
         self.background = Background()
         self.publisher = BatchPublisher(runtime.redis, runtime.keys)
+        self.actions = ActionLimits(action_rates(settings))
+        self.caps = ConnectionCaps(settings.max_connections_per_user, settings.max_connections_per_address)
         self.presence: Presence
         self.sessions: set[Session] = set()
         self.server: Server | None = None
@@ -235,7 +240,13 @@ class Gateway:
                     session.close_soon(CloseCode.IDLE_TIMEOUT, "idle")
             if now - last_buckets >= 30:
                 self.chat.sweep(now)
+                self.actions.sweep(now)
                 last_buckets = now
+
+
+def action_rates(settings: Settings) -> ActionRates:
+    """The per-user limits of likes, shares, follows and gifts, from their settings."""
+    return ActionRates(**{f: getattr(settings, f) for f in ActionRates.__dataclass_fields__})
 
 
 def deployment_words(settings: Settings) -> WordFilter:

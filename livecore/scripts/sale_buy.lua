@@ -4,7 +4,7 @@
 -- KEYS[1]   the sale hash                lc:{r:ROOM}:sale:SALE
 -- KEYS[2]   the sale's stock counter     lc:{r:ROOM}:sale:SALE:stock
 -- KEYS[3]   units bought per user (hash) lc:{r:ROOM}:sale:SALE:users
--- KEYS[4]   this attempt's idempotency record lc:{r:ROOM}:sale:SALE:idem:USER:KEY
+-- KEYS[4]   this attempt's idempotency record lc:{r:ROOM}:sale:SALE:idem:HEXUSER:KEY (livecore.idem)
 -- KEYS[5]   the new order's hash         lc:{r:ROOM}:order:ORDER_ID
 -- KEYS[6]   the room's orders stream (the outbox the order worker persists)
 -- KEYS[7]   the room's buyers set ("bought in this session" lottery condition)
