@@ -89,11 +89,8 @@ async def check(redis: Redis, *, mode: str, timeout_ms: int, marker: str, cluste
                     "state; enable AOF, or be ready to run `livecore restore`")
     waitaof = False
     if mode == "fsync":
-        try:
-            info = await redis.execute_command("COMMAND", "INFO", "WAITAOF")
-            waitaof = bool(info) and info[0] is not None
-        except ResponseError:
-            waitaof = False
+        version = str((await redis.info("server")).get("redis_version", "0"))
+        waitaof = tuple(int(p) for p in version.split(".")[:2] if p.isdigit()) >= (7, 2)
         if appendonly == "no":
             raise DurabilityError("LIVECORE_DURABILITY=fsync needs Redis with appendonly yes")
         if not waitaof:

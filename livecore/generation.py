@@ -22,8 +22,11 @@ import asyncio
 import contextlib
 import logging
 import secrets
+from collections.abc import Iterator
 
 import asyncpg
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
@@ -151,3 +154,20 @@ class GenerationWatch:
                 pass  # Redis is away; the next check after it returns tells what came back
             except Exception:  # a watcher that dies silently would stop noticing
                 log.exception("generation check failed")
+
+
+class GenerationCollector(Collector):
+    """``livecore_redis_generation_changes_total`` and ``livecore_redis_restore_required`` of one process."""
+
+    def __init__(self, watch: GenerationWatch | None) -> None:
+        self.watch = watch
+
+    def collect(self) -> Iterator[Metric]:
+        changes = CounterMetricFamily("livecore_redis_generation_changes",
+                                      "Times this process found Redis's generation marker missing or changed")
+        required = GaugeMetricFamily("livecore_redis_restore_required",
+                                     "1 while Redis waits for `livecore restore` (lost sales answer unavailable)")
+        changes.add_metric([], self.watch.changes if self.watch is not None else 0)
+        required.add_metric([], 1 if self.watch is not None and self.watch.restore_required else 0)
+        yield changes
+        yield required

@@ -100,7 +100,8 @@ class Gateway:
         self._identities: weakref.WeakKeyDictionary[ServerConnection, Identity] = weakref.WeakKeyDictionary()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._sweeper: asyncio.Task[None] | None = None
-        self.metrics = build_registry(self.stats, lambda: len(self.hub.rooms), self.interactions)
+        self.metrics = build_registry(self.stats, lambda: len(self.hub.rooms), self.interactions,
+                                      runtime.generation)
 
     # -- lifecycle -----------------------------------------------------------------------------------
     async def start(self, host: str | None = None, port: int | None = None, *, reuse_port: bool = False) -> int:
