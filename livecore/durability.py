@@ -108,3 +108,19 @@ async def check(redis: Redis, *, mode: str, timeout_ms: int, marker: str, cluste
         except RedisError:
             pass
     return Durability(mode=mode, timeout_ms=timeout_ms, marker=marker, waitaof=waitaof)
+
+
+async def confirm(redis: Redis, durability: Durability) -> bool:
+    """Outside the purchase path (the order worker before it commits what it read): are all writes made so far
+    on a replica (or fsynced)? Always true for ``none``."""
+    commands = durability.commands()
+    if not commands:
+        return True
+    pipe = redis.pipeline(transaction=False)
+    for cmd in commands:
+        pipe.execute_command(*cmd)
+    try:
+        results = await pipe.execute(raise_on_error=False)
+    except RedisError:
+        return False
+    return durability.confirmed(results[-1])

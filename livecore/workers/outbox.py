@@ -26,6 +26,7 @@ from redis.exceptions import RedisError, ResponseError
 from redis.typing import EncodableT, FieldT
 
 from .. import replies
+from ..durability import confirm
 from ..runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -111,6 +112,13 @@ class OutboxConsumer:
                 await self.rt.redis.xack(self.stream, self.group, *gone)
             if not entries:
                 return len(gone)
+            if not await confirm(self.rt.redis, self.rt.durability):
+                # LIVECORE_DURABILITY=replica|fsync: persist only what a failover cannot take back, or a lost
+                # order could be in PostgreSQL while its key, gone from Redis, sells again
+                log.warning("%s: %d entries not yet confirmed by %s; they stay pending", self.stream, len(entries),
+                            self.rt.durability.mode)
+                self._own_pending = True
+                return 0
             try:
                 async with conn.transaction():
                     await self.handler(conn, entries)
