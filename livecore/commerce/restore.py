@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from ..runtime import Runtime
+from .restore_coupons import BatchRestore, restore_batches
 from .sale_keys import SaleKeys
 from .sales import SalesService
 
@@ -51,11 +52,14 @@ class SaleRestore:
 @dataclass(slots=True)
 class RestoreReport:
     sales: list[SaleRestore] = field(default_factory=list)
+    batches: list[BatchRestore] = field(default_factory=list)
 
     def text(self) -> str:
-        lines = [s.text() for s in self.sales] or ["nothing to restore"]
+        lines = [s.text() for s in self.sales] + [b.text() for b in self.batches] or ["nothing to restore"]
         done = sum(1 for s in self.sales if s.restored)
         lines.append(f"{done} sale(s) restored, {len(self.sales) - done} already present")
+        done = sum(1 for b in self.batches if b.restored)
+        lines.append(f"{done} coupon batch(es) restored, {len(self.batches) - done} already present")
         return "\n".join(lines)
 
 
@@ -63,10 +67,17 @@ def _ms(at: datetime | None) -> int:
     return int(at.timestamp() * 1000) if at is not None else 0
 
 
-async def restore(rt: Runtime, *, room: str | None = None, sale: str | None = None) -> RestoreReport:
-    """Restore every sale of PostgreSQL (or of ``room``, or just ``sale``) that Redis does not hold."""
+async def restore(rt: Runtime, *, room: str | None = None, sale: str | None = None,
+                  batch: str | None = None) -> RestoreReport:
+    """Restore every sale and coupon batch of PostgreSQL (or of ``room``, or just ``sale`` or ``batch``) that
+    Redis does not hold."""
     if rt.db is None:
         raise RuntimeError("restore needs the database")
+    report = RestoreReport()
+    if sale is None:
+        report.batches = await restore_batches(rt, room=room, batch=batch)
+    if batch is not None:
+        return report
     retention = rt.settings.sale_retention_s
     now = int(rt.clock.now() * 1000)
     rows = await rt.db.fetch(
@@ -74,7 +85,6 @@ async def restore(rt: Runtime, *, room: str | None = None, sale: str | None = No
               AND ends_at > to_timestamp($3::double precision / 1000) ORDER BY room_id, id""",
         room, sale, now - retention * 1000)
     sales = SalesService(rt)
-    report = RestoreReport()
     try:
         for row in rows:
             report.sales.append(await _restore_sale(rt, sales, row, now))
