@@ -1,4 +1,5 @@
-"""Rebuilding a sale's Redis state from PostgreSQL, after Redis lost it (``livecore restore``).
+"""Rebuilding a sale's Redis state from PostgreSQL, after Redis lost it (``livecore restore``; coupon batches
+in ``restore_coupons``, open lotteries in ``restore_lotteries``).
 
 PostgreSQL holds the sale's definition and every order the worker persisted (with the idempotency key of the
 attempt that created it). From them, for each sale Redis no longer holds:
@@ -25,6 +26,7 @@ from typing import Any
 
 from ..runtime import Runtime
 from .restore_coupons import BatchRestore, restore_batches
+from .restore_lotteries import LotteryRestore, restore_lotteries
 from .sale_keys import SaleKeys
 from .sales import SalesService
 
@@ -53,9 +55,11 @@ class SaleRestore:
 class RestoreReport:
     sales: list[SaleRestore] = field(default_factory=list)
     batches: list[BatchRestore] = field(default_factory=list)
+    lotteries: list[LotteryRestore] = field(default_factory=list)
 
     def text(self) -> str:
-        lines = [s.text() for s in self.sales] + [b.text() for b in self.batches] or ["nothing to restore"]
+        lines = [s.text() for s in self.sales] + [b.text() for b in self.batches] + [
+            lt.text() for lt in self.lotteries] or ["nothing to restore"]
         done = sum(1 for s in self.sales if s.restored)
         lines.append(f"{done} sale(s) restored, {len(self.sales) - done} already present")
         done = sum(1 for b in self.batches if b.restored)
@@ -76,6 +80,8 @@ async def restore(rt: Runtime, *, room: str | None = None, sale: str | None = No
     report = RestoreReport()
     if sale is None:
         report.batches = await restore_batches(rt, room=room, batch=batch)
+    if sale is None and batch is None:
+        report.lotteries = await restore_lotteries(rt, room=room)
     if batch is not None:
         return report
     retention = rt.settings.sale_retention_s

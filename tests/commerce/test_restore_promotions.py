@@ -1,4 +1,4 @@
-"""A coupon batch lost by an empty Redis: claims answer ``unavailable`` until ``livecore restore`` brings it
+"""A coupon batch (and an open lottery) lost by an empty Redis: claims answer ``unavailable`` until ``livecore restore`` brings it
 back from PostgreSQL, and then every promise holds: a retried key gets its claim, per-user limits and the
 remaining count are as persisted, a redeemed coupon cannot be applied to another order."""
 
@@ -11,6 +11,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from livecore.clock import ManualClock
 from livecore.commerce.coupons import CouponBatchIn, CouponError, CouponService, claims_persister
+from livecore.commerce.lottery import LotteryIn, LotteryService
 from livecore.commerce.restore import restore
 from livecore.runtime import open_runtime
 
@@ -48,4 +49,26 @@ async def test_a_restored_coupon_batch_keeps_claims_limits_and_redemptions(  # t
         with pytest.raises(CouponError) as used:
             await svc.redeem("u1", first["claim"], "o2", 5000)
         assert used.value.code == "already_used"
+        await svc.close()
+
+
+async def test_an_open_lottery_lost_by_an_empty_redis_is_reopened_with_its_seed(  # type: ignore[no-untyped-def]
+        settings, migrated, redis_server) -> None:
+    cfg = settings.with_(redis_url=redis_server.url, redis_cluster=False)
+    async with open_runtime(cfg, clock=ManualClock(T0)) as rt:
+        svc = LotteryService(rt)
+        opened = await svc.open("r1", LotteryIn(prize="bag", condition="watch", watch_s=1, duration_s=600), "host")
+        lid = opened["id"]
+        assert (await svc.enter("r1", "u1", lid, 10))["ok"]
+        redis_server.restart()
+        with contextlib.suppress(RedisConnectionError):
+            await rt.redis.ping()
+        assert (await svc.enter("r1", "u2", lid, 10))["code"] == "unavailable"  # not "not_found"
+        report = await restore(rt)
+        assert [(lt.lottery, lt.restored) for lt in report.lotteries] == [(lid, True)]
+        h = await rt.redis.hgetall(rt.keys.room("r1", "lottery", lid))
+        assert h[b"seed_hash"].decode() == opened["seed_hash"]  # the published commitment still holds
+        assert (await svc.enter("r1", "u2", lid, 10))["ok"]
+        drawn = await svc.draw("r1", lid, "host")
+        assert drawn["winners"] == ["u2"], drawn  # drawn from the entries made after the restore
         await svc.close()
