@@ -1,6 +1,7 @@
-"""A coupon batch (and an open lottery) lost by an empty Redis: claims answer ``unavailable`` until ``livecore restore`` brings it
+"""A coupon batch lost by an empty Redis: claims answer ``unavailable`` until ``livecore restore`` brings it
 back from PostgreSQL, and then every promise holds: a retried key gets its claim, per-user limits and the
-remaining count are as persisted, a redeemed coupon cannot be applied to another order."""
+remaining count are as persisted, a redeemed coupon cannot be applied to another order. An open lottery comes
+back with its recorded seed."""
 
 from __future__ import annotations
 
