@@ -90,6 +90,9 @@ class Settings:
     worker_batch: int = 200
     consumer_prune_idle_s: int = 3600  # a stream consumer idle this long and holding nothing leaves its group
     dead_letter_after: int = 5
+    durability: str = "none"  # none | replica (WAIT 1 per batch of buys) | fsync (WAITAOF, or appendfsync always)
+    durability_timeout_ms: int = 500  # a WAIT that takes longer answers the batch's buys "unavailable" (retry)
+    generation_check_s: float = 1.0  # how often each process checks the Redis generation marker
     payment_secret: str = ""  # HMAC key of payment-provider callbacks; empty: derived from ``secret``
 
     # interactions and rankings

@@ -6,18 +6,23 @@ lives in module globals.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import cast
 
 import asyncpg
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.cluster import RedisCluster
+from redis.exceptions import RedisError
 
 from .broker.room_bus import RoomBus
 from .clock import Clock, SystemClock
 from .config import Settings
+from .durability import Durability, check
+from .generation import GenerationWatch
 from .keys import Keys
 from .scripts import Scripts
 from .storage.db import create_pool
@@ -32,6 +37,8 @@ class Runtime:
     bus: RoomBus
     clock: Clock
     db: asyncpg.Pool | None = None
+    durability: Durability = field(default_factory=lambda: Durability("none", 0, ""))
+    generation: GenerationWatch | None = None
 
 
 def redis_client(url: str, max_connections: int = 256, *, cluster: bool = False, health_check_s: float = 30,
@@ -88,8 +95,22 @@ async def open_runtime(settings: Settings, *, database: bool = True, db_max_size
             db = await create_pool(settings.database_url, settings.database_schema, max_size=db_max_size)
         bus = RoomBus(redis, keys, scripts, events_maxlen=settings.room_events_maxlen,
                       events_ttl_s=settings.room_events_ttl_s)
-        yield Runtime(settings=settings, redis=redis, keys=keys, scripts=scripts, bus=bus,
-                      clock=clock or SystemClock(), db=db)
+        durability = await check(redis, mode=settings.durability, timeout_ms=settings.durability_timeout_ms,
+                                 marker=keys.global_key("durability", "tick"), cluster=settings.redis_cluster,
+                                 demo=settings.demo)
+        generation = GenerationWatch(redis, keys, db, interval_s=settings.generation_check_s)
+        with contextlib.suppress(RedisError, OSError):  # Redis away at start-up: the watcher checks later
+            await generation.check()
+        stop = asyncio.Event()
+        watcher = asyncio.create_task(generation.run(stop), name="redis-generation")
+        try:
+            yield Runtime(settings=settings, redis=redis, keys=keys, scripts=scripts, bus=bus,
+                          clock=clock or SystemClock(), db=db, durability=durability, generation=generation)
+        finally:
+            stop.set()
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await watcher
     finally:
         try:
             if db is not None:

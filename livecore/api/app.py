@@ -48,6 +48,7 @@ def build_app(settings: Settings, modules: list[str] | None = None) -> Starlette
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with open_runtime(settings) as rt:
             app.state.runtime = rt
+            metrics.watch_generation(rt.generation)
             app.state.services = []  # made on first use (``deps.app_service``), closed before the runtime
             try:
                 yield

@@ -97,6 +97,8 @@ async def get_sale(request: Request) -> Response:
     sales, _ = _services(request)
     view = await sales.get(request.path_params["room"], request.path_params["sale"])
     if view is None:
+        if await sales.lost(request.path_params["room"], request.path_params["sale"]):
+            raise ApiError(503, "unavailable", "this sale is being restored from PostgreSQL; retry")
         raise ApiError(404, "not_found", "no such sale")
     return json(view)
 

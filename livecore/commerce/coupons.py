@@ -348,6 +348,8 @@ class CouponService:
             args=[user, key, self.now_ms(), self.rt.settings.order_stream_maxlen, idem_id(user, key)])
         if replies.text(res[0]) != "ok":
             code = replies.text(res[1])
+            if code == "not_found" and await self.lost(room, batch):
+                return _refusal("unavailable", "this coupon batch is being restored; retry with the same key")
             return _refusal(code, _MESSAGES.get(code, code))
         claim_id, remaining, replayed = replies.text(res[1]), int(res[2]), bool(int(res[5]))
         if not replayed:
@@ -357,6 +359,19 @@ class CouponService:
                     room, CouponEvent(ts=self.now_ms(), batch=batch, phase="exhausted", data={"remaining": 0}))
         return {"ok": True, "claim": claim_id, "batch": batch, "remaining": remaining,
                 "valid_from": int(res[3]), "valid_until": int(res[4]), "replayed": replayed}
+
+    async def lost(self, room: str, batch: str) -> bool:
+        """A batch Redis does not know: lost with Redis's data (PostgreSQL holds it open; without a database,
+        Redis waits for ``livecore restore``) rather than unknown?"""
+        if self.rt.db is not None:
+            try:
+                return bool(await self.rt.db.fetchval(
+                    """SELECT true FROM coupon_batches WHERE id = $1 AND room_id = $2 AND status = 'active'
+                       AND ends_at > $3""", batch, room, _ts(self.now_ms())))
+            except Exception as exc:  # noqa: BLE001 - PostgreSQL away: fall back on the generation marker
+                log.warning("coupon batch %s/%s: PostgreSQL check failed (%s)", room, batch, exc)
+        generation = self.rt.generation
+        return generation is not None and await generation.commerce_blocked()
 
     async def held(self, room: str, user: str) -> list[HeldCoupon]:
         """Every coupon ``user`` holds in ``room`` (used and expired ones included)."""

@@ -51,7 +51,7 @@ class Session:
     """Also the ``Viewer`` of the fan-out: ``transport``, ``protocol`` and ``over_since`` are read there."""
 
     __slots__ = ("gw", "ws", "identity", "transport", "protocol", "over_since", "room", "base_room", "hub_room",
-                 "joined_at", "refusals", "malformed", "closing", "last_seen", "address")
+                 "joined_at", "refusals", "malformed", "closing", "last_seen", "address", "join_failed")
 
     def __init__(self, gateway: Gateway, ws: ServerConnection, identity: Identity) -> None:
         self.gw = gateway
@@ -64,6 +64,7 @@ class Session:
         self.base_room: str | None = None  # "42" for both "42" and "host:42"
         self.hub_room: Room | None = None
         self.joined_at = 0.0
+        self.join_failed = False  # the last join failed for want of Redis: room actions answer "unavailable"
         settings = gateway.settings
         self.refusals = WindowCounter(settings.flood_refusals, settings.flood_window_s)
         self.malformed = WindowCounter(settings.malformed_limit, settings.flood_window_s)
@@ -163,9 +164,13 @@ class Session:
             case c.Join():
                 await self.on_join(msg)
             case c.Leave():
+                self.join_failed = False
                 self.leave()
                 if msg.rid:
                     self.reply(Result(rid=msg.rid))
+            case _ if self.room is None and self.join_failed:
+                self.refuse(ErrorCode.UNAVAILABLE, "the join failed (room unavailable): join again, then retry",
+                            getattr(msg, "rid", None))
             case _ if self.room is None:
                 self.refuse(ErrorCode.NOT_JOINED, "join a room first", getattr(msg, "rid", None))
             case c.Chat():
@@ -218,6 +223,7 @@ class Session:
             hub_room = await gw.hub.join(self, room)
         except Exception as exc:
             log.warning("join %s failed: %s", room, exc)
+            self.join_failed = True
             self.refuse(ErrorCode.UNAVAILABLE, "room unavailable, retry", msg.rid)
             return
         try:
@@ -227,6 +233,7 @@ class Session:
         except Exception as exc:
             gw.hub.leave(self, room)
             log.warning("join %s: snapshot failed: %s", room, exc)
+            self.join_failed = True
             self.refuse(ErrorCode.UNAVAILABLE, "room unavailable, retry", msg.rid)
             return
         if self.protocol.state is not State.OPEN:
@@ -238,6 +245,7 @@ class Session:
         if room == base:  # state updates keep it current; a join's snapshot heals one missed while the bus was down
             hub_room.session = session_from(state.get("session"))
         self.room, self.base_room, self.hub_room = room, base, hub_room
+        self.join_failed = False
         self.joined_at = gw.clock.monotonic()
         self.reply(Joined(room=room, user=who.user, role=who.role.value, state=state, offset=snapshot_offset,
                           replayed=len(replayed), rid=msg.rid))

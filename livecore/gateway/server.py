@@ -107,7 +107,8 @@ class Gateway:
             weakref.WeakKeyDictionary())
         self._tasks: set[asyncio.Task[Any]] = set()
         self._sweeper: asyncio.Task[None] | None = None
-        self.metrics = build_registry(self.stats, lambda: len(self.hub.rooms), self.interactions)
+        self.metrics = build_registry(self.stats, lambda: len(self.hub.rooms), self.interactions,
+                                      runtime.generation)
 
     # -- lifecycle -----------------------------------------------------------------------------------
     async def start(self, host: str | None = None, port: int | None = None, *, reuse_port: bool = False) -> int:

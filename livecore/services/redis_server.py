@@ -32,7 +32,7 @@ def redis_binary() -> str:
 class RedisServer:
     def __init__(self, data_dir: Path, port: int | None = None, host: str = "127.0.0.1",
                  binary: str | None = None, *, cluster: bool = False,
-                 slots: tuple[int, int] | None = (0, 16383)) -> None:
+                 slots: tuple[int, int] | None = (0, 16383), args: list[str] | None = None) -> None:
         """``cluster``: a Redis Cluster node owning ``slots`` (first, last); by default a one-node cluster that
         owns all 16384. Clients talk to a one-node cluster as to a plain server, but it refuses, as a real
         cluster does, any script, transaction or command whose keys span slots. ``LocalCluster`` joins nodes."""
@@ -42,6 +42,7 @@ class RedisServer:
         self.binary = binary or redis_binary()
         self.cluster = cluster
         self.slots = slots
+        self.args = list(args or [])
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -52,7 +53,7 @@ class RedisServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         args = [self.binary, "--port", str(self.port), "--bind", self.host, "--save", "", "--appendonly", "no",
                 "--dir", str(self.data_dir), "--logfile", str(self.data_dir / "redis.log"),
-                "--pidfile", str(self.data_dir / "redis.pid")]
+                "--pidfile", str(self.data_dir / "redis.pid"), *self.args]
         if self.cluster:
             (self.data_dir / "nodes.conf").unlink(missing_ok=True)  # a restart starts a new cluster
             args += ["--cluster-enabled", "yes", "--cluster-config-file", str(self.data_dir / "nodes.conf")]
@@ -97,7 +98,8 @@ class RedisServer:
         self.process = None
 
     def restart(self) -> None:
-        """Kill and start again on the same port: every key and the script cache are gone."""
+        """Kill and start again on the same port: every key and the script cache are gone (unless ``args``
+        turned on the append-only file: then the data comes back from it)."""
         self.stop()
         self.start()
 
