@@ -19,6 +19,7 @@ from typing import Any, cast
 
 from redis.typing import EncodableT, FieldT
 
+from ..idem import idem_id
 from ..runtime import Runtime
 
 CHUNK = 2000
@@ -89,7 +90,7 @@ async def _restore_batch(rt: Runtime, svc: Any, row: Any, now: int) -> BatchRest
             record = {"user": user, "at": _ms(c["claimed_at"]), "vf": _ms(c["valid_from"]),
                       "vu": _ms(c["valid_until"]), "key": c["claim_key"]}
             pipe.hset(keys["claims"], str(seq), json.dumps(record))
-            pipe.hset(keys["idem"], f"{user}\n{c['claim_key']}", c["id"])
+            pipe.hset(keys["idem"], idem_id(user, c["claim_key"]), c["id"])
             held = svc._held_key(room, user)
             pipe.sadd(held, c["id"])
             pipe.expire(held, ttl_s)

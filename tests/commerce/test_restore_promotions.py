@@ -31,7 +31,7 @@ async def test_a_restored_coupon_batch_keeps_claims_limits_and_redemptions(  # t
         first = await svc.claim("r1", "u1", batch, "k1")
         await svc.claim("r1", "u2", batch, "k1")
         await svc.claim("r1", "u1", batch, "k2")
-        assert await svc.redeem("u1", first["claim"], "o1", 5000) == 500
+        assert await svc.redeem("u1", first["claim"], "r1.order0000001", 5000) == 500
         assert await claims_persister(rt, "w").drain() == 4
         redis_server.restart()  # back empty
         with contextlib.suppress(RedisConnectionError):  # the first call meets the old, closed connection
@@ -46,9 +46,9 @@ async def test_a_restored_coupon_batch_keeps_claims_limits_and_redemptions(  # t
         assert (await svc.claim("r1", "u1", batch, "k3"))["code"] == "limit_reached"
         new = await svc.claim("r1", "u3", batch, "k1")
         assert new["ok"] and new["remaining"] == 6 and new["claim"] not in {first["claim"]}
-        assert await svc.redeem("u1", first["claim"], "o1", 5000) == 500  # the same payment, retried
+        assert await svc.redeem("u1", first["claim"], "r1.order0000001", 5000) == 500  # the same payment, retried
         with pytest.raises(CouponError) as used:
-            await svc.redeem("u1", first["claim"], "o2", 5000)
+            await svc.redeem("u1", first["claim"], "r1.order0000002", 5000)
         assert used.value.code == "already_used"
         await svc.close()
 
