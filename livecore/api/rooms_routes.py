@@ -50,6 +50,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..auth import Identity, Role, issue
 from ..protocol.events import LiveEvent, ProductEvent
+from ..ranking.names import SESSION_KEYS_TTL_S, RankKeys
 from ..runtime import Runtime
 from .deps import ApiError, body, json, require_host, runtime
 
@@ -455,6 +456,9 @@ async def live_start(request: Request) -> Response:
     started = _ms(session["started_at"])
     await rt.bus.set_state(room, {"live": True, "session": sid, "title": title, "cover": row["cover_url"],
                                   "live_since": started})
+    names = RankKeys(rt.keys)  # the viewers already in the room enter the new session (its funnel's first step)
+    await rt.scripts.call("ranking_session_start", keys=[names.inside(room), names.funnel(room, sid, "enter")],
+                          args=[started, SESSION_KEYS_TTL_S])
     await rt.bus.publish_reliable(room, LiveEvent(ts=int(rt.clock.now() * 1000), phase="started", session=sid,
                                                   title=title))
     await audit(rt, room, who, "live.start", {"session": sid, "title": title})

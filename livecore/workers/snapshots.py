@@ -115,6 +115,7 @@ class SnapshotWorker:
         rows: list[tuple[Any, ...]] = []
         rooms = await self.active_rooms(now_ms)
         sessions = await self.store.current_sessions(rooms) if rooms else {}
+        live = await self.store.live_sessions(rooms) if rooms else {}
         for room in rooms:
             buckets = await self.store.minutes(room, first, last)
             pres = await self.store.presence(room, now_ms)
@@ -127,10 +128,12 @@ class SnapshotWorker:
                 rows.append((room, minute_start(m), pres["online"] if sampled else None,
                              pres["peak"] if sampled else None, pres["uv"] if sampled else None,
                              *(b.get(c, 0) for c in COUNTERS)))
-            session = sessions[room]
-            await self.rt.scripts.call("ranking_watch_sweep",
-                                       keys=[self.names.inside(room), self.names.funnel(room, session, "watch")],
-                                       args=[now_ms, WATCH_MS, 2 * 86400])
+            if live[room] != NO_SESSION:  # watching while the room is offline is in no session
+                await self.rt.scripts.call("ranking_watch_sweep",
+                                           keys=[self.names.inside(room), self.names.funnel(room, live[room], "watch"),
+                                                 self.names.funnel(room, live[room], "enter")],
+                                           args=[now_ms, WATCH_MS, 2 * 86400])
+            session = sessions[room]  # the summary of the session in the state, live or just ended
             if session != NO_SESSION:
                 summary = await session_summary(self.store, room, session, now_ms, self.keywords,
                                                 self.rt.settings.keyword_window_s)
