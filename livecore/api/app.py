@@ -32,6 +32,7 @@ ROUTE_MODULES: list[str] = [
     "livecore.api.pages",
     "livecore.api.promo_routes",
     "livecore.api.ranking_routes",
+    "livecore.api.demo_routes",
 ]
 
 

@@ -11,7 +11,7 @@ Endpoints (JSON; money in integer cents; times in epoch milliseconds):
     GET    /api/gifts                               the gift catalogue [{id, name, price}]   (public)
     POST   /api/dev/login                           {"user","name","role","room"} -> {"token", ...}   (demo only)
     POST   /api/rooms                               {"id","title","cover","words"} -> room   (host of id / admin)
-    GET    /api/rooms/{room}                        public room card: id, title, cover, live, session
+    GET    /api/rooms/{room}                        public room card: id, title, cover, live, session, demo_host?
     PATCH  /api/rooms/{room}                        {"title"?, "cover"?} -> room
     GET    /api/rooms/{room}/console                everything the console loads at start: room (with words),
                                                     state, products, sessions, muted
@@ -246,6 +246,8 @@ async def get_room(request: Request) -> Response:
     state = await rt.bus.state(room)
     out = _room_row(row, with_words=False)
     out.update(live=bool(state.get("live")), session=state.get("session"))
+    if "demo_host" in state:  # the demo's scripted host: running | paused | off (api/demo_routes.py)
+        out["demo_host"] = state["demo_host"]
     return json(out)
 
 
