@@ -17,14 +17,15 @@ from ..config import Settings
 from ..services.discover import resolve
 from ..storage.db import connect
 from ..storage.migrate import migrate
+from ..cli_help import setting_default
 from .app import build_app
 
 log = logging.getLogger(__name__)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default=None, help="listen address (default LIVECORE_HOST)")
-    parser.add_argument("--port", type=int, default=None, help="listen port (default LIVECORE_API_PORT)")
+    parser.add_argument("--host", default=None, help=f"listen address ({setting_default('host')})")
+    parser.add_argument("--port", type=int, default=None, help=f"listen port ({setting_default('api_port')})")
     parser.add_argument("--no-migrate", action="store_true", help="do not apply pending migrations at start-up")
 
 
