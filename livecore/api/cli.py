@@ -13,11 +13,11 @@ import logging
 
 import uvicorn
 
+from ..cli_help import setting_default
 from ..config import Settings
 from ..services.discover import resolve
 from ..storage.db import connect
 from ..storage.migrate import migrate
-from ..cli_help import setting_default
 from .app import build_app
 
 log = logging.getLogger(__name__)

@@ -16,9 +16,9 @@ import signal
 from types import FrameType
 
 from ..auth import issue
+from ..cli_help import setting_default
 from ..config import Settings
 from ..services.discover import Started, resolve
-from ..cli_help import setting_default
 from .bots import run_bots
 from .host import DEMO_HOST, DEMO_HOST_NAME, ScriptedHost, seed_room
 from .http import ApiRefused
@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bots", type=int, default=30, help="simulated viewers")
     parser.add_argument("--port", type=int, default=None, help=f"API and pages port ({setting_default('api_port')})")
-    parser.add_argument("--gateway-port", type=int, default=None, help=f"gateway port ({setting_default('gateway_port')})")
+    parser.add_argument("--gateway-port", type=int, default=None,
+                        help=f"gateway port ({setting_default('gateway_port')})")
     parser.add_argument("--room", default="demo", help="room id")
     parser.add_argument("--cycle", type=float, default=30.0, help="seconds between the scripted host's moves")
     parser.add_argument("--no-host", action="store_true",

@@ -7,11 +7,11 @@ import asyncio
 import logging
 import signal
 
+from ..cli_help import setting_default
 from ..commerce.port import GatewayCommerce
 from ..config import Settings
 from ..runtime import open_runtime
 from ..services.discover import resolve
-from ..cli_help import setting_default
 from .gcwatch import GcWatch, tune
 from .server import Gateway
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 
+from ..cli_help import setting_default
 from ..config import Settings
 from ..services.discover import resolve
-from ..cli_help import setting_default
 from .db import connect
 from .migrate import migrate
 
