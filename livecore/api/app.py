@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute
 
 from ..config import Settings
 from ..runtime import open_runtime
+from .access_log import AccessLogMiddleware
 from .deps import ApiError, error_response
 from .metrics import ApiMetrics, MetricsMiddleware
 
@@ -65,6 +66,7 @@ def build_app(settings: Settings, modules: list[str] | None = None) -> Starlette
     metrics = ApiMetrics()
     app = Starlette(routes=collect_routes(ROUTE_MODULES if modules is None else modules), lifespan=lifespan,
                     exception_handlers={ApiError: on_api_error},
-                    middleware=[Middleware(MetricsMiddleware, metrics=metrics)])
+                    middleware=[*([Middleware(AccessLogMiddleware)] if settings.access_log else []),
+                                Middleware(MetricsMiddleware, metrics=metrics)])
     app.state.metrics = metrics
     return app
