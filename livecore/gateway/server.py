@@ -37,6 +37,7 @@ from ..runtime import Runtime
 from .connection import Session
 from .connlog import closed_by, conn_log, connection_line
 from .fanout import FanoutStats
+from .handshake import TokenRefusal, refuse_token
 from .hub import Hub
 from .likes import LikeAggregator
 from .metrics import CONTENT_TYPE, build_registry, render
@@ -98,7 +99,8 @@ class Gateway:
         self.server: Server | None = None
         self.port = 0
         self._ids = itertools.count(1)
-        self._identities: weakref.WeakKeyDictionary[ServerConnection, Identity] = weakref.WeakKeyDictionary()
+        self._identities: weakref.WeakKeyDictionary[ServerConnection, Identity | TokenRefusal] = (
+            weakref.WeakKeyDictionary())
         self._tasks: set[asyncio.Task[Any]] = set()
         self._sweeper: asyncio.Task[None] | None = None
         self.metrics = build_registry(self.stats, lambda: len(self.hub.rooms), self.interactions)
@@ -177,15 +179,24 @@ class Gateway:
             identity = verify(self.settings.secret, token)
         except AuthError as exc:
             self.stats.handshakes_refused += 1
-            if self.settings.access_log:
-                conn_log.info("%s", connection_line(connection.remote_address, "-", "-", 0.0, "401",
-                                                    f"token {exc.reason}", "server"))
-            return connection.respond(HTTPStatus.UNAUTHORIZED, f"unauthorized: token {exc.reason}\n")
+            refusal = refuse_token(request.headers.get("Origin"), exc.reason)
+            if self.settings.access_log:  # a refused connection's one line: 401, or the close code a browser gets
+                conn_log.info("%s", connection_line(connection.remote_address, "-", "-", 0.0,
+                                                    str(refusal.close_code or 401), f"token {exc.reason}", "server"))
+            if refusal.close_code is None:
+                return connection.respond(HTTPStatus.UNAUTHORIZED, refusal.body)
+            self._identities[connection] = refusal  # a browser: accepted, then closed with a code it can read
+            return None
         self._identities[connection] = identity
         return None
 
     async def _handler(self, ws: ServerConnection) -> None:
         identity = self._identities.pop(ws)
+        if isinstance(identity, TokenRefusal):
+            assert identity.close_code is not None
+            self.count_close(identity.close_code)
+            await ws.close(identity.close_code, identity.reason)
+            return
         session = Session(self, ws, identity)
         self.sessions.add(session)
         self.stats.connections += 1

@@ -30,9 +30,13 @@ async def test_each_connection_logs_one_line_when_it_ends(settings, start_gatewa
     with pytest.raises(InvalidStatus):
         async with connect(url(gw.port) + "?token=" + token(settings, "bob", ttl_s=-10)):
             pass
-    await until(lambda: len([r for r in caplog.records if r.name == "livecore.connections"]) >= 2)
+    async with connect(url(gw.port) + "?token=" + token(settings, "cat", ttl_s=-10),
+                       origin="http://page.test") as ws:  # a browser: accepted, then closed 4502
+        await ws.wait_closed()
+    await until(lambda: len([r for r in caplog.records if r.name == "livecore.connections"]) >= 3)
     lines = [r.getMessage() for r in caplog.records if r.name == "livecore.connections"]
-    assert len(lines) == 2, lines
+    assert len(lines) == 3, lines
+    assert ' code=4502 by=server reason="token expired"' in lines[2], lines
     assert " user=ann room=r7 " in lines[0] and " code=1000 by=client" in lines[0], lines
     assert " code=401 by=server reason=\"token expired\"" in lines[1], lines
 
