@@ -19,6 +19,7 @@ from livecore.api.app import build_app
 from livecore.auth import issue
 from livecore.client import LiveClient
 from livecore.commerce.port import GatewayCommerce
+from livecore.core.keywords import KeywordExtractor
 from livecore.gateway.server import Gateway
 from livecore.protocol import client as c
 from livecore.protocol.server import Result
@@ -27,6 +28,7 @@ from livecore.workers.ranking import RankingWorker
 from livecore.workers.snapshots import SnapshotWorker
 
 ROOM = "show"
+LINES = {"s1": "保温杯真好看", "off": "下播以后继续聊天气", "s2": "龙井茶叶新鲜"}
 
 
 class Show:
@@ -35,7 +37,7 @@ class Show:
         self.host = {"authorization": "Bearer " + issue(settings.secret, "h1", role="host", room=ROOM)}
         self.viewers: dict[str, LiveClient] = {}
         self.ranking = RankingWorker(runtime, "t", push=False)
-        self.snapshots = SnapshotWorker(runtime)
+        self.snapshots = SnapshotWorker(runtime, keywords=KeywordExtractor())
 
     async def call(self, method: str, path: str, body: Any = None, user: str | None = None) -> Any:
         headers = self.host if user is None else {
@@ -56,7 +58,7 @@ class Show:
         orders = []
         for user in users:
             cl = self.viewers[user]
-            assert isinstance(await cl.request(c.Chat(text=f"好看 {tag}")), Result)
+            assert isinstance(await cl.request(c.Chat(text=LINES[tag])), Result)
             await cl.send(c.Like(count=3))
             await cl.send(c.Click(product=product))
             assert isinstance(await cl.request(c.Gift(gift="rose", key=f"{tag}-{user}")), Result)
@@ -68,8 +70,9 @@ class Show:
     async def pay(self, order: str, user: str) -> None:
         assert (await self.call("POST", f"/api/orders/{order}/pay", {}, user=user))["ok"]
 
-    async def settle(self) -> None:
-        """Until every interaction sent is in the stream and applied, and the snapshot has been written."""
+    async def settle(self, ahead_s: float = 61) -> None:
+        """Until every interaction sent is in the stream and applied, and the snapshot of ``ahead_s`` from now
+        has been written (61 s: the minute's watch sweep too)."""
         await asyncio.sleep(0.3)  # the gateway handles the frames sent without an answer (likes, clicks)
         while self.gw.interactions is not None and self.gw.interactions.pending:
             await self.gw.interactions.flush()
@@ -77,12 +80,12 @@ class Show:
         for _ in range(200):
             if not await self.ranking.step(block_ms=0):
                 break
-        await self.snapshots.snapshot(int(time.time() * 1000) + 61_000)  # a minute on: the watch sweep too
+        await self.snapshots.snapshot(int((time.time() + ahead_s) * 1000))
 
     async def summary(self, session: str) -> dict[str, Any]:
         report = await self.call("GET", f"/api/rooms/{ROOM}/sessions/{session}/report")
         metrics = await self.call("GET", f"/api/rooms/{ROOM}/metrics?session={session}")
-        keep = ("totals", "funnel", "top_products", "top_contributors")
+        keep = ("totals", "funnel", "top_products", "top_contributors", "keywords")
         return {"report": {k: report[k] for k in keep if k in report},
                 "metrics": {k: v for k, v in metrics.items() if k not in ("ts", "online", "peak", "uv", "change")}}
 
@@ -125,6 +128,7 @@ async def test_an_ended_session_never_changes_and_the_next_funnel_counts_who_is_
             funnel1 = users_of(ended["report"]["funnel"])
             assert funnel1 == sorted(funnel1, reverse=True) and funnel1[0] == 4, ended  # ann, bob, cat, dan
             assert ended["metrics"]["paid"] == 1 and ended["metrics"]["orders"] == 3
+            assert "保温杯" in {k["word"] for k in ended["report"]["keywords"]}, ended["report"]["keywords"]
 
             # offline: everything again, a new viewer, and a payment of an order placed during the show
             await show.join("eve")
@@ -132,6 +136,8 @@ async def test_an_ended_session_never_changes_and_the_next_funnel_counts_who_is_
             await show.pay(show1[1], "bob")
             await show.pay(offline[0], "ann")
             await show.settle()
+            assert await show.summary(s1) == ended
+            await show.settle(ahead_s=200)  # past the summary's grace after the end: the barrage keywords too
             assert await show.summary(s1) == ended
 
             # the next show: the five viewers in the room enter it; then a few of them act
