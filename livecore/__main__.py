@@ -11,6 +11,7 @@ import importlib
 import logging
 import sys
 
+from .cli_help import HelpFormatter, plain
 from .config import Settings
 
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -28,15 +29,19 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, object]]:
-    parser = argparse.ArgumentParser(prog="livecore", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="livecore", description=plain(__doc__.split("\n\n")[0]),
+                                     formatter_class=HelpFormatter,
+                                     epilog="Settings come from LIVECORE_* environment variables (see README.md); "
+                                            "'livecore <command> --help' describes a command.")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True, metavar="command")
     modules: dict[str, object] = {}
     wanted = next((a for a in sys.argv[1:] if not a.startswith("-")), None)
     for name, (module_name, help_text) in COMMANDS.items():
-        p = sub.add_parser(name, help=help_text)
+        p = sub.add_parser(name, help=help_text, description=help_text, formatter_class=HelpFormatter)
         if name == wanted:
             module = importlib.import_module(module_name)
+            p.description = plain(module.__doc__ or help_text)
             module.configure(p)
             modules[name] = module
     return parser, modules

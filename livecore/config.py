@@ -38,6 +38,7 @@ class Settings:
     node_id: str = ""  # gateway identity for presence; defaults to host:port:pid
     # the WebSocket URL browsers use (behind a proxy); default ws://<page host>:<gateway_port>/ws
     gateway_public_url: str = ""
+    access_log: bool = True  # API: one Common Log Format line per request; gateway: one line per connection
 
     # gateway hot path
     tick_ms: int = 100

@@ -9,10 +9,11 @@ from .config import Settings
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--user", required=True)
-    parser.add_argument("--role", default="viewer", choices=[r.value for r in Role])
+    parser.add_argument("--user", required=True, help="user id (the token's subject)")
+    parser.add_argument("--role", default="viewer", choices=[r.value for r in Role], help="what the token may do")
     parser.add_argument("--name", default=None, help="display name (default: the user id)")
-    parser.add_argument("--room", default=None, help="bind the token to one room (required for hosts)")
+    parser.add_argument("--room", default=None,
+                        help="bind the token to one room, required for hosts (default: any room)")
     parser.add_argument("--ttl", type=int, default=12 * 3600, help="seconds until it expires")
 
 

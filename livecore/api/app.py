@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute
 
 from ..config import Settings
 from ..runtime import open_runtime
+from .access_log import AccessLogMiddleware
 from .deps import ApiError, error_response
 from .metrics import ApiMetrics, MetricsMiddleware
 from .write_limits import WriteLimitMiddleware
@@ -33,6 +34,7 @@ ROUTE_MODULES: list[str] = [
     "livecore.api.pages",
     "livecore.api.promo_routes",
     "livecore.api.ranking_routes",
+    "livecore.api.demo_routes",
 ]
 
 
@@ -66,7 +68,8 @@ def build_app(settings: Settings, modules: list[str] | None = None) -> Starlette
     metrics = ApiMetrics()
     app = Starlette(routes=collect_routes(ROUTE_MODULES if modules is None else modules), lifespan=lifespan,
                     exception_handlers={ApiError: on_api_error},
-                    middleware=[Middleware(MetricsMiddleware, metrics=metrics),
+                    middleware=[*([Middleware(AccessLogMiddleware)] if settings.access_log else []),
+                                Middleware(MetricsMiddleware, metrics=metrics),
                                 Middleware(WriteLimitMiddleware, settings=settings)])
     app.state.metrics = metrics
     return app

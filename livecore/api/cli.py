@@ -13,6 +13,7 @@ import logging
 
 import uvicorn
 
+from ..cli_help import setting_default
 from ..config import Settings
 from ..services.discover import resolve
 from ..storage.db import connect
@@ -23,8 +24,8 @@ log = logging.getLogger(__name__)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default=None, help="listen address (default LIVECORE_HOST)")
-    parser.add_argument("--port", type=int, default=None, help="listen port (default LIVECORE_API_PORT)")
+    parser.add_argument("--host", default=None, help=f"listen address ({setting_default('host')})")
+    parser.add_argument("--port", type=int, default=None, help=f"listen port ({setting_default('api_port')})")
     parser.add_argument("--no-migrate", action="store_true", help="do not apply pending migrations at start-up")
 
 

@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 CONSOLE_DIR = Path(__file__).resolve().parent.parent / "console"
+FAVICON = Path(__file__).resolve().parent / "favicon.svg"
 _NO_CACHE = {"Cache-Control": "no-cache"}
 
 
@@ -28,6 +29,11 @@ async def console(request: Request) -> Response:
 
 async def viewer(request: Request) -> Response:
     return _page("room.html")
+
+
+async def favicon(request: Request) -> Response:
+    """The site icon (SVG), at the path browsers ask for on their own and as ``/favicon.svg``."""
+    return FileResponse(FAVICON, media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
 
 
 async def to_console(request: Request) -> Response:
@@ -50,5 +56,7 @@ def routes() -> list[BaseRoute]:
         Route("/console", to_console),
         Route("/console/", console),
         Route("/room/{room}", viewer),
+        Route("/favicon.ico", favicon),
+        Route("/favicon.svg", favicon),
         Mount("/assets", app=_Assets(directory=CONSOLE_DIR), name="assets"),
     ]

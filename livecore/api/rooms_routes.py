@@ -11,7 +11,7 @@ Endpoints (JSON; money in integer cents; times in epoch milliseconds):
     GET    /api/gifts                               the gift catalogue [{id, name, price}]   (public)
     POST   /api/dev/login                           {"user","name","role","room"} -> {"token", ...}   (demo only)
     POST   /api/rooms                               {"id","title","cover","words"} -> room   (host of id / admin)
-    GET    /api/rooms/{room}                        public room card: id, title, cover, live, session
+    GET    /api/rooms/{room}                        public room card: id, title, cover, live, session, demo_host?
     PATCH  /api/rooms/{room}                        {"title"?, "cover"?} -> room
     GET    /api/rooms/{room}/console                everything the console loads at start: room (with words),
                                                     state, products, sessions, muted
@@ -50,6 +50,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..auth import Identity, Role, issue
 from ..protocol.events import LiveEvent, ProductEvent
+from ..ranking.names import SESSION_KEYS_TTL_S, RankKeys
 from ..runtime import Runtime
 from .deps import ApiError, body, json, require_host, runtime
 
@@ -245,6 +246,8 @@ async def get_room(request: Request) -> Response:
     state = await rt.bus.state(room)
     out = _room_row(row, with_words=False)
     out.update(live=bool(state.get("live")), session=state.get("session"))
+    if "demo_host" in state:  # the demo's scripted host: running | paused | off (api/demo_routes.py)
+        out["demo_host"] = state["demo_host"]
     return json(out)
 
 
@@ -455,6 +458,9 @@ async def live_start(request: Request) -> Response:
     started = _ms(session["started_at"])
     await rt.bus.set_state(room, {"live": True, "session": sid, "title": title, "cover": row["cover_url"],
                                   "live_since": started})
+    names = RankKeys(rt.keys)  # the viewers already in the room enter the new session (its funnel's first step)
+    await rt.scripts.call("ranking_session_start", keys=[names.inside(room), names.funnel(room, sid, "enter")],
+                          args=[started, SESSION_KEYS_TTL_S])
     await rt.bus.publish_reliable(room, LiveEvent(ts=int(rt.clock.now() * 1000), phase="started", session=sid,
                                                   title=title))
     await audit(rt, room, who, "live.start", {"session": sid, "title": title})

@@ -3,7 +3,9 @@
 Endpoints (JSON; money in integer cents; times in epoch milliseconds):
 
     POST /api/rooms/{room}/sales                  host: {"product","price","quantity","ends_at","starts_at"?,
-                                                  "per_user"?=1,"sku"?,"title"?,"id"?} -> 201 sale
+                                                  "per_user"?=1,"sku"?,"title"?,"id"?} -> 201 sale; in a room
+                                                  that is not live the sale also carries "warning":
+                                                  {"code":"not_live","message"} (it is created all the same)
     GET  /api/rooms/{room}/sales                  [sale] (public)
     GET  /api/rooms/{room}/sales/{sale}           sale (public)
     POST /api/rooms/{room}/sales/{sale}/start     host: start a scheduled sale now -> sale
@@ -44,6 +46,7 @@ from ..commerce.orders import OrderService
 from ..commerce.payments import SIGNATURE_HEADER, PaymentNotice, callback_secret, verify
 from ..commerce.reconcile import SaleNotFound, reconcile
 from ..commerce.sales import SaleError, SalesService
+from ..core.session import live_of
 from ..protocol.limits import Qty
 from .deps import ApiError, app_service, body, identity, json, require_host, require_room, runtime
 
@@ -83,9 +86,14 @@ async def create_sale(request: Request) -> Response:
     spec = await body(request, SaleSpec)
     sales, _ = _services(request)
     try:
-        return json(await sales.create(room, spec, who.user), status=201)
+        sale = await sales.create(room, spec, who.user)
     except SaleError as exc:
         raise _sale_error(exc) from exc
+    rt = runtime(request)
+    if live_of(await rt.redis.hget(rt.keys.room_state(room), "live")) is not True:
+        sale["warning"] = {"code": "not_live", "message": "the room is not live: orders of this sale belong to no "
+                                                          "live session and appear in no session's report"}
+    return json(sale, status=201)
 
 
 async def list_sales(request: Request) -> Response:

@@ -135,7 +135,7 @@ class OrderService:
         res = await self.rt.scripts.call(
             "order_pay",
             keys=[self.k.order(room, order_id), self.k.orders_stream(room), self.k.deadlines(room),
-                  self.rt.keys.interactions(room)],
+                  self.rt.keys.interactions(room), self.rt.keys.room_state(room)],
             args=[order_id, user, now, provider, ref, charge, discount, coupon, s.order_stream_maxlen, room,
                   s.interaction_maxlen],
         )

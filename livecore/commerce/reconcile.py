@@ -3,6 +3,8 @@
 ``compare`` is pure (the three views in, differences out); ``reconcile`` gathers the views. A healthy, drained
 sale has: quantity - stock == sold == units of its live (reserved or paid) orders; the same order ids in Redis,
 in the stream and in PostgreSQL; one creation entry per order; and the same status in Redis and PostgreSQL.
+Orders that expired unpaid gave their units back to the stock, which is why a healthy sale can have more orders
+than units sold: the report counts the orders per status and names the expired ones (``explain``).
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ class Report:
     stream_orders: int
     pg_orders: int
     differences: list[Difference]
+    statuses: dict[str, int] = field(default_factory=dict)  # Redis orders per status
+    expired: list[str] = field(default_factory=list)  # orders that expired unpaid (their units back in stock)
 
     @property
     def ok(self) -> bool:
@@ -55,13 +59,27 @@ class Report:
     def text(self) -> str:
         lines = [f"sale {self.sale} in room {self.room}: quantity {self.quantity}, stock {self.stock}, "
                  f"sold {self.sold}",
-                 f"orders: redis {self.redis_orders}, stream {self.stream_orders}, postgresql {self.pg_orders}"]
+                 f"orders: redis {self.redis_orders}, stream {self.stream_orders}, postgresql {self.pg_orders}"
+                 + (" (" + ", ".join(f"{n} {st}" for st, n in sorted(self.statuses.items())) + ")"
+                    if self.statuses else "")]
+        if self.expired:
+            lines.append(f"expired unpaid, units back in stock: {_ids(self.expired)}")
         for d in self.differences:
-            ids = ", ".join(d.orders[:20]) + (f" ... (+{len(d.orders) - 20})" if len(d.orders) > 20 else "")
+            ids = _ids(d.orders)
             lines.append(f"DIFFERENCE {d.kind}: {d.message}" + (f": {ids}" if ids else ""))
         lines.append("OK: Redis, stream and PostgreSQL agree" if self.ok else
                      f"{len(self.differences)} difference(s)")
         return "\n".join(lines)
+
+
+def _ids(orders: list[str], n: int = 20) -> str:
+    return ", ".join(orders[:n]) + (f" ... (+{len(orders) - n})" if len(orders) > n else "")
+
+
+def explain(redis: dict[str, OrderFacts]) -> tuple[dict[str, int], list[str]]:
+    """Orders per status, and the expired ones by id (pure)."""
+    statuses = dict(Counter(f.status for f in redis.values()))
+    return statuses, sorted(oid for oid, f in redis.items() if f.status == "expired")
 
 
 def compare(*, quantity: int, stock: int, sold: int, redis: dict[str, OrderFacts], stream: list[str],
@@ -167,5 +185,7 @@ async def reconcile(rt: Runtime, sale: str, room: str | None = None, chunk: int 
         diffs.append(Difference("restored", f"Redis lost this sale and it was restored from PostgreSQL at "
                                 f"{int(restored_at)} ms: orders acknowledged but not persisted before the loss "
                                 f"are gone ({len(restored)} orders restored)"))
+    statuses, expired = explain(redis)
     return Report(sale=sale, room=room, quantity=int(quantity), stock=int(stock or 0), sold=int(sold or 0),
-                  redis_orders=len(ids), stream_orders=len(stream), pg_orders=len(pg), differences=diffs)
+                  redis_orders=len(ids), stream_orders=len(stream), pg_orders=len(pg), differences=diffs,
+                  statuses=statuses, expired=expired)

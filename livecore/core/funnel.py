@@ -1,7 +1,10 @@
 """Funnel ratios and last-window versus previous-window changes (pure).
 
 The funnel counts unique users at each step: entered -> watched over 60 s -> clicked a product -> ordered ->
-paid. Each step carries its ratio to the step before (conversion) and to the first step (overall).
+paid. A user at a step has passed every step before it (``through``): whoever clicks, orders or pays also
+entered and counts as engaged ("watched"), and a viewer already in the room when it goes live enters the new
+session. So every step is at most the step before it; ``funnel`` also holds to that when its counts were read
+a moment apart. Each step carries its ratio to the step before (conversion) and to the first step (overall).
 Changes compare the sum of the last ``window`` per-minute buckets with the ``window`` before them, the
 figure a host reads as "up 12% on the previous ten minutes".
 """
@@ -12,6 +15,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 STEPS: tuple[str, ...] = ("entered", "watched", "clicked", "ordered", "paid")
+KEYS: tuple[str, ...] = ("enter", "watch", "click", "order", "paid")  # the same steps, as stored
+
+
+def through(step: str) -> tuple[str, ...]:
+    """The stored steps a user reaching ``step`` (one of ``KEYS``) is counted at: it and every one before it."""
+    return KEYS[:KEYS.index(step) + 1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,10 +41,13 @@ def _ratio(a: int, b: int) -> float | None:
 def funnel(counts: Sequence[int], steps: Sequence[str] = STEPS) -> list[Step]:
     if len(counts) != len(steps):
         raise ValueError(f"{len(steps)} funnel steps need {len(steps)} counts, got {len(counts)}")
+    nested: list[int] = []
+    for users in counts:  # counts read one after the other may see a user at a step and not yet before it
+        nested.append(min(users, nested[-1]) if nested else users)
     out: list[Step] = []
-    for i, (name, users) in enumerate(zip(steps, counts, strict=True)):
-        ratio = None if i == 0 else _ratio(users, counts[i - 1])
-        overall = _ratio(users, counts[0]) if i > 0 else (1.0 if users > 0 else None)
+    for i, (name, users) in enumerate(zip(steps, nested, strict=True)):
+        ratio = None if i == 0 else _ratio(users, nested[i - 1])
+        overall = _ratio(users, nested[0]) if i > 0 else (1.0 if users > 0 else None)
         out.append(Step(name, users, ratio, overall))
     return out
 

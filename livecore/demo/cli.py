@@ -16,21 +16,28 @@ import signal
 from types import FrameType
 
 from ..auth import issue
+from ..cli_help import setting_default
 from ..config import Settings
 from ..services.discover import Started, resolve
 from .bots import run_bots
-from .host import ScriptedHost, seed_room
+from .host import DEMO_HOST, DEMO_HOST_NAME, ScriptedHost, seed_room
+from .http import ApiRefused
 from .procs import Deployment
 
 log = logging.getLogger(__name__)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--bots", type=int, default=30, help="simulated viewers (default 30)")
-    parser.add_argument("--port", type=int, default=None, help="API and pages port (default LIVECORE_API_PORT)")
-    parser.add_argument("--gateway-port", type=int, default=None, help="gateway port (default LIVECORE_GATEWAY_PORT)")
-    parser.add_argument("--room", default="demo", help="room id (default demo)")
+    parser.add_argument("--bots", type=int, default=30, help="simulated viewers")
+    parser.add_argument("--port", type=int, default=None, help=f"API and pages port ({setting_default('api_port')})")
+    parser.add_argument("--gateway-port", type=int, default=None,
+                        help=f"gateway port ({setting_default('gateway_port')})")
+    parser.add_argument("--room", default="demo", help="room id")
     parser.add_argument("--cycle", type=float, default=30.0, help="seconds between the scripted host's moves")
+    parser.add_argument("--no-host", action="store_true",
+                        help="no scripted host: the room moves only when a person uses the console")
+    parser.add_argument("--host-quiet", type=float, default=120.0,
+                        help="seconds the scripted host waits after a person's move in the console")
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
@@ -80,12 +87,20 @@ async def _show(settings: Settings, args: argparse.Namespace) -> None:
     print(f"  viewer page : {api}/room/{room}?token={viewer_token}")
     print(f"  host console: {api}/console/?token={host_token}")
     print(f"  (English: add &lang=en)   {args.bots} simulated viewers; logs in {settings.data_dir / 'logs'}")
+    if args.no_host:
+        print("  no scripted host (--no-host)")
+    else:
+        print(f"  the scripted host steps aside for {args.host_quiet:g} s after each of your moves in the console")
     print("=" * 72 + "\n  Ctrl-C stops everything.", flush=True)
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    host = ScriptedHost(api, host_token, room, products, cycle_s=args.cycle)
+    script_token = issue(settings.secret, DEMO_HOST, role="host", room=room, name=DEMO_HOST_NAME)
+    host = ScriptedHost(api, script_token, room, products, cycle_s=args.cycle, quiet_s=args.host_quiet)
+    if args.no_host:
+        with contextlib.suppress(ApiRefused, OSError):
+            await host.set_mode("off")
     await asyncio.gather(run_bots(args.bots, gateway, api, room, settings.secret, stop, pace=1.5),
-                         host.run(stop))
+                         *([] if args.no_host else [host.run(stop)]))

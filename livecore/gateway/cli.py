@@ -7,6 +7,7 @@ import asyncio
 import logging
 import signal
 
+from ..cli_help import setting_default
 from ..commerce.port import GatewayCommerce
 from ..config import Settings
 from ..runtime import open_runtime
@@ -18,8 +19,8 @@ log = logging.getLogger(__name__)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default=None, help="address to listen on (default LIVECORE_HOST)")
-    parser.add_argument("--port", type=int, default=None, help="port (default LIVECORE_GATEWAY_PORT; 0 = any)")
+    parser.add_argument("--host", default=None, help=f"address to listen on ({setting_default('host')})")
+    parser.add_argument("--port", type=int, default=None, help=f"port, 0 for any ({setting_default('gateway_port')})")
     parser.add_argument("--reuse-port", action="store_true", help="SO_REUSEPORT: several processes, one port")
 
 

@@ -244,6 +244,7 @@ class Session:
         gw.hub.activate(self, hub_room, replayed, snapshot_offset)
         if room == base:  # state updates keep it current; a join's snapshot heals one missed while the bus was down
             hub_room.session = session_from(state.get("session"))
+            hub_room.live = state.get("live") is True if "live" in state else None
         self.room, self.base_room, self.hub_room = room, base, hub_room
         self.join_failed = False
         self.joined_at = gw.clock.monotonic()
@@ -432,7 +433,7 @@ class Session:
         log_ = self.gw.interactions
         if log_ is None or self.base_room is None:
             return
-        session = self.hub_room.session if self.hub_room is not None and self.room == self.base_room else ""
+        session = self.hub_room.stamp if self.hub_room is not None and self.room == self.base_room else ""
         log_.emit(Interaction(id=self.gw.next_id(), kind=kind.value, room=self.base_room, user=self.identity.user,
                               ts=int(self.gw.clock.now() * 1000), count=count, value=value, product=product,
                               text=text, session=session))

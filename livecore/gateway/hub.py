@@ -37,7 +37,7 @@ from ..broker.wire import Lane
 from ..clock import Clock
 from ..core.merge import MergedFrame, TickMerger, catch_up_frame, state_decoder
 from ..core.sampler import BarrageSampler
-from ..core.session import session_id
+from ..core.session import live_of, session_id, stamp
 from ..core.slow import SlowPolicy
 from ..core.wordfilter import WordFilter
 from ..keys import Keys
@@ -85,11 +85,17 @@ class Room:
     last_offset: str | None = None  # newest reliable offset merged: a new group's merger starts from it
     muted: dict[str, float] = field(default_factory=dict)  # user -> until (epoch seconds)
     words: WordFilter = field(default_factory=WordFilter)
-    session: str = ""  # the live session in the room state, stamped on the room's interactions ("" unknown)
+    session: str = ""  # the session in the room state ("" unknown)
+    live: bool | None = None  # the room state's live flag (None unknown)
     task: asyncio.Task[None] | None = None
 
     def __len__(self) -> int:
         return len(self.member)
+
+    @property
+    def stamp(self) -> str:
+        """The session stamped on the room's interactions (livecore.core.session.stamp)."""
+        return stamp(self.session, self.live)
 
     @property
     def viewers(self) -> list[Viewer]:
@@ -325,6 +331,8 @@ class Hub:
                 changes = state_decoder.decode(data[1:])
                 if "session" in changes:
                     room.session = session_id(bytes(changes["session"]))
+                if "live" in changes:
+                    room.live = live_of(bytes(changes["live"]))
                 for group in room.groups:
                     group.merger.add_state(changes)
                 return

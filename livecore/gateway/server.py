@@ -37,6 +37,7 @@ from ..moderation.store import ModerationStore
 from ..protocol.codes import CloseCode
 from ..runtime import Runtime
 from .connection import Session
+from .connlog import closed_by, conn_log, connection_line
 from .fanout import FanoutStats
 from .handshake import TokenRefusal, refuse_token
 from .hub import Hub
@@ -185,6 +186,9 @@ class Gateway:
         except AuthError as exc:
             self.stats.handshakes_refused += 1
             refusal = refuse_token(request.headers.get("Origin"), exc.reason)
+            if self.settings.access_log:  # a refused connection's one line: 401, or the close code a browser gets
+                conn_log.info("%s", connection_line(connection.remote_address, "-", "-", 0.0,
+                                                    str(refusal.close_code or 401), f"token {exc.reason}", "server"))
             if refusal.close_code is None:
                 return connection.respond(HTTPStatus.UNAUTHORIZED, refusal.body)
             self._identities[connection] = refusal  # a browser: accepted, then closed with a code it can read
@@ -203,12 +207,18 @@ class Gateway:
         self.sessions.add(session)
         self.stats.connections += 1
         self.stats.connections_total += 1
+        opened = self.clock.monotonic()
         try:
             await session.run()
         finally:
+            room = session.room
             session.leave()
             self.sessions.discard(session)
             self.stats.connections -= 1
+            if self.settings.access_log:  # the one line of this connection: who, where, how long, how it ended
+                conn_log.info("%s", connection_line(ws.remote_address, identity.user, room or "-",
+                                                    self.clock.monotonic() - opened, str(ws.close_code or 1006),
+                                                    ws.close_reason or "", closed_by(ws.protocol.close_rcvd_then_sent)))
 
     def _slow(self, session: Session) -> None:
         session.close_soon(CloseCode.SLOW_CONSUMER, "slow consumer")

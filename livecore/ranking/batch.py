@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ..core import hourly
+from ..core import funnel, hourly
 from ..core.hotrank import MINUTE_MS, MS, HotConfig
 from ..interactions.model import Interaction
 from .names import NO_SESSION
@@ -74,7 +74,8 @@ def build_payload(items: Iterable[Interaction], cfg: HotConfig, default_session:
             inout.append((ts, "e" if kind == "enter" else "l", it.user, session))
         step = _FUNNEL.get(kind)
         if step is not None:
-            sets.setdefault(f"f:{session}:{step}", {})[it.user] = None
+            for passed in funnel.through(step):  # a click, an order or a payment passes every step before it
+                sets.setdefault(f"f:{session}:{passed}", {})[it.user] = None
         if kind == "chat" and it.text:
             chats.append((ts, it.text))
         elif kind == "gift":

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..core import funnel
+from ..core.session import OUTSIDE
 from ..keys import Keys
 
 GROUP = "ranking"
-NO_SESSION = "-"
-FUNNEL_KEYS: tuple[str, ...] = ("enter", "watch", "click", "order", "paid")
+NO_SESSION = OUTSIDE  # interactions while the room is not live (livecore.core.session)
+FUNNEL_KEYS: tuple[str, ...] = funnel.KEYS
+SESSION_KEYS_TTL_S = 2 * 86400  # per-session ranking keys expire this long after their last write
 
 
 @dataclass(frozen=True, slots=True)

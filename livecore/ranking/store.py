@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 from ..core import funnel as funnel_math
 from ..core import hotrank, hourly
 from ..core.presence import online_from
-from ..core.session import session_id
+from ..core.session import live_of, session_id, stamp
 from ..keys import Keys
 from ..replies import scored, text
 from .names import FUNNEL_KEYS, NO_SESSION, RankKeys
@@ -110,6 +110,14 @@ class RankingStore:
         for room in rooms:
             pipe.hget(self.keys.room_state(room), "session")
         return {room: session_of(v) for room, v in zip(rooms, await pipe.execute(), strict=True)}
+
+    async def live_sessions(self, rooms: Sequence[str]) -> dict[str, str]:
+        """The session each room's interactions belong to now: its session while live, else ``NO_SESSION``."""
+        pipe = self.redis.pipeline(transaction=False)
+        for room in rooms:
+            pipe.hmget(self.keys.room_state(room), ["session", "live"])
+        return {room: stamp(session_of(s), live_of(live) is True) or NO_SESSION
+                for room, (s, live) in zip(rooms, await pipe.execute(), strict=True)}
 
     async def contributors(self, room: str, session: str, n: int = 10) -> list[dict[str, Any]]:
         rows = scored(await self.redis.zrevrange(self.names.contributors(room, session), 0, max(0, n - 1),

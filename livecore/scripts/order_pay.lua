@@ -3,7 +3,9 @@
 -- KEYS[1]  the order hash                  lc:{r:ROOM}:order:ID
 -- KEYS[2]  the room's orders stream (the "paid" entry is persisted by the order worker)
 -- KEYS[3]  the room's payment deadlines    lc:{r:ROOM}:orders:deadlines
--- KEYS[4]  the room's interaction stream (a "paid" interaction is appended, in the order's live session)
+-- KEYS[4]  the room's interaction stream (a "paid" interaction is appended)
+-- KEYS[5]  the room's state hash          lc:{r:ROOM}:state: the "paid" interaction belongs to the order's
+--          session while that session is still live, else to no session ('-'): an ended session never changes
 -- ARGV[1]  order id
 -- ARGV[2]  paying user id ('' skips the owner check, for provider callbacks)
 -- ARGV[3]  now, epoch ms
@@ -43,7 +45,18 @@ redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[9], '*', 'k', 'paid', 'o', ARGV[1], 's', o[4], 'u', o[2],
   'q', o[5], 'a', o[6], 'p', o[7], 'sku', o[8], 't', o[9], 'x', o[3], 'pt', ARGV[3], 'pv', ARGV[4],
   'ref', ARGV[5], 'pa', ARGV[6], 'd', ARGV[7], 'c', ARGV[8])
+local session = o[11] or ''
+if session ~= '' then
+  local st = redis.call('HMGET', KEYS[5], 'session', 'live')
+  local current = nil
+  if st[1] then
+    local decoded, v = pcall(cjson.decode, st[1])
+    if decoded and type(v) == 'table' then v = v.id end
+    if decoded and (type(v) == 'string' or type(v) == 'number') then current = tostring(v) end
+  end
+  if st[2] ~= 'true' or current ~= session then session = '-' end
+end
 redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[11], '*', 'i',
   cmsgpack.pack({'p:' .. ARGV[1], 'paid', ARGV[10], o[2], tonumber(ARGV[3]), tonumber(o[5]),
-    tonumber(ARGV[6]), o[7], '', o[11] or ''}))
+    tonumber(ARGV[6]), o[7], '', session}))
 return {'ok', 'paid', 0}

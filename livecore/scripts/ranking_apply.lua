@@ -183,7 +183,10 @@ for _, e in ipairs(b.inout) do
   if dur and dur >= 0 then
     add(sessions, session, 'watch_ms', dur)
     add(sessions, session, 'watch_n', 1)
-    if dur >= 60000 then member('f:' .. session .. ':watch', user) end
+    if dur >= 60000 then  -- watched passes entered too (livecore.core.funnel.through)
+      member('f:' .. session .. ':watch', user)
+      member('f:' .. session .. ':enter', user)
+    end
   end
 end
 

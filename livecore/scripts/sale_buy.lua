@@ -11,7 +11,7 @@
 -- KEYS[8]   the sale's set of order ids (reconciliation)
 -- KEYS[9]   the room's payment deadlines (zset order id -> expires_at ms)
 -- KEYS[10]  the room's interaction stream (an "order" interaction is appended)
--- KEYS[11]  the room's state hash       lc:{r:ROOM}:state (its `session`: the live session the order belongs to)
+-- KEYS[11]  the room's state hash       lc:{r:ROOM}:state (`session` and `live`: the session the order belongs to)
 -- ARGV[1]   sale id
 -- ARGV[2]   user id
 -- ARGV[3]   quantity asked (integer >= 1)
@@ -60,11 +60,15 @@ end
 -- every check passed: write
 local amount = tonumber(sale[1]) * qty
 local expires = now + tonumber(ARGV[9])
--- the live session the order belongs to (room state `session`, a JSON string or an object with `id`)
+-- the session the order belongs to (as livecore.core.session.stamp): the room state's `session` (a JSON string
+-- or an object with `id`) while its `live` is true, '-' (no session) while the room is not live, '' when the
+-- state says neither (the ranking worker decides)
 local session = ''
-local raw_session = redis.call('HGET', KEYS[11], 'session')
-if raw_session then
-  local decoded, v = pcall(cjson.decode, raw_session)
+local st = redis.call('HMGET', KEYS[11], 'session', 'live')
+if st[2] and st[2] ~= 'true' then
+  session = '-'
+elseif st[2] and st[1] then
+  local decoded, v = pcall(cjson.decode, st[1])
   if decoded and type(v) == 'table' then v = v.id end
   if decoded and (type(v) == 'string' or type(v) == 'number') then session = tostring(v) end
 end

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
+from ..cli_help import setting_default
 from ..config import Settings
 from ..services.discover import resolve
 from .db import connect
@@ -12,7 +13,7 @@ from .migrate import migrate
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--schema", default=None, help="schema to migrate (default LIVECORE_DATABASE_SCHEMA)")
+    parser.add_argument("--schema", default=None, help=f"schema to migrate ({setting_default('database_schema')})")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

@@ -48,7 +48,7 @@ def build(name: str, rt: Runtime, consumer: str) -> Worker:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--only", action="append", choices=sorted(WORKERS), metavar="NAME",
-                        help=f"run only this worker (repeatable): {', '.join(sorted(WORKERS))}")
+                        help=f"run only this worker (repeatable): {', '.join(sorted(WORKERS))} (default: all of them)")
     parser.add_argument("--name", default="", help="consumer name in the consumer groups (default host-pid); "
                         "a restarted worker with the same name re-reads its own pending entries first")
     parser.add_argument("--metrics-port", type=int, default=0,

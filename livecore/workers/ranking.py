@@ -36,10 +36,11 @@ from ..clock import Clock
 from ..core import hourly
 from ..core.hotrank import HotConfig, parse_weights
 from ..core.keywords import KeywordExtractor, in_window
+from ..core.session import live_of, stamp
 from ..interactions.model import Interaction
 from ..ranking import affinity
 from ..ranking.aggregator import Aggregator, Prepared, RoomResult
-from ..ranking.names import GROUP, RankKeys
+from ..ranking.names import GROUP, NO_SESSION, RankKeys
 from ..ranking.store import RankingStore, session_of
 from ..replies import streams, text
 from ..runtime import Runtime
@@ -204,19 +205,19 @@ class RankingWorker:
 
     # -- applying -----------------------------------------------------------------------------------------
     async def sessions_for(self, rooms: Iterable[str]) -> dict[str, str]:
-        """Live session of each room (room state ``session``), for the interactions that come without one.
+        """Live session of each room (room state ``session`` while ``live``, else ``NO_SESSION``), for the
+        interactions that come without one.
 
         Producers stamp the session on what they append (gateways from the room state they follow, the
         purchase and payment scripts from the room state and the order), and a stamped session always wins,
         so a worker that is minutes behind still credits each interaction to the show it happened in. This
         lookup fills in the rest: interactions from producers that had not seen the room's state yet.
 
-        A live room keeps its session until it ends (and the ended session stays in the state), so a live
-        room's answer is cached for a few seconds. A room that is not live can go live at any moment, and its
-        next interactions (the first orders of the show) must count for the new session, not for the
-        previous one: those rooms are read again after ``NOT_LIVE_TTL_S`` (a quarter second, far below the
-        time between going live and a first purchase), not every round, which at thousands of rounds a
-        second would cost a state read per room per round."""
+        A live room keeps its session until it ends, so a live room's answer is cached for a few seconds. A
+        room that is not live can go live at any moment, and its next interactions (the first orders of the
+        show) must count for the new session, not for no session: those rooms are read again after
+        ``NOT_LIVE_TTL_S`` (a quarter second, far below the time between going live and a first purchase),
+        not every round, which at thousands of rounds a second would cost a state read per room per round."""
         now = self.clock.monotonic()
         stale = [r for r in rooms if r not in self._sessions
                  or now - self._sessions[r][2] > (LIVE_TTL_S if self._sessions[r][1] else NOT_LIVE_TTL_S)]
@@ -226,8 +227,8 @@ class RankingWorker:
                 pipe.hmget(self.rt.keys.room_state(room), ["session", "live"])
             self.session_reads += len(stale)
             for room, (session, live) in zip(stale, await pipe.execute(), strict=True):
-                self._sessions[room] = (session_of(session), live is not None and text(live) not in ("false", "null"),
-                                        now)
+                is_live = live_of(live) is True
+                self._sessions[room] = (stamp(session_of(session), is_live) or NO_SESSION, is_live, now)
         return {r: self._sessions[r][0] for r in rooms}
 
     async def prepare(self, entries: Entries) -> tuple[Prepared, dict[str, list[bytes]]]:

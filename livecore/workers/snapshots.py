@@ -3,8 +3,9 @@
 Once a minute, for every room with recent interactions: the per-minute counters of the last few completed
 minutes (re-written each time, so late events and a missed run are caught up; upserts make several workers
 harmless), the online/peak/UV figures sampled now (stored on the minute that just ended), and a summary of the
-room's live session (totals, funnel, top products, top contributors, keywords). It also moves viewers who
-have stayed 60 s without doing anything into the "watched" funnel step.
+room's live session (totals, funnel, top products, top contributors, keywords; after the session ends, for
+two more minutes, then never again). It also moves viewers who have stayed 60 s without doing anything into
+the "watched" funnel step of the live session.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from ..runtime import Runtime
 log = logging.getLogger(__name__)
 MINUTE_MS = 60_000
 WATCH_MS = 60_000
+SUMMARY_GRACE_MS = 120_000  # an ended session's summary is rewritten this long after its end, then frozen
 
 _UPSERT_MINUTE = f"""
 INSERT INTO analytics_minutes (room_id, minute, online, peak, uv, {", ".join(COUNTERS)}, updated_at)
@@ -56,14 +58,19 @@ def minute_start(minute: int) -> datetime:
 
 
 async def session_summary(store: RankingStore, room: str, session: str, now_ms: int,
-                          keywords: KeywordExtractor | None, keyword_window_s: float) -> dict[str, Any]:
-    """Totals, funnel, top products, top contributors and keywords of one session (from Redis)."""
+                          keywords: KeywordExtractor | None, keyword_window_s: float,
+                          ended_ms: int | None = None) -> dict[str, Any]:
+    """Totals, funnel, top products, top contributors and keywords of one session (from Redis). The keywords
+    of an ended session (``ended_ms``) are those of the barrage window that closed with it, not of later chat."""
     names = store.names
     totals = {k: int(v) for k, v in ((text(a), b) for a, b in
                                       (await store.redis.hgetall(names.session(room, session))).items())}
     counts = await store.funnel_counts(room, session)
-    stored = await store.keywords(room)
-    if stored is not None:
+    stored = await store.keywords(room) if ended_ms is None or keywords is None else None
+    if ended_ms is not None and keywords is not None:
+        words = [k.as_dict() for k in keywords.top(in_window(await store.chat_entries(room), ended_ms,
+                                                              keyword_window_s))]
+    elif stored is not None:
         words = stored.get("keywords", [])
     elif keywords is not None:
         words = [k.as_dict() for k in keywords.top(in_window(await store.chat_entries(room), now_ms,
@@ -115,6 +122,7 @@ class SnapshotWorker:
         rows: list[tuple[Any, ...]] = []
         rooms = await self.active_rooms(now_ms)
         sessions = await self.store.current_sessions(rooms) if rooms else {}
+        live = await self.store.live_sessions(rooms) if rooms else {}
         for room in rooms:
             buckets = await self.store.minutes(room, first, last)
             pres = await self.store.presence(room, now_ms)
@@ -127,19 +135,31 @@ class SnapshotWorker:
                 rows.append((room, minute_start(m), pres["online"] if sampled else None,
                              pres["peak"] if sampled else None, pres["uv"] if sampled else None,
                              *(b.get(c, 0) for c in COUNTERS)))
-            session = sessions[room]
-            await self.rt.scripts.call("ranking_watch_sweep",
-                                       keys=[self.names.inside(room), self.names.funnel(room, session, "watch")],
-                                       args=[now_ms, WATCH_MS, 2 * 86400])
-            if session != NO_SESSION:
+            if live[room] != NO_SESSION:  # watching while the room is offline is in no session
+                await self.rt.scripts.call("ranking_watch_sweep",
+                                           keys=[self.names.inside(room), self.names.funnel(room, live[room], "watch"),
+                                                 self.names.funnel(room, live[room], "enter")],
+                                           args=[now_ms, WATCH_MS, 2 * 86400])
+            session = sessions[room]  # the summary of the session in the state, live or just ended
+            ended_ms = None if live[room] == session else await self._ended(session)
+            if session != NO_SESSION and (ended_ms is None or now_ms <= ended_ms + SUMMARY_GRACE_MS):
                 summary = await session_summary(self.store, room, session, now_ms, self.keywords,
-                                                self.rt.settings.keyword_window_s)
+                                                self.rt.settings.keyword_window_s, ended_ms)
                 await self.db.execute(_UPSERT_SESSION, session, room, summary["totals"], summary["funnel"],
                                       summary["top_products"], summary["top_contributors"], summary["keywords"])
         if rows:
             await self.db.executemany(_UPSERT_MINUTE, rows)
         self.rows_written += len(rows)
         return len(rows)
+
+    async def _ended(self, session: str) -> int | None:
+        """When the session ended (ms); ``None`` while it has not. An ended session's summary is written again
+        for ``SUMMARY_GRACE_MS`` after its end (what happened before the end and was applied late), then
+        never: its figures, keywords included, stay as they were."""
+        if session == NO_SESSION:
+            return None
+        ended = await self.db.fetchval("SELECT ended_at FROM live_sessions WHERE id = $1", session)
+        return int(ended.timestamp() * 1000) if ended is not None else None
 
     async def run(self, stop: asyncio.Event) -> None:
         every = self.rt.settings.snapshot_interval_s

@@ -156,15 +156,22 @@ async def test_a_coupon_of_an_order_that_expired_comes_back_even_if_the_expiring
     await coupons.close()
 
 
-async def test_order_and_payment_interactions_carry_the_session_the_order_was_placed_in(
+async def test_order_and_payment_interactions_belong_to_the_live_session_and_never_to_an_ended_one(
         crt, sales, orders, make_spec) -> None:  # type: ignore[no-untyped-def]
     await crt.bus.set_state("r1", {"live": True, "session": "s1"})
-    sale = await sales.create("r1", make_spec(quantity=5, price=1000, per_user=2), "host")
-    bought = await sales.buy("r1", "ann", sale["id"], "k")
-    await crt.bus.set_state("r1", {"live": True, "session": "s2"})  # the show ended and the next began
-    assert (await orders.pay(bought["order"], "ann"))["ok"]  # paid during the next show
+    sale = await sales.create("r1", make_spec(quantity=9, price=1000, per_user=2), "host")
+    ann = await sales.buy("r1", "ann", sale["id"], "k")
+    cat = await sales.buy("r1", "cat", sale["id"], "k")
+    dan = await sales.buy("r1", "dan", sale["id"], "k")
+    assert (await orders.pay(ann["order"], "ann"))["ok"]  # paid while s1 is live: s1's
+    await crt.bus.set_state("r1", {"live": False})  # s1 ended (its id stays in the state)
+    assert (await orders.pay(cat["order"], "cat"))["ok"]  # paid after the end: no session
+    offline = await sales.buy("r1", "eve", sale["id"], "k")  # bought while offline: no session
+    await crt.bus.set_state("r1", {"live": True, "session": "s2"})  # the next show
+    assert (await orders.pay(dan["order"], "dan"))["ok"]  # an s1 order paid during s2: s1 ended, so no session
     later = await sales.buy("r1", "bob", sale["id"], "k")
     found = [interaction_decoder.decode(f[b"i"]) for _, f in await crt.redis.xrange(crt.keys.interactions("r1"))]
-    assert [(i.kind, i.user, i.session) for i in found] == [("order", "ann", "s1"), ("paid", "ann", "s1"),
-                                                            ("order", "bob", "s2")]
-    assert later["ok"]
+    assert [(i.kind, i.user, i.session) for i in found] == [
+        ("order", "ann", "s1"), ("order", "cat", "s1"), ("order", "dan", "s1"), ("paid", "ann", "s1"),
+        ("paid", "cat", "-"), ("order", "eve", "-"), ("paid", "dan", "-"), ("order", "bob", "s2")]
+    assert later["ok"] and offline["ok"]

@@ -20,6 +20,18 @@ def test_agreeing_views_have_no_difference() -> None:
     assert compare(quantity=5, stock=3, sold=2, redis=views, stream=["a", "b", "c"], pg=dict(views)) == []
 
 
+def test_expired_orders_are_named() -> None:
+    from livecore.commerce.reconcile import Report, explain
+
+    statuses, expired = explain({"a": PAID, "b": RES, "c": EXP, "d": EXP})
+    assert statuses == {"paid": 1, "reserved": 1, "expired": 2} and expired == ["c", "d"]
+    report = Report(sale="s", room="r", quantity=5, stock=3, sold=2, redis_orders=4, stream_orders=4, pg_orders=4,
+                    differences=[], statuses=statuses, expired=expired)
+    text = report.text()
+    assert "(2 expired, 1 paid, 1 reserved)" in text and "expired unpaid, units back in stock: c, d" in text
+    assert text.endswith("OK: Redis, stream and PostgreSQL agree")
+
+
 def test_each_kind_of_difference_names_its_orders() -> None:
     redis = {"a": PAID, "b": RES, "c": RES}
     diffs = compare(quantity=5, stock=1, sold=3, redis=redis, stream=["a", "b", "b", "x"],
@@ -36,19 +48,25 @@ def test_each_kind_of_difference_names_its_orders() -> None:
     assert [(d.kind, d.orders) for d in short] == [("not_persisted", ["c"])]
 
 
-async def test_reconcile_reports_a_planted_difference(settings, crt, sales, orders, db, make_spec) -> None:  # type: ignore[no-untyped-def]
+async def test_reconcile_reports_a_planted_difference(settings, crt, sales, orders, db, make_spec, clock) -> None:  # type: ignore[no-untyped-def]
     sale = await sales.create("r1", make_spec(quantity=30, per_user=1), "host")
     sid = sale["id"]
     bought = [await sales.buy("r1", f"u{i}", sid, "k") for i in range(20)]
     await orders.pay(bought[0]["order"], "u0")
+    gone = bought[19]["order"]
+    clock.advance(crt.settings.payment_window_s)
+    assert await orders.expire(gone)  # unpaid past its window: its unit goes back to the stock
     await order_persister(crt, "w").drain()
     report = await reconcile(crt, sid)
     assert report.ok, report.text()
-    assert (report.sold, report.redis_orders, report.stream_orders, report.pg_orders) == (20, 20, 20, 20)
+    assert (report.sold, report.redis_orders, report.stream_orders, report.pg_orders) == (19, 20, 20, 20)
+    assert report.expired == [gone]
     env = {**os.environ, **settings.env()}
     cli = [sys.executable, "-m", "livecore", "reconcile", "--sale", sid]
     done = subprocess.run(cli, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
+    assert "(1 expired, 1 paid, 18 reserved)" in done.stdout  # why 20 orders for 19 sold
+    assert f"expired unpaid, units back in stock: {gone}" in done.stdout
     # plant: an order lost on the way to PostgreSQL, and a status that did not arrive
     lost, stale = bought[5]["order"], bought[0]["order"]
     await db.execute("DELETE FROM orders WHERE id = $1", lost)

@@ -114,6 +114,11 @@ def step_demo(base: Path, env: dict[str, str]) -> float:
         print("livecore demo ->\n" + "".join(seen)[-4000:], flush=True)
     assert not answers(api) and not answers(gateway)
     assert_nothing_left("after Ctrl-C in the demo")
+    logs = work / ".livecore" / "logs"
+    api_log = (logs / "api.log").read_text(errors="replace")
+    assert '"GET /readyz HTTP/1.1" 200 ' in api_log, api_log[-2000:]  # the access log, Common Log Format
+    gateway_log = (logs / "gateway.log").read_text(errors="replace")
+    assert re.search(r"conn peer=127\.0\.0\.1:\d+ user=\S+ room=demo ", gateway_log), gateway_log[-2000:]
     return elapsed
 
 

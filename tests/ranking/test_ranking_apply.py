@@ -113,11 +113,13 @@ async def test_funnel_counts_ratios_and_watch_time(rrt) -> None:  # type: ignore
     items += [ix("p0", "paid", "R", "u0", t + 40_000, value=1000, product="p1", count=1)]
     await agg.apply_and_publish(blobs(items), {}, t)
     names = RankKeys(rrt.keys)
-    assert (await store.metrics("R", t + 90_000, "-"))["funnel"][1]["users"] == 4  # the four who left after 61 s
+    # the four who left after 61 s, and u6 who clicked (a click passes the steps before it)
+    assert (await store.metrics("R", t + 90_000, "-"))["funnel"][1]["users"] == 5
     # viewers still in the room are counted by the sweep the snapshot worker runs every minute
-    added = await rrt.scripts.call("ranking_watch_sweep", keys=[names.inside("R"), names.funnel("R", "-", "watch")],
+    added = await rrt.scripts.call("ranking_watch_sweep", keys=[names.inside("R"), names.funnel("R", "-", "watch"),
+                                                                names.funnel("R", "-", "enter")],
                                    args=[t + 90_000, 60_000, 3600])
-    assert added == 5  # u4 .. u8
+    assert added == 4  # u4, u5, u7, u8
     m = await store.metrics("R", t + 90_000, "-")
     assert [s["users"] for s in m["funnel"]] == [10, 9, 4, 2, 1]
     assert [s["ratio"] for s in m["funnel"]] == [None, 0.9, 0.4444, 0.5, 0.5]

@@ -137,8 +137,10 @@ async def test_report_returns_curves_and_a_png(client, runtime, settings, db) ->
     assert curves["orders"][:5] == [1, 2, 3, 4, 5]
     assert curves["gmv"][:5] == [1000, 2000, 3000, 4000, 5000]
     assert curves["online"][5] == 42  # sampled when the last minute of the session ended
-    # all five viewers are still in after a minute (the snapshot's sweep counts them as watched)
-    assert [s["users"] for s in rep["funnel"]] == [5, 5, 0, 15, 15]
+    # all five viewers are still in after a minute (the snapshot's sweep counts them as watched); the 15 buyers
+    # ordered and paid, which passes every step before (they entered, were engaged and clicked): no step
+    # exceeds the one before it
+    assert [s["users"] for s in rep["funnel"]] == [20, 20, 15, 15, 15]
     assert rep["top_contributors"] == [{"position": 1, "user": "whale", "value": 5200}]
     assert rep["top_products"]["by_gmv"] == [{"position": 1, "product": "p1", "gmv": 15_000}]
     assert rep["keywords"][0]["word"] == "口红"

@@ -43,3 +43,12 @@ def test_last_ten_minutes_against_the_ten_before() -> None:
     assert (ch["likes"].last, ch["likes"].previous, ch["likes"].pct, ch["likes"].trend) == (150, 100, 50.0, "up")
     assert ch["gmv"].pct is None and ch["gmv"].trend == "up"
     assert ch["shares"].as_dict() == {"last": 0, "previous": 0, "delta": 0, "pct": None, "trend": "flat"}
+
+
+def test_a_later_step_passes_every_step_before_it_and_no_step_exceeds_the_one_before() -> None:
+    assert funnel.through("enter") == ("enter",)
+    assert funnel.through("click") == ("enter", "watch", "click")
+    assert funnel.through("paid") == funnel.KEYS
+    steps = funnel.funnel([3, 4, 5, 2, 2])  # counts read a moment apart, or sets from before the rule
+    assert [s.users for s in steps] == [3, 3, 3, 2, 2]
+    assert all(s.ratio is None or s.ratio <= 1 for s in steps)

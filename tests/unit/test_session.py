@@ -14,3 +14,13 @@ def test_nothing_readable_gives_no_session() -> None:
     for raw in (None, b"null", b"", b"not json", b"true", b'{"title": "t"}', b"[1]", b'""'):
         assert session_id(raw) == "", raw
     assert session_from(None) == ""
+
+
+def test_an_interaction_belongs_to_the_session_only_while_the_room_is_live() -> None:
+    from livecore.core.session import OUTSIDE, live_of, stamp
+
+    assert live_of(b"true") is True and live_of(b"false") is False and live_of(b"null") is False
+    assert live_of(None) is None
+    assert stamp("s1", True) == "s1"
+    assert stamp("s1", False) == OUTSIDE  # the ended session stays in the state but gets nothing more
+    assert stamp("s1", None) == ""  # not known yet: the ranking worker decides from the state it reads
