@@ -10,6 +10,7 @@ import signal
 from ..commerce.port import GatewayCommerce
 from ..config import Settings
 from ..runtime import open_runtime
+from ..secrets_check import require_secrets
 from ..services.discover import resolve
 from .gcwatch import GcWatch, tune
 from .server import Gateway
@@ -24,6 +25,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    require_secrets(settings)
     settings = resolve(settings)
     try:
         import uvloop
