@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute
 from ..config import Settings
 from ..runtime import open_runtime
 from .deps import ApiError, error_response
+from .limits import BodyLimitMiddleware
 from .metrics import ApiMetrics, MetricsMiddleware
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ def build_app(settings: Settings, modules: list[str] | None = None) -> Starlette
     metrics = ApiMetrics()
     app = Starlette(routes=collect_routes(ROUTE_MODULES if modules is None else modules), lifespan=lifespan,
                     exception_handlers={ApiError: on_api_error},
-                    middleware=[Middleware(MetricsMiddleware, metrics=metrics)])
+                    middleware=[Middleware(MetricsMiddleware, metrics=metrics),
+                                Middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)])
     app.state.metrics = metrics
     return app
