@@ -12,14 +12,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from ..config import Settings
 from ..runtime import open_runtime
-from .deps import ApiError, error_response
+from .deps import ApiError
+from .errors import on_api_error, on_http_exception, on_unexpected
+from .headers import SecurityHeadersMiddleware
 from .limits import BodyLimitMiddleware
 from .metrics import ApiMetrics, MetricsMiddleware
 
@@ -58,14 +59,11 @@ def build_app(settings: Settings, modules: list[str] | None = None) -> Starlette
                     except Exception:
                         log.exception("api: closing %s failed", type(svc).__name__)
 
-    async def on_api_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, ApiError)
-        return error_response(exc)
-
     metrics = ApiMetrics()
     app = Starlette(routes=collect_routes(ROUTE_MODULES if modules is None else modules), lifespan=lifespan,
-                    exception_handlers={ApiError: on_api_error},
-                    middleware=[Middleware(MetricsMiddleware, metrics=metrics),
+                    exception_handlers={ApiError: on_api_error, HTTPException: on_http_exception,
+                                        Exception: on_unexpected},
+                    middleware=[Middleware(MetricsMiddleware, metrics=metrics), Middleware(SecurityHeadersMiddleware),
                                 Middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)])
     app.state.metrics = metrics
     return app

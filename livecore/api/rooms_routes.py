@@ -49,6 +49,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ..auth import Identity, Role, issue
+from ..core import modrules
 from ..protocol.events import LiveEvent, ProductEvent
 from ..runtime import Runtime
 from .deps import ApiError, body, json, require_host, runtime
@@ -555,8 +556,8 @@ async def mute(request: Request) -> Response:
     room = request.path_params["room"]
     who = require_host(request, room)
     data: MuteIn = await body(request, MuteIn)
-    if not data.user or not 1 <= data.seconds <= 30 * 86400:
-        raise ApiError(400, "invalid", "user required; seconds 1..2592000")
+    if (problem := modrules.mute_problem(data.user, data.seconds)) is not None:
+        raise ApiError(400, "invalid", problem)
     until = await _mod.mute(rt, room, data.user, data.seconds, by=who.user)
     await audit(rt, room, who, "mute", {"user": data.user, "seconds": data.seconds})
     return json({"user": data.user, "until": until})
@@ -567,6 +568,8 @@ async def unmute(request: Request) -> Response:
     room = request.path_params["room"]
     who = require_host(request, room)
     data: UserIn = await body(request, UserIn)
+    if (problem := modrules.user_problem(data.user)) is not None:
+        raise ApiError(400, "invalid", problem)
     await _mod.unmute(rt, room, data.user, by=who.user)
     await audit(rt, room, who, "unmute", {"user": data.user})
     return json({"ok": True})
@@ -593,9 +596,9 @@ async def pin(request: Request) -> Response:
     room = request.path_params["room"]
     who = require_host(request, room)
     data: PinIn = await body(request, PinIn) if await request.body() else PinIn()
-    if data.text is not None and len(data.text) > 200:
-        raise ApiError(400, "invalid", "pinned text longer than 200 characters")
-    pinned = await _mod.pin(rt, room, data.msg, data.text, by=who.user)
+    if (problem := modrules.pin_problem(data.msg, data.text)) is not None:
+        raise ApiError(400, "invalid", problem)
+    pinned = await _mod.pin(rt, room, data.msg, modrules.pin_text(data.text), by=who.user)
     await audit(rt, room, who, "pin" if pinned else "unpin", {"msg": data.msg, "text": data.text})
     return json({"pinned": pinned})
 
