@@ -167,8 +167,8 @@ class Session:
             obj = None
         if not isinstance(obj, dict):
             self.refuse(ErrorCode.BAD_FRAME, "not a JSON object")
-        elif obj.get("type") not in c.CLIENT_TYPES:
-            self.refuse(ErrorCode.UNKNOWN_TYPE, f"unknown type {obj.get('type')!r}", _rid(obj))
+        elif not isinstance(kind := obj.get("type"), str) or kind not in c.CLIENT_TYPES:  # a list is unhashable
+            self.refuse(ErrorCode.UNKNOWN_TYPE, f"unknown type {str(kind)[:40]!r}", _rid(obj))
         else:
             self.refuse(ErrorCode.INVALID, detail, _rid(obj))
 
