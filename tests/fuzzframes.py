@@ -74,5 +74,14 @@ def byte_mutated(draw: st.DrawFn) -> str:
     return "".join(chars)
 
 
-frames = st.one_of(mutated(), byte_mutated(), st.text(max_size=80), values.map(json.dumps),
+@st.composite
+def nested(draw: st.DrawFn) -> str:
+    """A valid frame with a deeply nested value in a known or an unknown field."""
+    depth = draw(st.integers(min_value=1, max_value=3000))
+    opener, closer = draw(st.sampled_from([("[", "]"), ('{"a":', "}")]))
+    field = draw(st.sampled_from(["text", "extra"]))
+    return '{"type":"chat","' + field + '":' + opener * depth + "1" + closer * depth + "}"
+
+
+frames = st.one_of(mutated(), byte_mutated(), st.text(max_size=80), values.map(json.dumps), nested(),
                    st.sampled_from([json.dumps(t) for t in TEMPLATES]))

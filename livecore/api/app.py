@@ -23,6 +23,7 @@ from .errors import on_api_error, on_http_exception, on_unexpected
 from .headers import SecurityHeadersMiddleware
 from .limits import BodyLimitMiddleware
 from .metrics import ApiMetrics, MetricsMiddleware
+from .write_limits import WriteLimitMiddleware
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ def build_app(settings: Settings, modules: list[str] | None = None) -> Starlette
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with open_runtime(settings) as rt:
             app.state.runtime = rt
+            metrics.watch_generation(rt.generation)
             app.state.services = []  # made on first use (``deps.app_service``), closed before the runtime
             try:
                 yield
@@ -64,6 +66,7 @@ def build_app(settings: Settings, modules: list[str] | None = None) -> Starlette
                     exception_handlers={ApiError: on_api_error, HTTPException: on_http_exception,
                                         Exception: on_unexpected},
                     middleware=[Middleware(MetricsMiddleware, metrics=metrics), Middleware(SecurityHeadersMiddleware),
-                                Middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)])
+                                Middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes),
+                                Middleware(WriteLimitMiddleware, settings=settings)])
     app.state.metrics = metrics
     return app

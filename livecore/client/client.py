@@ -54,6 +54,7 @@ class LiveClient:
         self.max_size = max_size
         self.connect_kwargs = connect_kwargs
         self.room: str | None = None
+        self.joined = False  # the gateway confirmed our join of ``room`` on the current connection
         self.offset: str | None = None  # last reliable offset seen: the resume point
         self.state: dict[str, Any] = {}  # the room's latest-value-wins state as this client knows it
         self.close_code: int | None = None
@@ -120,7 +121,16 @@ class LiveClient:
         await self._ws.send(text)
 
     async def request(self, message: msgspec.Struct, timeout: float = 10.0) -> Result | Error:
-        """Send with a fresh ``rid``; the gateway's ``result`` or ``error`` for it."""
+        """Send with a fresh ``rid``; the gateway's ``result`` or ``error`` for it.
+
+        A room action while the join of ``room`` is not confirmed (it failed, e.g. Redis was away, or the
+        rejoin after a reconnect is still out) first joins again; a join that still fails answers
+        ``unavailable`` (retry later with the same key)."""
+        if self.room is not None and not self.joined and not isinstance(message, c.Join | c.Leave | c.Ping):
+            try:
+                await self.join(self.room, timeout=timeout)
+            except (RuntimeError, TimeoutError, ConnectionError) as exc:
+                return Error(code=ErrorCode.UNAVAILABLE.value, message=f"rejoin failed: {exc}")
         answer = await self._request(message, timeout)
         assert not isinstance(answer, Joined)
         return answer
@@ -145,6 +155,7 @@ class LiveClient:
         self.room = room
         if last_offset is not None:
             self.offset = last_offset
+        self.joined = False
         answer = await self._request(c.Join(room=room, last_offset=self.offset), timeout)
         if isinstance(answer, Error):
             raise RuntimeError(f"join refused: {answer.code} {answer.message}")
@@ -180,6 +191,7 @@ class LiveClient:
                     else:
                         self.state[key] = value
             case Joined():
+                self.joined = msg.room == self.room
                 self.state = dict(msg.state)
                 if self.offset is None:
                     self.offset = msg.offset
@@ -208,6 +220,7 @@ class LiveClient:
             except ConnectionClosed:
                 pass
             self._connected.clear()
+            self.joined = False
             self.close_code = ws.close_code if ws.close_code is not None else 1006
             self.close_reason = ws.close_reason or ""
             self._fail_pending("connection lost")
