@@ -149,6 +149,7 @@ async def run(args: argparse.Namespace, base: Settings) -> dict[str, object]:
     appender = Appender(redis, names, args.maxlen)
     rooms = [f"room{i}" for i in range(args.rooms)]
     await redis.sadd(names.rooms(), *rooms, *PROBE_ROOMS)
+    await redis.sadd(names.known(), *rooms, *PROBE_ROOMS)  # rooms the platform rankings may list
     rng = random.Random(args.seed)
     result: dict[str, object] = {"events": args.events, "rooms": args.rooms, "workers": args.workers,
                                  "cpus": os.cpu_count(), "load_avg_before": os.getloadavg()}

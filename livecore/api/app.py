@@ -23,6 +23,7 @@ from .errors import on_api_error, on_http_exception, on_unexpected
 from .headers import SecurityHeadersMiddleware
 from .limits import BodyLimitMiddleware
 from .metrics import ApiMetrics, MetricsMiddleware
+from .rooms_routes import register_rooms
 from .write_limits import WriteLimitMiddleware
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ def build_app(settings: Settings, modules: list[str] | None = None) -> Starlette
         async with open_runtime(settings) as rt:
             app.state.runtime = rt
             metrics.watch_generation(rt.generation)
+            await register_rooms(rt)  # rooms created before the rankings knew rooms, or before a Redis loss
             app.state.services = []  # made on first use (``deps.app_service``), closed before the runtime
             try:
                 yield

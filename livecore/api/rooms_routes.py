@@ -51,6 +51,7 @@ from starlette.routing import BaseRoute, Route
 from ..auth import Identity, Role, issue
 from ..core import modrules
 from ..protocol.events import LiveEvent, ProductEvent
+from ..ranking.names import RankKeys
 from ..runtime import Runtime
 from .deps import ApiError, body, json, require_host, runtime
 
@@ -257,6 +258,15 @@ async def list_products(request: Request) -> Response:
 
 
 # -- rooms ---------------------------------------------------------------------------------------------
+async def register_rooms(rt: Runtime) -> None:
+    """Every room in PostgreSQL into the rankings' set of known rooms (``RankKeys.known``), at start-up."""
+    if rt.db is None:
+        return
+    rooms = [r["id"] for r in await rt.db.fetch("SELECT id FROM rooms")]
+    for i in range(0, len(rooms), 1000):
+        await rt.redis.sadd(RankKeys(rt.keys).known(), *rooms[i:i + 1000])
+
+
 async def create_room(request: Request) -> Response:
     rt = runtime(request)
     data: RoomIn = await body(request, RoomIn)
@@ -276,6 +286,7 @@ async def create_room(request: Request) -> Response:
             "ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, cover_url = EXCLUDED.cover_url, "
             "words = EXCLUDED.words RETURNING *", room, host, title, data.cover, words)
     await rt.bus.set_state(room, {"title": title, "cover": data.cover})
+    await rt.redis.sadd(RankKeys(rt.keys).known(), room)  # a created room may enter the platform rankings
     await _mod.set_words(rt, room, words)
     await audit(rt, room, who, "room.save", {"title": title, "cover": data.cover, "words": len(words)})
     return json(_room_row(row, with_words=True), status=201 if existing is None else 200)
