@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _fanout.orchestrate import Plan, baseline_phase, default_probes, default_procs, gateway_phase  # noqa: E402
 from _fanout.report import summarize  # noqa: E402
 from livecore.config import Settings  # noqa: E402
+from livecore.secrets_check import with_run_secrets  # noqa: E402
 from livecore.services.discover import resolve  # noqa: E402
 
 
@@ -118,7 +119,7 @@ async def _drop_keys(redis_url: str, prefix: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    settings = resolve(Settings.from_env())  # may start embedded servers; runs its own event loop
+    settings = with_run_secrets(resolve(Settings.from_env()))  # may start embedded servers; runs its own event loop
     report = asyncio.run(run(args, settings))
     text = json.dumps(report, indent=2, ensure_ascii=False)
     print(text)

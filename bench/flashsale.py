@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from livecore.config import Settings  # noqa: E402
+from livecore.secrets_check import with_run_secrets  # noqa: E402
 from livecore.services.discover import resolve  # noqa: E402
 from livecore.services.ports import answers, free_port  # noqa: E402
 
@@ -339,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.child:
         return child(args.child[0], json.loads(args.child[1]))
-    settings = resolve(Settings.from_env())
+    settings = with_run_secrets(resolve(Settings.from_env()))
     if args.durability != "none":
         from _flashsale import durability
 

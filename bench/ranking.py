@@ -47,6 +47,7 @@ from livecore.keys import Keys  # noqa: E402
 from livecore.ranking.mix import mix  # noqa: E402
 from livecore.ranking.names import RankKeys  # noqa: E402
 from livecore.runtime import drop_keys, redis_client  # noqa: E402
+from livecore.secrets_check import with_run_secrets  # noqa: E402
 from livecore.services.discover import resolve  # noqa: E402
 
 BULK_XADD = """
@@ -148,6 +149,7 @@ async def run(args: argparse.Namespace, base: Settings) -> dict[str, object]:
     appender = Appender(redis, names, args.maxlen)
     rooms = [f"room{i}" for i in range(args.rooms)]
     await redis.sadd(names.rooms(), *rooms, *PROBE_ROOMS)
+    await redis.sadd(names.known(), *rooms, *PROBE_ROOMS)  # rooms the platform rankings may list
     rng = random.Random(args.seed)
     result: dict[str, object] = {"events": args.events, "rooms": args.rooms, "workers": args.workers,
                                  "cpus": os.cpu_count(), "load_avg_before": os.getloadavg()}
@@ -296,7 +298,7 @@ def main() -> int:
     ap.add_argument("--timeout-s", type=float, default=600)
     args = ap.parse_args()
     args.span_s = args.span_s or max(1, args.events // 50_000)
-    result = asyncio.run(run(args, resolve(Settings.from_env())))
+    result = asyncio.run(run(args, with_run_secrets(resolve(Settings.from_env()))))
     print(json.dumps(result, indent=2))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")

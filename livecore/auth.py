@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import jwt
 
+from .core.textnorm import clean_display
+
 if TYPE_CHECKING:
     from jwt.types import Options
 
@@ -86,5 +88,7 @@ def verify(secret: str, token: str | None, *, now: float | None = None) -> Ident
     except ValueError as exc:
         raise AuthError("invalid", f"unknown role {claims['role']!r}") from exc
     room = claims.get("room")
-    return Identity(user=str(claims["sub"]), name=str(claims.get("name") or claims["sub"]), role=role,
+    # the display name reaches every viewer's screen: no bidi overrides or control characters
+    name = clean_display(str(claims.get("name") or "")).strip() or str(claims["sub"])
+    return Identity(user=str(claims["sub"]), name=name, role=role,
                     room=str(room) if room is not None else None, exp=int(claims["exp"]))

@@ -35,6 +35,7 @@ class Settings:
     host: str = "127.0.0.1"
     gateway_port: int = 8765
     api_port: int = 8000
+    max_body_bytes: int = 64 * 1024  # largest HTTP request body the API reads; bigger ones answer 413
     node_id: str = ""  # gateway identity for presence; defaults to host:port:pid
     # the WebSocket URL browsers use (behind a proxy); default ws://<page host>:<gateway_port>/ws
     gateway_public_url: str = ""

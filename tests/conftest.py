@@ -17,6 +17,7 @@ from redis.asyncio import Redis
 
 from livecore.config import Settings
 from livecore.runtime import Runtime, drop_keys, open_runtime, redis_client
+from livecore.secrets_check import with_run_secrets
 from livecore.services.discover import resolve
 from livecore.services.postgres_server import PostgresServer
 from livecore.services.redis_server import LocalCluster, RedisServer
@@ -36,7 +37,8 @@ def base_settings() -> Iterator[Settings]:
     slots: the suite then proves that livecore keeps every command to one slot. With ``=N`` (N > 1) it is a
     private cluster of N primaries (``LocalCluster``) and livecore talks to it with its cluster client."""
     env = {k: v for k, v in os.environ.items() if k.startswith("LIVECORE_")}
-    settings = resolve(Settings.from_env(env, data_dir=ROOT / ".livecore"))
+    # random secrets of this session (processes refuse the development secret outside demo mode)
+    settings = with_run_secrets(resolve(Settings.from_env(env, data_dir=ROOT / ".livecore")))
     nodes = int(os.environ.get("LIVECORE_TEST_REDIS_CLUSTER", "") or 0)
     if nodes <= 0:
         yield settings

@@ -12,16 +12,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from ..config import Settings
 from ..runtime import open_runtime
 from .access_log import AccessLogMiddleware
-from .deps import ApiError, error_response
+from .deps import ApiError
+from .errors import on_api_error, on_http_exception, on_unexpected
+from .headers import SecurityHeadersMiddleware
+from .limits import BodyLimitMiddleware
 from .metrics import ApiMetrics, MetricsMiddleware
+from .rooms_routes import register_rooms
 from .write_limits import WriteLimitMiddleware
 
 log = logging.getLogger(__name__)
@@ -51,6 +54,7 @@ def build_app(settings: Settings, modules: list[str] | None = None) -> Starlette
         async with open_runtime(settings) as rt:
             app.state.runtime = rt
             metrics.watch_generation(rt.generation)
+            await register_rooms(rt)  # rooms created before the rankings knew rooms, or before a Redis loss
             app.state.services = []  # made on first use (``deps.app_service``), closed before the runtime
             try:
                 yield
@@ -61,15 +65,13 @@ def build_app(settings: Settings, modules: list[str] | None = None) -> Starlette
                     except Exception:
                         log.exception("api: closing %s failed", type(svc).__name__)
 
-    async def on_api_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, ApiError)
-        return error_response(exc)
-
     metrics = ApiMetrics()
     app = Starlette(routes=collect_routes(ROUTE_MODULES if modules is None else modules), lifespan=lifespan,
-                    exception_handlers={ApiError: on_api_error},
+                    exception_handlers={ApiError: on_api_error, HTTPException: on_http_exception,
+                                        Exception: on_unexpected},
                     middleware=[*([Middleware(AccessLogMiddleware)] if settings.access_log else []),
-                                Middleware(MetricsMiddleware, metrics=metrics),
+                                Middleware(MetricsMiddleware, metrics=metrics), Middleware(SecurityHeadersMiddleware),
+                                Middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes),
                                 Middleware(WriteLimitMiddleware, settings=settings)])
     app.state.metrics = metrics
     return app

@@ -15,6 +15,7 @@ import uvicorn
 
 from ..cli_help import setting_default
 from ..config import Settings
+from ..secrets_check import require_secrets
 from ..services.discover import resolve
 from ..storage.db import connect
 from ..storage.migrate import migrate
@@ -39,6 +40,7 @@ async def apply_migrations(settings: Settings) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    require_secrets(settings)
     settings = resolve(settings)
     host = args.host or settings.host
     port = args.port or settings.api_port

@@ -1,7 +1,9 @@
 """Prometheus metrics of the API process: requests by endpoint and status, latency, process figures.
 
 The registry belongs to the app (``app.state.metrics``), not to the module, so several apps in one process
-(tests) do not share counters. ``MetricsMiddleware`` is plain ASGI: it adds no task or copy per request.
+(tests) do not share counters. Every label has a bounded set of values: the handler's name, not the path, and
+the method among the standard ones or ``other``. ``MetricsMiddleware`` is plain ASGI: it adds no task or copy
+per request.
 """
 
 from __future__ import annotations
@@ -60,8 +62,16 @@ class MetricsMiddleware:
         finally:
             endpoint = scope.get("endpoint")
             name = getattr(endpoint, "__name__", "unmatched")  # the handler, not the raw path: bounded labels
-            self.metrics.requests.labels(scope["method"], name, str(status)).inc()
+            self.metrics.requests.labels(method_label(scope["method"]), name, str(status)).inc()
             self.metrics.latency.labels(name).observe(time.perf_counter() - started)
+
+
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def method_label(method: str) -> str:
+    """The method as a label: any other (``BREW``, random bytes) is ``other``, so labels stay bounded."""
+    return method if method in METHODS else "other"
 
 
 async def metrics_endpoint(request: Request) -> Response:

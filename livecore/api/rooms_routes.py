@@ -49,6 +49,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ..auth import Identity, Role, issue
+from ..core import modrules
 from ..protocol.events import LiveEvent, ProductEvent
 from ..ranking.names import SESSION_KEYS_TTL_S, RankKeys
 from ..runtime import Runtime
@@ -259,6 +260,15 @@ async def list_products(request: Request) -> Response:
 
 
 # -- rooms ---------------------------------------------------------------------------------------------
+async def register_rooms(rt: Runtime) -> None:
+    """Every room in PostgreSQL into the rankings' set of known rooms (``RankKeys.known``), at start-up."""
+    if rt.db is None:
+        return
+    rooms = [r["id"] for r in await rt.db.fetch("SELECT id FROM rooms")]
+    for i in range(0, len(rooms), 1000):
+        await rt.redis.sadd(RankKeys(rt.keys).known(), *rooms[i:i + 1000])
+
+
 async def create_room(request: Request) -> Response:
     rt = runtime(request)
     data: RoomIn = await body(request, RoomIn)
@@ -278,6 +288,7 @@ async def create_room(request: Request) -> Response:
             "ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, cover_url = EXCLUDED.cover_url, "
             "words = EXCLUDED.words RETURNING *", room, host, title, data.cover, words)
     await rt.bus.set_state(room, {"title": title, "cover": data.cover})
+    await rt.redis.sadd(RankKeys(rt.keys).known(), room)  # a created room may enter the platform rankings
     await _mod.set_words(rt, room, words)
     await audit(rt, room, who, "room.save", {"title": title, "cover": data.cover, "words": len(words)})
     return json(_room_row(row, with_words=True), status=201 if existing is None else 200)
@@ -561,8 +572,8 @@ async def mute(request: Request) -> Response:
     room = request.path_params["room"]
     who = require_host(request, room)
     data: MuteIn = await body(request, MuteIn)
-    if not data.user or not 1 <= data.seconds <= 30 * 86400:
-        raise ApiError(400, "invalid", "user required; seconds 1..2592000")
+    if (problem := modrules.mute_problem(data.user, data.seconds)) is not None:
+        raise ApiError(400, "invalid", problem)
     until = await _mod.mute(rt, room, data.user, data.seconds, by=who.user)
     await audit(rt, room, who, "mute", {"user": data.user, "seconds": data.seconds})
     return json({"user": data.user, "until": until})
@@ -573,6 +584,8 @@ async def unmute(request: Request) -> Response:
     room = request.path_params["room"]
     who = require_host(request, room)
     data: UserIn = await body(request, UserIn)
+    if (problem := modrules.user_problem(data.user)) is not None:
+        raise ApiError(400, "invalid", problem)
     await _mod.unmute(rt, room, data.user, by=who.user)
     await audit(rt, room, who, "unmute", {"user": data.user})
     return json({"ok": True})
@@ -599,9 +612,9 @@ async def pin(request: Request) -> Response:
     room = request.path_params["room"]
     who = require_host(request, room)
     data: PinIn = await body(request, PinIn) if await request.body() else PinIn()
-    if data.text is not None and len(data.text) > 200:
-        raise ApiError(400, "invalid", "pinned text longer than 200 characters")
-    pinned = await _mod.pin(rt, room, data.msg, data.text, by=who.user)
+    if (problem := modrules.pin_problem(data.msg, data.text)) is not None:
+        raise ApiError(400, "invalid", problem)
+    pinned = await _mod.pin(rt, room, data.msg, modrules.pin_text(data.text), by=who.user)
     await audit(rt, room, who, "pin" if pinned else "unpin", {"msg": data.msg, "text": data.text})
     return json({"pinned": pinned})
 

@@ -49,7 +49,11 @@ class SimulatedProvider:
 
 
 def callback_secret(settings: Settings) -> bytes:
-    return (settings.payment_secret or settings.secret + ":payments").encode()
+    """``LIVECORE_PAYMENT_SECRET``; unset (demo mode only, see ``secrets_check``), a one-way function of the
+    token secret, so a holder of the payment key cannot recover the key that signs tokens."""
+    if settings.payment_secret:
+        return settings.payment_secret.encode()
+    return hmac.new(settings.secret.encode(), b"livecore payment callbacks", hashlib.sha256).hexdigest().encode()
 
 
 def sign(secret: bytes, body: bytes) -> str:

@@ -1,6 +1,7 @@
 """The barrage pipeline: what a gateway does with a viewer's ``chat`` before publishing it.
 
-Order: empty -> ``invalid``; longer than the limit -> ``too_long``; muted -> ``muted``; token bucket empty ->
+Bidi controls and control characters are removed first (``textnorm.clean_display``). Order: empty ->
+``invalid``; longer than the limit -> ``too_long``; muted -> ``muted``; token bucket empty ->
 ``rate_limited`` (with ``retry_after``); the same text again within the window -> ``duplicate``; then the
 deployment's and the room's sensitive words are masked with ``*``. Hosts and admins of the room are not rate
 limited or deduplicated (they may repeat a call to action), but their words are filtered too.
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from ..protocol.codes import ErrorCode
 from .ratelimit import RateLimiter
 from .spam import DuplicateFilter
+from .textnorm import clean_display
 from .wordfilter import WordFilter, mask_all
 
 
@@ -39,7 +41,7 @@ class ChatPipeline:
     def check(self, user: str, text: str, now: float, *, muted: bool = False,
               room_words: WordFilter | None = None, privileged: bool = False) -> Accepted | Refused:
         """``now`` is monotonic seconds."""
-        text = text.strip()
+        text = clean_display(text).strip()
         if not text:
             return Refused(ErrorCode.INVALID, "empty message")
         if len(text) > self.max_chars:

@@ -11,6 +11,7 @@ from ..cli_help import setting_default
 from ..commerce.port import GatewayCommerce
 from ..config import Settings
 from ..runtime import open_runtime
+from ..secrets_check import require_secrets
 from ..services.discover import resolve
 from .gcwatch import GcWatch, tune
 from .server import Gateway
@@ -25,6 +26,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    require_secrets(settings)
     settings = resolve(settings)
     try:
         import uvloop

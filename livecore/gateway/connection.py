@@ -20,6 +20,7 @@ from websockets.protocol import State
 
 from ..auth import Identity
 from ..broker.wire import Lane
+from ..core import modrules
 from ..core.chat import Refused
 from ..core.conncaps import client_address
 from ..core.guard import WindowCounter
@@ -195,8 +196,8 @@ class Session:
             obj = None
         if not isinstance(obj, dict):
             self.refuse(ErrorCode.BAD_FRAME, "not a JSON object")
-        elif obj.get("type") not in c.CLIENT_TYPES:
-            self.refuse(ErrorCode.UNKNOWN_TYPE, f"unknown type {obj.get('type')!r}", _rid(obj))
+        elif not isinstance(kind := obj.get("type"), str) or kind not in c.CLIENT_TYPES:  # a list is unhashable
+            self.refuse(ErrorCode.UNKNOWN_TYPE, f"unknown type {str(kind)[:40]!r}", _rid(obj))
         else:
             self.refuse(ErrorCode.INVALID, detail, _rid(obj))
 
@@ -412,6 +413,12 @@ class Session:
             self.refuse(ErrorCode.FORBIDDEN, "only the host or an admin", msg.rid)
             return
         store = gw.moderation
+        problem = (modrules.mute_problem(msg.user, msg.seconds) if isinstance(msg, c.Mute)
+                   else modrules.user_problem(msg.user) if isinstance(msg, c.Unmute)
+                   else modrules.pin_problem(msg.msg, msg.text) if isinstance(msg, c.Pin) else None)
+        if problem is not None:  # the API's checks (livecore.core.modrules)
+            self.refuse(ErrorCode.INVALID, problem, msg.rid)
+            return
         match msg:
             case c.Mute():
                 until = await store.mute(room, msg.user, msg.seconds, by=who.user)
@@ -425,7 +432,7 @@ class Session:
                     await store.unpin(room)
                     data = {"pinned": None}
                 else:
-                    data = {"pinned": await store.pin(room, msg.msg, msg.text, by=who.user)}
+                    data = {"pinned": await store.pin(room, msg.msg, modrules.pin_text(msg.text), by=who.user)}
         self.reply(Result(rid=msg.rid, data=data))
 
     # -- interactions --------------------------------------------------------------------------------

@@ -143,7 +143,10 @@ class Aggregator:
         pipe = self.redis.pipeline(transaction=False)
         triples: list[str | int] = []
         per_hour: dict[int, dict[str, int]] = {}
+        known = await self.known_rooms([room for room, res in results.items() if res.score > 0 or res.hours])
         for room, res in results.items():
+            if room not in known:  # a room id nobody created: its own figures count, the platform's do not
+                continue
             if res.score > 0:
                 triples += [room, repr(res.score), res.landmark]
             for hour, total in res.hours.items():
@@ -163,6 +166,12 @@ class Aggregator:
             pipe.hincrby(self.names.stats(), "applied", applied)
         if len(pipe):
             await self.scripts.execute(pipe)
+
+    async def known_rooms(self, rooms: Sequence[str]) -> set[str]:
+        if not rooms:
+            return set()
+        flags = await self.redis.smismember(self.names.known(), list(rooms))
+        return {room for room, flag in zip(rooms, flags, strict=True) if flag}
 
     async def apply_and_publish(self, batches: Mapping[str, Sequence[bytes]],
                                 acks: Mapping[str, Sequence[bytes | str]], now_ms: int,

@@ -73,6 +73,11 @@ class RankKeys:
     def hot(self) -> str:
         return self.keys.global_key("{rank}", "hot")
 
+    def known(self) -> str:
+        """Set of the rooms created through the API (``POST /api/rooms``): only these enter the platform
+        rankings, so interactions sent to made-up room ids never fill the public hot or hourly ranking."""
+        return self.keys.global_key("{rank}", "known")
+
     def hot_meta(self) -> str:
         return self.keys.global_key("{rank}", "hot", "meta")
 

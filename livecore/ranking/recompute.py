@@ -84,6 +84,9 @@ async def compare(redis: Redis, store: RankingStore, cfg: HotConfig, rooms: Iter
                   start_ms: int | None = None, end_ms: int | None = None, rel: float = 1e-9) -> Comparison:
     """Live rankings against a recomputation from the streams (scores on the live ranking's landmark)."""
     model = await recompute(redis, store.names, cfg, rooms, start_ms, end_ms)
+    known = {text(r) for r in await redis.smembers(store.names.known())}  # only created rooms are ranked
+    model.rooms = {room: r for room, r in model.rooms.items() if room in known}
+    model.hourly = {h: {room: v for room, v in per.items() if room in known} for h, per in model.hourly.items()}
     landmark, live_hot = await store.hot_scores()
     if not live_hot and model.rooms:
         landmark = max(r.landmark for r in model.rooms.values())

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from ..config import Settings
 from ..runtime import Runtime, open_runtime
+from ..secrets_check import require_secrets
 from ..services.discover import resolve
 from .metrics import serve_metrics
 
@@ -82,6 +83,7 @@ async def serve(settings: Settings, names: list[str], consumer: str, stop: async
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    require_secrets(settings)
     settings = resolve(settings)
     names = args.only or list(WORKERS)
     consumer = args.name or f"{socket.gethostname()}-{os.getpid()}"

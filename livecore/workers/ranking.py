@@ -571,9 +571,12 @@ def main() -> int:
 
     from ..config import Settings
     from ..runtime import open_runtime
+    from ..secrets_check import require_secrets
     from ..services.discover import resolve
 
-    settings = resolve(Settings.from_env())
+    settings = Settings.from_env()
+    require_secrets(settings)
+    settings = resolve(settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     async def go() -> None:

@@ -14,6 +14,7 @@ from livecore.config import Settings
 from livecore.keys import Keys
 from livecore.protocol.codec import event_decoder
 from livecore.protocol.events import LiveEvent, ProductEvent
+from livecore.ranking.names import RankKeys
 from livecore.storage.db import connect
 
 
@@ -205,3 +206,14 @@ async def test_moderation_over_http(client: httpx.AsyncClient, settings: Setting
 async def test_gift_catalogue(client: httpx.AsyncClient) -> None:
     gifts = (await client.get("/api/gifts")).json()
     assert {"id": "rose", "name": "玫瑰", "price": 100} in gifts
+
+
+async def test_created_rooms_are_known_to_the_rankings_and_registered_again_at_start(
+        client: httpx.AsyncClient, settings: Settings, redis: Redis) -> None:
+    known = RankKeys(Keys(settings.key_prefix)).known()
+    await make_room(client, settings, "r1")
+    assert await redis.sismember(known, "r1")
+    await redis.delete(known)  # e.g. a Redis that lost its data, or rooms made before the set existed
+    app = build_app(settings)
+    async with app.router.lifespan_context(app):
+        assert await redis.smembers(known) == {b"r1"}

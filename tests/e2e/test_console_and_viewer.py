@@ -34,9 +34,27 @@ def yuan(text: str) -> float:
 WAIT = 20_000  # ms: generous, the machine is shared
 
 
+# what the browser reports when the pages' Content-Security-Policy blocks something they do
+CSP_VIOLATIONS: list[str] = []
+
+
+def watch_csp(page: Page) -> Page:
+    page.on("console", lambda m: CSP_VIOLATIONS.append(m.text) if "Content Security Policy" in m.text else None)
+    return page
+
+
+async def wait_true(page: Page, expression: str, timeout_ms: int = WAIT) -> None:
+    """Poll ``expression`` in the page until it is true (``page.evaluate`` works under the pages' CSP, which
+    forbids the string evaluation ``wait_for_function`` relies on)."""
+    deadline = asyncio.get_running_loop().time() + timeout_ms / 1000
+    while not await page.evaluate(expression):
+        assert asyncio.get_running_loop().time() < deadline, f"not true within {timeout_ms} ms: {expression}"
+        await asyncio.sleep(0.1)
+
+
 async def console_page(browser: Browser, stack: Any, token: str, query: str = "") -> Page:
     ctx = await browser.new_context(viewport={"width": 1280, "height": 800})
-    page = await ctx.new_page()
+    page = watch_csp(await ctx.new_page())
     await page.goto(f"{stack.api_url}/console/?token={token}{query}")
     return page
 
@@ -59,7 +77,7 @@ async def test_host_and_viewer_in_the_browser(browser: Browser, stack: Any, arti
 
     # -- a viewer opens the room on a phone
     vctx = await browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-    viewer = await vctx.new_page()
+    viewer = watch_csp(await vctx.new_page())
     await viewer.goto(f"{stack.api_url}/room/e2e?token={viewer_token}")
     await expect(viewer.locator("#room-title")).to_have_text("春季上新专场", timeout=WAIT)
     await expect(viewer.locator("#live-flag")).to_be_visible(timeout=WAIT)
@@ -194,8 +212,8 @@ async def test_host_and_viewer_in_the_browser(browser: Browser, stack: Any, arti
         await expect(con.locator("#contributors li").first).to_be_visible(timeout=WAIT)
         await expect(con.locator("#product-rank li").first).to_contain_text("保温杯 500ml", timeout=WAIT)
         # one product sold: its ranking figure and the GMV tile agree (once the last payments are counted)
-        await con.wait_for_function("document.querySelector('#product-rank li span:last-child')?.textContent"
-                                    " === document.querySelector('#m-gmv').textContent", timeout=WAIT)
+        await wait_true(con, "document.querySelector('#product-rank li span:last-child')?.textContent"
+                             " === document.querySelector('#m-gmv').textContent")
         await expect(con.locator("#cloud span").first).to_be_visible(timeout=WAIT)
         likes_1 = await con.locator("#m-likes").inner_text()
         shot_1 = artifact(artifacts_dir, "console-dashboard-1.png")
@@ -220,9 +238,9 @@ async def test_host_and_viewer_in_the_browser(browser: Browser, stack: Any, arti
     await con.click("[data-tab=report]")
     await con.locator("#sessions li[data-session] button").first.click()
     await expect(con.locator("#report canvas.report-chart")).to_have_count(4, timeout=WAIT)
-    await con.wait_for_function("document.querySelector('#report img.report-png')?.naturalWidth > 100",
-                                timeout=WAIT)
+    await wait_true(con, "document.querySelector('#report img.report-png')?.naturalWidth > 100")
     await con.screenshot(path=artifact(artifacts_dir, "console-report.png"))
+    assert CSP_VIOLATIONS == []  # the pages did everything above under their content security policy
 
 
 async def test_viewer_resumes_after_a_network_drop(browser: Browser, stack: Any) -> None:
@@ -270,7 +288,7 @@ async def test_scheduled_sale_started_early_then_stopped(browser: Browser, stack
     stack.call("POST", f"/api/rooms/e2e-sched/products/{p['id']}/push", {}, host)
     con = await console_page(browser, stack, host)
     vctx = await browser.new_context(viewport={"width": 390, "height": 844})
-    viewer = await vctx.new_page()
+    viewer = watch_csp(await vctx.new_page())
     await viewer.goto(f"{stack.api_url}/room/e2e-sched?token={issue(secret, 'v3', name='小三')}")
     await con.click("[data-tab=sales]")
     form = con.locator("#sale-form")

@@ -119,3 +119,18 @@ async def test_moderation_reaches_every_gateway(settings, start_gateway) -> None
     await until(lambda: (user.state.get("pinned") or {}).get("text") == "今晚8点秒杀")
     assert isinstance(await host.request(c.Pin()), Result)
     await until(lambda: "pinned" not in user.state)
+
+
+async def test_host_mute_and_pin_frames_get_the_apis_checks(settings, start_gateway) -> None:  # type: ignore[no-untyped-def]
+    gw = await start_gateway(tick_ms=20, malformed_limit=50)  # each refusal below counts as malformed
+    host = await LiveClient(url(gw.port), token(settings, "h", "host", room="m2"), reconnect=False).connect()
+    await host.join("m2")
+    for bad in (c.Mute(user="troll", seconds=10**15), c.Mute(user="troll", seconds=0),
+                c.Mute(user="troll", seconds=-5), c.Mute(user=""), c.Mute(user="u" * 65), c.Unmute(user=""),
+                c.Pin(text="x" * 201), c.Pin(msg="m" * 65)):
+        refused = await host.request(bad)
+        assert isinstance(refused, Error) and refused.code == "invalid", bad
+    assert await gw.moderation.muted("m2") == {}
+    pinned = await host.request(c.Pin(text="\u202e今晚\n8点"))
+    assert isinstance(pinned, Result) and pinned.data["pinned"]["text"] == "今晚8点"
+    assert isinstance(await host.request(c.Mute(user="troll", seconds=30 * 86400)), Result)  # the API's maximum

@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 from livecore.interactions.log import InteractionLog
 from livecore.interactions.model import Interaction, encoder
 from livecore.ranking import recompute
-from livecore.ranking.names import GROUP
+from livecore.ranking.names import GROUP, RankKeys
 from livecore.workers.ranking import RankingWorker
 
 H_MS = 600_000
@@ -48,7 +48,16 @@ async def dump(redis: Redis, prefix: str) -> dict[bytes, Any]:
     return out
 
 
-async def produce(rt, items: list[Interaction]) -> None:  # type: ignore[no-untyped-def]
+async def register(rt, *rooms: str) -> None:  # type: ignore[no-untyped-def]
+    """Rooms the rankings may list (as ``POST /api/rooms`` makes them)."""
+    if rooms:
+        await rt.redis.sadd(RankKeys(rt.keys).known(), *rooms)
+
+
+async def produce(rt, items: list[Interaction], *, known: bool = True) -> None:  # type: ignore[no-untyped-def]
+    """Append ``items`` to the interaction streams; their rooms are known rooms unless ``known`` is False."""
+    if known:
+        await register(rt, *{it.room for it in items})
     log = InteractionLog(rt.redis, rt.keys, batch=1000)
     for it in items:
         assert log.emit(it)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from rankhelp import H_MS, T0, blobs, dump, ix
+from rankhelp import H_MS, T0, blobs, dump, ix, register
 
 from livecore.core import hotrank, hourly
 from livecore.core.hotrank import Event, HotConfig, HotModel
@@ -28,6 +28,23 @@ def parts(rt):  # type: ignore[no-untyped-def]
     names = RankKeys(rt.keys)
     cfg = HotConfig(half_life_s=600.0)
     return Aggregator(rt.redis, names, rt.scripts, cfg), RankingStore(rt.redis, rt.keys, 600.0), cfg
+
+
+@pytest.fixture(autouse=True)
+async def known_rooms(rrt) -> None:  # type: ignore[no-untyped-def]
+    await register(rrt, "A", "B", "C", "D", "R")  # created rooms; others stay out of the platform rankings
+
+
+async def test_rooms_nobody_created_stay_out_of_the_platform_rankings(rrt) -> None:  # type: ignore[no-untyped-def]
+    agg, store, _ = parts(rrt)
+    hour = hourly.hour_of(T0)
+    fake = [ix(f"f{i}", "gift", f"made-up-{i}", "u", T0, value=10_000) for i in range(30)]
+    res = await agg.apply_and_publish(blobs([ix("a", "enter", "A", "u1", T0), *fake]), {}, T0)
+    assert res["made-up-0"].score > res["A"].score > 0  # the made-up rooms' own figures are counted
+    assert [r["room"] for r in await store.hot_top(10, T0)] == ["A"]
+    assert await store.hourly_top(hour, 10) == []  # A had no gift; no made-up room is listed
+    rank = await store.room_rank("made-up-0", T0)
+    assert rank["hot"]["position"] is None
 
 
 async def test_scripted_sequence_gives_exact_scores_and_order(rrt) -> None:  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from rankhelp import ix
+from rankhelp import ix, register
 from redis.asyncio import Redis
 
 from livecore.api.app import build_app
@@ -37,6 +37,7 @@ def host(settings: Settings, room: str = "A") -> dict[str, str]:
 
 
 async def feed(runtime, items: list[Interaction]) -> RankingWorker:  # type: ignore[no-untyped-def]
+    await register(runtime, *{it.room for it in items})
     log = InteractionLog(runtime.redis, runtime.keys)
     for it in items:
         log.emit(it)

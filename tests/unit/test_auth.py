@@ -32,3 +32,10 @@ def test_refuses_expired_and_forged() -> None:
 def test_viewer_cannot_control_and_admin_can() -> None:
     assert not verify(SECRET, issue(SECRET, "v")).may_control("1")
     assert verify(SECRET, issue(SECRET, "a", role="admin")).may_control("1")
+
+
+def test_display_names_lose_bidi_overrides_and_control_characters() -> None:
+    secret = "k" * 32
+    assert verify(secret, issue(secret, "u1", name="\u202eevil\u202c\n")).name == "evil"
+    assert verify(secret, issue(secret, "u2", name="\u202e\u2067")).name == "u2"  # nothing left: the user id
+    assert verify(secret, issue(secret, "u3", name="小美🌸")).name == "小美🌸"

@@ -30,3 +30,11 @@ def test_privileged_users_skip_rate_limit_duplicates_and_mute() -> None:
     p = pipeline()
     results = [p.check("host", "买", 0, privileged=True, muted=True) for _ in range(5)]
     assert all(isinstance(r, Accepted) for r in results)
+
+
+def test_bidi_overrides_and_control_characters_never_reach_the_screen() -> None:
+    p = pipeline()
+    assert p.check("u", "\u202eabc\u202c", 0) == Accepted("abc")
+    assert p.check("v", "a\u2066b\u2069\nc\x00d", 0) == Accepted("abcd")
+    assert p.check("w", "\u202e\u200f\r\n", 0) == Refused(ErrorCode.INVALID, "empty message")
+    assert p.check("x", "坏\u200b人", 0) == Accepted("*\u200b人")  # zero-width joiners stay (emoji use them)

@@ -17,6 +17,7 @@ export function h(tag, attrs = {}, ...children) {
     if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
     else if (k === "dataset") Object.assign(el.dataset, v);
     else if (k === "text") el.textContent = v;
+    else if (k === "style") el.style.cssText = v;  // through the CSSOM: the content policy forbids style attributes
     else el.setAttribute(k, v === true ? "" : v);
   }
   for (const c of children.flat()) {
