@@ -51,6 +51,24 @@ async def start_gateway(settings: Settings, redis: Any) -> AsyncIterator[Callabl
                     raise
 
 
+@pytest.fixture(params=["picows", "websockets"])
+def transport(request: pytest.FixtureRequest) -> str:
+    """The WebSocket server under the gateway, for the tests of what each transport must do alike."""
+    return str(request.param)
+
+
+@pytest.fixture
+def start_each(start_gateway: Callable[..., Awaitable[Gateway]], transport: str) -> Callable[..., Awaitable[Gateway]]:
+    """``start_gateway`` on each transport in turn (the test runs once per transport)."""
+
+    async def start(port: int = 0, commerce: Any = None, **overrides: Any) -> Gateway:
+        gw = await start_gateway(port, commerce, gateway_transport=transport, **overrides)
+        assert gw.transport_name == transport
+        return gw
+
+    return start
+
+
 @dataclass
 class GatewayProcess:
     port: int
