@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import logging
+import os
 import signal
 
 from ..commerce.port import GatewayCommerce

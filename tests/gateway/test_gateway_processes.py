@@ -66,7 +66,7 @@ async def test_sigterm_closes_viewers_with_1012_and_exits_cleanly(settings, redi
     assert ix >= 3 + 3 + 1  # enter x4, leave x3, like: flushed by the stopping gateway before it exited
 
 
-async def test_procs_share_one_port_each_a_node_and_sigterm_closes_all_with_1012(settings, redis, spawn_gateway) -> None:  # type: ignore[no-untyped-def]
+async def test_procs_share_a_port_each_a_node_and_sigterm_closes_all_with_1012(settings, redis, spawn_gateway) -> None:  # type: ignore[no-untyped-def]
     gw = spawn_gateway(processes=2)
     deadline = time.monotonic() + 30
     while Path(gw.log).read_text().count(" ready on ") < 2:  # both children listen before clients connect
