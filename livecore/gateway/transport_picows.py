@@ -38,6 +38,9 @@ from .link import Acceptor, Handshake, HttpAnswer, Peer
 
 log = logging.getLogger(__name__)
 
+ANSWERED = Handshake("", "", {})
+# one logger for every connection: given a Logger, picows makes a child logger per connection
+LOGGER = logging.LoggerAdapter(logging.getLogger("picows.gateway"), {})
 MAX_QUEUE = 16  # messages read ahead of the connection logic before the socket is paused
 CLOSE_TIMEOUT_S = 5.0  # after our close frame, how long the peer has to answer before the socket is cut
 _TEXT, _BINARY, _CONT, _CLOSE = WSMsgType.TEXT, WSMsgType.BINARY, WSMsgType.CONTINUATION, WSMsgType.CLOSE
@@ -104,6 +107,7 @@ class PicowsLink(WSListener):
         admission, self.admission = self.admission, None
         assert admission is not None
         self.peer = self.acceptor.connected(self, admission)
+        self.handshake = ANSWERED  # read by the connection logic once, above; its headers need not stay
 
     def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
         kind = frame.msg_type
@@ -251,5 +255,5 @@ async def serve_picows(acceptor: Acceptor, settings: Settings, host: str, port: 
     server = await ws_create_server(
         factory, host, port, max_frame_size=max_bytes, enable_auto_ping=False, enable_auto_pong=True,
         websocket_handshake_timeout=10, reuse_port=reuse_port or None, read_buffer_init_size=1024,
-        logger_name="gateway")
+        logger_name=LOGGER, use_aiofastnet=False)
     return PicowsListener(server)
