@@ -41,6 +41,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import _compare  # noqa: E402
+import _plots  # noqa: E402
+import _sweep  # noqa: E402
 from livecore.config import Settings  # noqa: E402
 from livecore.services.discover import resolve  # noqa: E402
 from livecore.services.ports import answers, free_port  # noqa: E402
@@ -66,6 +68,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "primary with a local replica, and report the cost ratio (bench/_flashsale/durability.py)")
     p.add_argument("--json", type=Path)
     _compare.add_arguments(p)
+    _sweep.add_argument(p, "buyers")
     p.add_argument("--child", nargs=2, metavar=("ROLE", "SPEC"), help=argparse.SUPPRESS)  # internal
     return p.parse_args(argv)
 
@@ -351,16 +354,27 @@ def main(argv: list[str] | None = None) -> int:
         if args.json:
             args.json.write_text(json.dumps(both, indent=2) + "\n")
         return 0 if durability.ok(both) else 1
-    report = asyncio.run(transports(args, settings))
+    if args.sweep:
+        report = asyncio.run(_sweep.sweep(transports, args, settings, "buyers", SWEPT, integer=True))
+    else:
+        report = asyncio.run(transports(args, settings))
     text = json.dumps(report, indent=2)
     print(text)
     if args.json:
         args.json.write_text(text + "\n")
-    runs = list(report["runs"].values()) if "runs" in report else [report]
+        if args.sweep:
+            pngs = _sweep.write(args.json, report, "attempts_per_s", "flash sale")
+        else:
+            pngs = [p for p in [_plots.write_latency(args.json, report, "flash sale: purchase round trip",
+                                                     {"PostgreSQL only": "postgres_only"})] if p]
+        print("plots:", ", ".join(map(str, pngs)), file=sys.stderr)
+    steps = report["steps"] if args.sweep else [report]
+    runs = [r for step in steps for r in _plots.runs_of(step).values()]
     ok = all(r["oversold"] == 0 and r["duplicate_orders"] == 0 and r["pg_equals_redis_sold"] for r in runs)
     return 0 if ok else 1
 
 
+SWEPT = ("attempts_per_s", "attempts_per_s_before_sell_out", "p50_ms", "p99_ms", "oversold", "duplicate_orders")
 COMPARED = ("attempts_per_s", "attempts_per_s_before_sell_out", "p50_ms", "p99_ms", "pct_of_round_trip_floor")
 
 
