@@ -26,6 +26,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import _compare  # noqa: E402
+import _plots  # noqa: E402
+import _sweep  # noqa: E402
 from _fanout.orchestrate import Plan, baseline_phase, default_probes, default_procs, gateway_phase  # noqa: E402
 from _fanout.report import summarize  # noqa: E402
 from livecore.config import Settings  # noqa: E402
@@ -60,6 +63,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--budget", type=float, help="room barrage budget (default: LIVECORE_BARRAGE_BUDGET)")
     p.add_argument("--logdir", type=Path, help="where child process logs go (default: a temp folder)")
     p.add_argument("--raw", type=Path, help="also write every process's raw counts here (for analysis)")
+    _compare.add_arguments(p)
+    _sweep.add_argument(p, "rate")
     return p.parse_args(argv)
 
 
@@ -107,6 +112,22 @@ async def run(args: argparse.Namespace, settings: Settings) -> dict[str, object]
     return report
 
 
+COMPARED = ("frames_per_s", "delivered_msgs_per_s", "cpu_s_per_frame", "cpu_ratio_to_baseline", "p50_ms",
+            "p99_ms", "rss_bytes_per_conn")
+
+
+SWEPT = ("delivered_msgs_per_s", "frames_per_s", "p50_ms", "p99_ms", "cpu_s_per_frame", "gifts_lost")
+
+
+async def transports(args: argparse.Namespace, settings: Settings) -> dict[str, object]:
+    """One run on ``--transport``, or with ``--compare T`` a second one on T right after it, and the ratios."""
+    if args.compare:
+        return await _compare.compare(run, args, settings, COMPARED)
+    report = await run(args, _compare.chosen(args, settings))
+    report["transport"] = _compare.chosen(args, settings).gateway_transport
+    return report
+
+
 async def _drop_keys(redis_url: str, prefix: str) -> None:
     from livecore.runtime import drop_keys, redis_client
 
@@ -120,11 +141,19 @@ async def _drop_keys(redis_url: str, prefix: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     settings = with_run_secrets(resolve(Settings.from_env()))  # may start embedded servers; runs its own event loop
-    report = asyncio.run(run(args, settings))
+    if args.sweep:
+        report = asyncio.run(_sweep.sweep(transports, args, settings, "rate", SWEPT))
+    else:
+        report = asyncio.run(transports(args, settings))
     text = json.dumps(report, indent=2, ensure_ascii=False)
     print(text)
     if args.json:
         args.json.write_text(text + "\n")
+        if args.sweep:
+            pngs = _sweep.write(args.json, report, "delivered_msgs_per_s", "fan-out")
+        else:
+            pngs = [p for p in [_plots.write_latency(args.json, report, "fan-out: event latency at the probes")] if p]
+        print("plots:", ", ".join(map(str, pngs)), file=sys.stderr)
     return 0
 
 

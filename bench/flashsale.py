@@ -40,6 +40,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import _compare  # noqa: E402
+import _plots  # noqa: E402
+import _sweep  # noqa: E402
 from livecore.config import Settings  # noqa: E402
 from livecore.secrets_check import with_run_secrets  # noqa: E402
 from livecore.services.discover import resolve  # noqa: E402
@@ -65,6 +68,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="replica: run the storm with LIVECORE_DURABILITY=none and =replica against a private "
                         "primary with a local replica, and report the cost ratio (bench/_flashsale/durability.py)")
     p.add_argument("--json", type=Path)
+    _compare.add_arguments(p)
+    _sweep.add_argument(p, "buyers")
     p.add_argument("--child", nargs=2, metavar=("ROLE", "SPEC"), help=argparse.SUPPRESS)  # internal
     return p.parse_args(argv)
 
@@ -171,7 +176,8 @@ async def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
         pids: dict[str, int] = {}
         for i, port in enumerate(ports):
             gw = subprocess.Popen(
-                [sys.executable, "-m", "livecore", "gateway", "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT,
+                [sys.executable, "-m", "livecore", "gateway", "--procs", "1", "--host", "127.0.0.1", "--port",
+                 str(port)], cwd=ROOT,
                 env={**env, "LIVECORE_NODE_ID": f"fs-{run_id}-{i}"}, stdout=subprocess.DEVNULL,
                 stderr=open(logdir / f"gateway{i}.log", "wb"))
             procs.append(gw)
@@ -344,18 +350,42 @@ def main(argv: list[str] | None = None) -> int:
     if args.durability != "none":
         from _flashsale import durability
 
-        both = asyncio.run(durability.compare(run, args, settings))
+        both = asyncio.run(durability.compare(run, args, _compare.chosen(args, settings)))
         print(json.dumps(both, indent=2))
         if args.json:
             args.json.write_text(json.dumps(both, indent=2) + "\n")
         return 0 if durability.ok(both) else 1
-    report = asyncio.run(run(args, settings))
+    if args.sweep:
+        report = asyncio.run(_sweep.sweep(transports, args, settings, "buyers", SWEPT, integer=True))
+    else:
+        report = asyncio.run(transports(args, settings))
     text = json.dumps(report, indent=2)
     print(text)
     if args.json:
         args.json.write_text(text + "\n")
-    ok = report["oversold"] == 0 and report["duplicate_orders"] == 0 and report["pg_equals_redis_sold"]
+        if args.sweep:
+            pngs = _sweep.write(args.json, report, "attempts_per_s", "flash sale")
+        else:
+            pngs = [p for p in [_plots.write_latency(args.json, report, "flash sale: purchase round trip",
+                                                     {"PostgreSQL only": "postgres_only"})] if p]
+        print("plots:", ", ".join(map(str, pngs)), file=sys.stderr)
+    steps = report["steps"] if args.sweep else [report]
+    runs = [r for step in steps for r in _plots.runs_of(step).values()]
+    ok = all(r["oversold"] == 0 and r["duplicate_orders"] == 0 and r["pg_equals_redis_sold"] for r in runs)
     return 0 if ok else 1
+
+
+SWEPT = ("attempts_per_s", "attempts_per_s_before_sell_out", "p50_ms", "p99_ms", "oversold", "duplicate_orders")
+COMPARED = ("attempts_per_s", "attempts_per_s_before_sell_out", "p50_ms", "p99_ms", "pct_of_round_trip_floor")
+
+
+async def transports(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    """One run on ``--transport``, or with ``--compare T`` a second one on T right after it, and the ratios."""
+    if args.compare:
+        return await _compare.compare(run, args, settings, COMPARED)
+    report = await run(args, _compare.chosen(args, settings))
+    report["transport"] = _compare.chosen(args, settings).gateway_transport
+    return report
 
 
 if __name__ == "__main__":

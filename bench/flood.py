@@ -201,8 +201,9 @@ async def orchestrate(args: argparse.Namespace) -> dict[str, Any]:
 
     def start(name: str, port: int) -> None:
         with open(logdir / f"{name}.log", "wb") as log:
-            procs.append(subprocess.Popen([sys.executable, "-m", "livecore", name, "--port", str(port)], env=env,
-                                          stdout=log, stderr=subprocess.STDOUT))
+            extra = ["--procs", "1"] if name == "gateway" else []  # one process: its CPU is what is measured
+            procs.append(subprocess.Popen([sys.executable, "-m", "livecore", name, "--port", str(port), *extra],
+                                          env=env, stdout=log, stderr=subprocess.STDOUT))
     try:
         start("api", api_port)  # first: it creates the database and the schema
         await wait_port(api_port, 60)

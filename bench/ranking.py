@@ -39,7 +39,9 @@ import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from _plots import PERCENTILES, write_latency  # noqa: E402
 from livecore.config import Settings  # noqa: E402
 from livecore.core import hourly  # noqa: E402
 from livecore.interactions.model import Interaction, encoder  # noqa: E402
@@ -259,6 +261,8 @@ async def run(args: argparse.Namespace, base: Settings) -> dict[str, object]:
         result["lag_p50_ms"] = round(percentile(lags, 50) * 1000, 1)
         result["lag_p99_ms"] = round(percentile(lags, 99) * 1000, 1)
         result["lag_max_ms"] = round(max(lags) * 1000, 1) if lags else None
+        result["latency_percentiles_ms"] = ([[q, round(percentile(lags, q) * 1000, 3)] for q in PERCENTILES]
+                                            + [[100.0, round(max(lags) * 1000, 3)]]) if lags else []
         print(f"live: {result['live_rate_offered']} events/s offered for {live_s:.1f}s; append->visible "
               f"p50 {result['lag_p50_ms']} ms, p99 {result['lag_p99_ms']} ms, max {result['lag_max_ms']} ms "
               f"({len(lags)} probes)", flush=True)
@@ -302,6 +306,8 @@ def main() -> int:
     print(json.dumps(result, indent=2))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")
+        png = write_latency(args.json, result, "ranking: append -> visible in the rank (live phase)")
+        print(f"plot: {png}", file=sys.stderr)
     return 0
 
 

@@ -42,6 +42,7 @@ class Settings:
     access_log: bool = True  # API: one Common Log Format line per request; gateway: one line per connection
 
     # gateway hot path
+    gateway_transport: str = "picows"  # picows | websockets: the WebSocket server under the gateway
     tick_ms: int = 100
     barrage_budget: int = 40  # barrage per second shown per room, above it sampled
     max_frame_bytes: int = 4096  # largest client frame accepted

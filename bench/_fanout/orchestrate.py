@@ -157,8 +157,8 @@ async def gateway_phase(plan: Plan, settings_env: dict[str, str], urls: list[str
             port = free_port()
             env = {**settings_env, "LIVECORE_NODE_ID": f"fanout-{plan.run_id}-{i}"}
             servers.append(await start_server(
-                f"gateway{i}", [sys.executable, "-m", "livecore", "gateway", "--host", "127.0.0.1", "--port",
-                                str(port)], port, plan.logdir / f"gateway{i}.log", env))
+                f"gateway{i}", [sys.executable, "-m", "livecore", "gateway", "--procs", "1", "--host", "127.0.0.1",
+                                "--port", str(port)], port, plan.logdir / f"gateway{i}.log", env))
             targets.append({"host": "127.0.0.1", "port": port, "path": "/ws"})
     measured_all = len(servers) == len(targets)
     try:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from statistics import mean
 from typing import Any
 
+from _plots import percentile_points
+
 from .stats import (
     expected_barrage_per_s,
     gifts_lost,
@@ -128,6 +130,7 @@ def summarize(plan: Any, gw: dict[str, Any], base: dict[str, Any] | None) -> dic
         "p50_ms": percentile_ms(latency, 50),
         "p99_ms": percentile_ms(latency, 99),
         "max_ms": max_ms(latency),
+        "latency_percentiles_ms": percentile_points(latency),
         "barrage_p99_ms": percentile_ms(barrage_hist, 99),
         "latency_breakdown_ms": _breakdown(gw["probes"]),
         "gift_p99_ms": percentile_ms(gift_hist, 99),

@@ -12,6 +12,8 @@ from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
+from _plots import percentile_points
+
 BUCKET_S = 0.01
 
 
@@ -80,6 +82,7 @@ def merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
         "codes": codes, "orders": orders,
         "p50_ms": pct_ms(hist, 50), "p99_ms": pct_ms(hist, 99), "p999_ms": pct_ms(hist, 99.9),
         "max_ms": round(hist.get_max_value() / 1000, 2),
+        "latency_percentiles_ms": percentile_points(hist),
     }
     out.update(before_sell_out(buckets, epoch, start, sold_out_at))
     return out

@@ -1,9 +1,10 @@
 """``livecore demo [--bots N] [--port P] [--gateway-port G]``: a live room you can open in a browser.
 
-Finds or starts Redis and PostgreSQL, starts a gateway, the API (which migrates) and a worker as
-subprocesses, seeds a room with a host and products, runs simulated viewers and a scripted host, and prints
-the viewer page and host console URLs with ready-made tokens. Ctrl-C (SIGINT) or SIGTERM stops everything,
-the embedded Redis and PostgreSQL included when this demo started them (servers it found running stay up).
+Finds or starts Redis and PostgreSQL, starts a gateway (one process per core sharing its port), the API
+(which migrates) and a worker as subprocesses, seeds a room with a host and products, runs simulated viewers
+and a scripted host, and prints the viewer page and host console URLs with ready-made tokens. Ctrl-C (SIGINT)
+or SIGTERM stops everything, the embedded Redis and PostgreSQL included when this demo started them (servers
+it found running stay up).
 """
 
 from __future__ import annotations

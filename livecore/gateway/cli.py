@@ -1,10 +1,13 @@
-"""``livecore gateway --host H --port P``: run one gateway process (uvloop; SIGTERM stops it gracefully)."""
+"""``livecore gateway --host H --port P [--procs N]``: run the gateway (uvloop; SIGTERM stops it gracefully).
+
+With ``--procs N`` above 1 (the default is one per core) N processes share the port (``procs``)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import os
 import signal
 
 from ..cli_help import setting_default
@@ -14,6 +17,7 @@ from ..runtime import open_runtime
 from ..secrets_check import require_secrets
 from ..services.discover import resolve
 from .gcwatch import GcWatch, tune
+from .procs import default_procs, supervise
 from .server import Gateway
 
 log = logging.getLogger(__name__)
@@ -23,11 +27,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default=None, help=f"address to listen on ({setting_default('host')})")
     parser.add_argument("--port", type=int, default=None, help=f"port, 0 for any ({setting_default('gateway_port')})")
     parser.add_argument("--reuse-port", action="store_true", help="SO_REUSEPORT: several processes, one port")
+    parser.add_argument("--procs", type=int, default=None,
+                        help="processes sharing the port with SO_REUSEPORT (default: one per core)")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     require_secrets(settings)
-    settings = resolve(settings)
+    procs = default_procs() if args.procs is None else args.procs
+    if procs < 1:
+        raise SystemExit("--procs must be at least 1")
+    settings = resolve(settings)  # once, here: the children get the parent's Redis and PostgreSQL
+    if procs > 1:
+        port = settings.gateway_port if args.port is None else args.port
+        return supervise(procs, args.host or settings.host, port, {**os.environ, **settings.env()})
     try:
         import uvloop
     except ImportError:  # pragma: no cover - uvloop is a dependency; this only keeps odd platforms working

@@ -1,8 +1,8 @@
 """One viewer's connection: reading its frames, answering them, and its place in a room.
 
 Everything written to the viewer outside the room's fan-out (``joined``, ``result``, ``error``, ``pong``) is
-written synchronously through the websockets protocol object, so its order relative to room frames is the
-order of the code, and no per-message task exists.
+written synchronously to the link's transport, so its order relative to room frames is the order of the code,
+and no per-message task exists. The WebSocket server under it is behind ``link.Link``.
 """
 
 from __future__ import annotations
@@ -14,9 +14,6 @@ import re
 from typing import TYPE_CHECKING, Any
 
 import msgspec
-from websockets.asyncio.server import ServerConnection
-from websockets.exceptions import ConnectionClosed
-from websockets.protocol import State
 
 from ..auth import Identity
 from ..broker.wire import Lane
@@ -34,10 +31,11 @@ from ..protocol.events import ChatEvent, FollowEvent, GiftEvent, ShareEvent
 from ..protocol.limits import MAX_NESTING, too_deep
 from ..protocol.server import Error, Joined, Pong, Result, Resync
 from .fanout import wire_text
+from .link import Link
+from .node import GatewayNode
 
 if TYPE_CHECKING:
     from .hub import Room
-    from .server import Gateway
 
 log = logging.getLogger(__name__)
 
@@ -49,30 +47,29 @@ MALFORMED = frozenset({ErrorCode.BAD_FRAME, ErrorCode.UNKNOWN_TYPE, ErrorCode.IN
 
 
 class Session:
-    """Also the ``Viewer`` of the fan-out: ``transport``, ``protocol`` and ``over_since`` are read there."""
+    """Also the ``Viewer`` of the fan-out: ``link``, ``transport`` and ``over_since`` are read there."""
 
-    __slots__ = ("gw", "ws", "identity", "transport", "protocol", "over_since", "room", "base_room", "hub_room",
-                 "joined_at", "refusals", "malformed", "closing", "last_seen", "address", "join_failed")
+    __slots__ = ("gw", "link", "identity", "transport", "over_since", "room", "base_room", "hub_room",
+                 "joined_at", "refusals", "malformed", "closing", "last_seen", "address", "join_failed", "opened")
 
-    def __init__(self, gateway: Gateway, ws: ServerConnection, identity: Identity) -> None:
+    def __init__(self, gateway: GatewayNode, link: Link, identity: Identity) -> None:
         self.gw = gateway
-        self.ws = ws
+        self.link = link
         self.identity = identity
-        self.transport = ws.transport
-        self.protocol = ws.protocol
+        self.transport = link.transport
         self.over_since: float | None = None
         self.room: str | None = None
         self.base_room: str | None = None  # "42" for both "42" and "host:42"
         self.hub_room: Room | None = None
         self.joined_at = 0.0
+        self.opened = gateway.clock.monotonic()
         self.join_failed = False  # the last join failed for want of Redis: room actions answer "unavailable"
         settings = gateway.settings
         self.refusals = WindowCounter(settings.flood_refusals, settings.flood_window_s)
         self.malformed = WindowCounter(settings.malformed_limit, settings.flood_window_s)
         self.closing = False
         self.last_seen = gateway.clock.monotonic()
-        peer = ws.remote_address[0] if ws.remote_address else ""
-        self.address = client_address(str(peer), ws.request.headers if ws.request else None,
+        self.address = client_address(link.remote_address, link.handshake.headers,
                                       settings.client_address_header)
 
     # -- writing -------------------------------------------------------------------------------------
@@ -82,7 +79,7 @@ class Session:
     def write_wire(self, wire: bytes) -> None:
         """A complete text frame (``wire_text``) to this viewer, straight to the transport as ``fan_out`` does;
         nothing is written once the closing handshake has begun."""
-        if self.protocol.state is State.OPEN:
+        if self.link.open:
             self.transport.write(wire)
             self.gw.stats.direct += 1
 
@@ -105,47 +102,40 @@ class Session:
             return
         self.closing = True
         self.gw.count_close(code)
-        self.gw.spawn(self.ws.close(code, reason))
+        self.link.close(code, reason)
 
     # -- reading -------------------------------------------------------------------------------------
-    async def run(self) -> None:
-        """Serve the connection's frames until it closes (once admitted under the connection caps)."""
+    def admit(self) -> bool:
+        """Take a place under the connection caps, or close (4507); ``release`` gives it back."""
         over = self.gw.caps.admit(self.identity.user, self.address)
-        if over is not None:
-            self.closing = True
-            self.gw.count_close(CloseCode.TOO_MANY_CONNECTIONS)
-            await self.ws.close(CloseCode.TOO_MANY_CONNECTIONS, f"too many connections for this {over}")
-            return
-        try:
-            await self._serve()
-        finally:
-            self.gw.caps.release(self.identity.user, self.address)
+        if over is None:
+            return True
+        self.closing = True
+        self.gw.count_close(CloseCode.TOO_MANY_CONNECTIONS)
+        self.link.close(CloseCode.TOO_MANY_CONNECTIONS, f"too many connections for this {over}")
+        return False
 
-    async def _serve(self) -> None:
-        ws = self.ws
+    def release(self) -> None:
+        self.gw.caps.release(self.identity.user, self.address)
+
+    async def receive(self, message: str | bytes) -> None:
+        """One whole message from the viewer (text as str, binary as bytes); the transport awaits each in turn."""
         clock = self.gw.clock
-        while True:
-            try:
-                message = await ws.recv(decode=None)  # text frames as str, binary frames as bytes
-            except ConnectionClosed:
-                return
-            self.last_seen = clock.monotonic()  # the gateway's sweeper closes idle sessions (4002)
-            self.gw.stats.messages_in += 1
-            if self.identity.exp and self.gw.clock.now() >= self.identity.exp:
-                # a token that expired while connected: viewers may keep watching, but not act
-                self.close_soon(CloseCode.TOKEN_EXPIRED, "token expired")
-                continue
-            if isinstance(message, bytes):
-                self.close_soon(CloseCode.UNSUPPORTED_DATA, "binary frames are not supported")
-                continue
-            data = message.encode()
-            try:
-                await self.handle(data)
-            except ConnectionClosed:
-                return
-            except Exception:
-                log.exception("gateway: handling a %d-byte frame failed", len(data))
-                self.refuse(ErrorCode.INTERNAL, "internal error")
+        self.last_seen = clock.monotonic()  # the gateway's sweeper closes idle sessions (4002)
+        self.gw.stats.messages_in += 1
+        if self.identity.exp and self.gw.clock.now() >= self.identity.exp:
+            # a token that expired while connected: viewers may keep watching, but not act
+            self.close_soon(CloseCode.TOKEN_EXPIRED, "token expired")
+            return
+        if isinstance(message, bytes):
+            self.close_soon(CloseCode.UNSUPPORTED_DATA, "binary frames are not supported")
+            return
+        data = message.encode()
+        try:
+            await self.handle(data)
+        except Exception:
+            log.exception("gateway: handling a %d-byte frame failed", len(data))
+            self.refuse(ErrorCode.INTERNAL, "internal error")
 
     async def handle(self, data: bytes) -> None:
         if too_deep(data):
@@ -237,7 +227,7 @@ class Session:
             self.join_failed = True
             self.refuse(ErrorCode.UNAVAILABLE, "room unavailable, retry", msg.rid)
             return
-        if self.protocol.state is not State.OPEN:
+        if not self.link.open:
             gw.hub.leave(self, room)
             return
         # No await from here on: joined (and resync) now, the catch-up frame at the room's next tick.

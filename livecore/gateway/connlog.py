@@ -16,6 +16,8 @@ conn_log = logging.getLogger("livecore.connections")
 
 
 def _peer(address: Any) -> str:
+    if isinstance(address, str) and address:
+        return address
     if isinstance(address, tuple) and len(address) >= 2:
         return f"{address[0]}:{address[1]}"
     return "-"

@@ -15,16 +15,13 @@ from typing import Any, Protocol
 
 from websockets.frames import Frame as WsFrame
 from websockets.frames import Opcode
-from websockets.protocol import State
 
 from ..core.slow import SlowPolicy, Verdict
 
-OPEN = State.OPEN
-
 
 class Viewer(Protocol):
-    transport: Any  # asyncio.Transport
-    protocol: Any  # websockets sans-I/O protocol (for its state)
+    link: Any  # link.Link: ``open`` is read
+    transport: Any  # asyncio.Transport: the link's, written to directly
     over_since: float | None
 
     def write(self, payload: bytes) -> None: ...  # one message to this viewer only (the join catch-up)
@@ -55,7 +52,7 @@ def fan_out(viewers: Iterable[Viewer], full: bytes, lite: bytes | None, policy: 
     n_full = n_lite = n_skip = 0
     doomed: list[Viewer] = []
     for v in viewers:
-        if v.protocol.state is not OPEN:
+        if not v.link.open:
             continue
         transport = v.transport
         if transport.get_write_buffer_size() <= high_water:

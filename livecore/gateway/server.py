@@ -1,129 +1,68 @@
-"""The gateway process: a ``websockets`` asyncio server in front of the room hub.
+"""The gateway process: a WebSocket server in front of the room hub.
 
-Room traffic never goes through ASGI: measured here, ``websockets.broadcast`` delivers about four times the
-frames per second of per-connection sends through an ASGI server. Tokens are checked during the opening
-handshake (``process_request``), so a refused client gets an HTTP 401 and costs nothing more.
+Room traffic never goes through ASGI: measured here, direct writes to each socket deliver several times the
+frames per second of per-connection sends through an ASGI server. The server under the gateway is picked by
+``LIVECORE_GATEWAY_TRANSPORT``: ``picows`` (the default, Cython, callbacks and no task per connection) or
+``websockets`` (pure Python, for A/B runs and as a fallback). Both answer the same handshakes (``node.admit``)
+and drive the same connection logic (``connection.Session``) through ``link.Link``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import logging
 import os
-import weakref
-from dataclasses import dataclass, field
-from http import HTTPStatus
-from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-from websockets.asyncio.server import Server, ServerConnection, serve
-from websockets.datastructures import Headers
-from websockets.http11 import Request, Response
-from websockets.protocol import State
-
-from ..auth import AuthError, Identity, verify
-from ..config import Settings
-from ..core.actions import ActionLimits, ActionRates
-from ..core.chat import ChatPipeline
-from ..core.conncaps import ConnectionCaps
+from ..auth import Identity
 from ..core.gifts import GiftCatalogue
-from ..core.slow import SlowPolicy
-from ..core.wordfilter import WordFilter, load_words
 from ..interactions.log import InteractionLog
-from ..moderation.store import ModerationStore
 from ..protocol.codes import CloseCode
 from ..runtime import Runtime
 from .connection import Session
-from .connlog import closed_by, conn_log, connection_line
-from .fanout import FanoutStats
-from .handshake import TokenRefusal, refuse_token
-from .hub import Hub
-from .likes import LikeAggregator
-from .metrics import CONTENT_TYPE, build_registry, render
-from .ports import Background, CommercePort
+from .connlog import conn_log, connection_line
+from .handshake import TokenRefusal
+from .link import Link, Listener, Peer
+from .node import GatewayNode, GatewayStats
+from .ports import CommercePort
 from .presence import Presence
-from .publisher import BatchPublisher
+from .transport_picows import serve_picows
+from .transport_websockets import serve_websockets
 
 log = logging.getLogger(__name__)
 
-WS_PATH = "/ws"
+__all__ = ["Gateway", "GatewayStats"]
+
+TRANSPORTS = ("picows", "websockets")
 
 
-@dataclass
-class GatewayStats(FanoutStats):
-    """Counters read by tests, the benchmark and (later) the metrics exporter. Plain attributes on purpose."""
+class Gateway(GatewayNode):
+    sessions: set[Session]
 
-    connections: int = 0
-    connections_total: int = 0
-    handshakes_refused: int = 0
-    messages_in: int = 0
-    direct: int = 0  # messages written to one viewer (joined, result, error, pong, catch-up)
-    chats: int = 0
-    gifts: int = 0
-    replayed: int = 0
-    resyncs: int = 0
-    refused: dict[str, int] = field(default_factory=dict)  # error code -> count
-    closes: dict[int, int] = field(default_factory=dict)  # close code -> count (closes we initiated)
-
-
-class Gateway:
     def __init__(self, runtime: Runtime, *, commerce: CommercePort | None = None,
                  gifts: GiftCatalogue | None = None, interactions: InteractionLog | None = None,
                  node: str | None = None) -> None:
-        self.runtime = runtime
-        self.settings: Settings = runtime.settings
-        self.keys = runtime.keys
-        self.bus = runtime.bus
-        self.clock = runtime.clock
-        self.commerce = commerce
-        self.gifts = gifts or GiftCatalogue()
-        settings = self.settings
-        self.interactions = interactions if interactions is not None else InteractionLog(
-            runtime.redis, runtime.keys, maxlen=settings.interaction_maxlen, buffer=settings.interaction_buffer)
-        self._own_interactions = interactions is None
-        self.node = node or settings.node_id
-        self.stats = GatewayStats()
-        self.moderation = ModerationStore(runtime.redis, runtime.keys, runtime.bus, runtime.clock)
-        self.chat = ChatPipeline(max_chars=settings.chat_max_chars, rate=settings.chat_rate, burst=settings.chat_burst,
-                                 dup_window_s=settings.chat_dup_window_s, words=deployment_words(settings))
-        self.policy = SlowPolicy(settings.slow_high_water, settings.slow_limit, settings.slow_timeout_s)
-        self.hub = Hub(runtime.redis, runtime.keys, runtime.bus, self.moderation, runtime.clock,
-                       tick_ms=settings.tick_ms, barrage_budget=settings.barrage_budget, policy=self.policy,
-                       stats=self.stats, on_slow=self._slow, group_size=settings.fanout_group,
-                       health_check_s=settings.redis_health_check_s)
-        self.likes = LikeAggregator(runtime.redis, runtime.keys, runtime.bus, interval_s=settings.tick_ms / 1000)
-        self.background = Background()
-        self.publisher = BatchPublisher(runtime.redis, runtime.keys)
-        self.actions = ActionLimits(action_rates(settings))
-        self.caps = ConnectionCaps(settings.max_connections_per_user, settings.max_connections_per_address)
-        self.presence: Presence
-        self.sessions: set[Session] = set()
-        self.server: Server | None = None
+        super().__init__(runtime, commerce=commerce, gifts=gifts, interactions=interactions, node=node)
+        self.sessions = set()
+        self.server: Listener | None = None
         self.port = 0
-        self._ids = itertools.count(1)
-        self._identities: weakref.WeakKeyDictionary[ServerConnection, Identity | TokenRefusal] = (
-            weakref.WeakKeyDictionary())
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self.transport_name = self.settings.gateway_transport
+        if self.transport_name not in TRANSPORTS:
+            raise ValueError(f"LIVECORE_GATEWAY_TRANSPORT must be one of {', '.join(TRANSPORTS)}, "
+                             f"not {self.transport_name!r}")
         self._sweeper: asyncio.Task[None] | None = None
-        self.metrics = build_registry(self.stats, lambda: len(self.hub.rooms), self.interactions,
-                                      runtime.generation)
 
     # -- lifecycle -----------------------------------------------------------------------------------
     async def start(self, host: str | None = None, port: int | None = None, *, reuse_port: bool = False) -> int:
         """Listen; returns the bound port (pass 0 for a free one)."""
         settings = self.settings
-        self.server = await serve(
-            self._handler, host or settings.host, settings.gateway_port if port is None else port,
-            process_request=self._process_request, max_size=settings.max_frame_bytes, compression=None,
-            ping_interval=None, max_queue=16, close_timeout=5, reuse_port=reuse_port or None,
-            server_header=None)
-        sock = next(iter(self.server.sockets))
-        self.port = sock.getsockname()[1]
+        serve = serve_picows if self.transport_name == "picows" else serve_websockets
+        self.server = await serve(self, settings, host or settings.host,
+                                  settings.gateway_port if port is None else port, reuse_port)
+        address = self.server.address
+        self.port = address[1]
         if not self.node:
-            self.node = f"{sock.getsockname()[0]}:{self.port}:{os.getpid()}"
+            self.node = f"{address[0]}:{self.port}:{os.getpid()}"
         self.presence = Presence(self.runtime.redis, self.keys, self.bus, self.clock, self.node,
                                  interval_s=settings.presence_interval_s, ttl_s=settings.presence_ttl_s)
         self.presence.start()
@@ -132,7 +71,8 @@ class Gateway:
         if self._own_interactions:
             self.interactions.start()
         self._sweeper = asyncio.get_running_loop().create_task(self._sweep(), name="gateway-sweep")
-        log.info("gateway %s listening on %s:%d", self.node, host or settings.host, self.port)
+        log.info("gateway %s (%s) listening on %s:%d", self.node, self.transport_name, host or settings.host,
+                 self.port)
         return self.port
 
     async def stop(self, code: int = CloseCode.SERVICE_RESTART, reason: str = "service restart") -> None:
@@ -140,13 +80,14 @@ class Gateway:
         if self.server is None:
             return
         server, self.server = self.server, None
-        server.close(close_connections=False)
-        open_ = [s for s in self.sessions if s.protocol.state is State.OPEN]
+        server.close()
+        open_ = [s for s in self.sessions if s.link.open]
         for s in open_:
             s.closing = True
             self.count_close(code)
+            s.link.close(code, reason)
         if open_:
-            await asyncio.wait([asyncio.ensure_future(s.ws.close(code, reason)) for s in open_], timeout=10)
+            await asyncio.wait([asyncio.ensure_future(s.link.wait_closed()) for s in open_], timeout=10)
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(server.wait_closed(), 10)
         if self._sweeper is not None:
@@ -164,76 +105,35 @@ class Gateway:
         for task in list(self._tasks):
             task.cancel()
 
-    # -- connections ---------------------------------------------------------------------------------
-    def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
-        url = urlsplit(request.path)
-        if url.path == "/healthz":
-            return connection.respond(HTTPStatus.OK, "ok\n")
-        if url.path == "/metrics":
-            body = render(self.metrics)
-            headers = Headers([("Content-Type", CONTENT_TYPE), ("Content-Length", str(len(body))),
-                               ("Connection", "close")])
-            return Response(HTTPStatus.OK, "OK", headers, body)
-        if url.path != WS_PATH:
-            return connection.respond(HTTPStatus.NOT_FOUND, "not found\n")
-        header = request.headers.get("Authorization", "")
-        token = header[7:].strip() if header.lower().startswith("bearer ") else None
-        if token is None:
-            tokens = parse_qs(url.query).get("token")
-            token = tokens[0] if tokens else None
-        try:
-            identity = verify(self.settings.secret, token)
-        except AuthError as exc:
-            self.stats.handshakes_refused += 1
-            refusal = refuse_token(request.headers.get("Origin"), exc.reason)
-            if self.settings.access_log:  # a refused connection's one line: 401, or the close code a browser gets
-                conn_log.info("%s", connection_line(connection.remote_address, "-", "-", 0.0,
-                                                    str(refusal.close_code or 401), f"token {exc.reason}", "server"))
-            if refusal.close_code is None:
-                return connection.respond(HTTPStatus.UNAUTHORIZED, refusal.body)
-            self._identities[connection] = refusal  # a browser: accepted, then closed with a code it can read
+    # -- connections (the transports' Acceptor) -------------------------------------------------------
+    def connected(self, link: Link, admission: Identity | TokenRefusal) -> Peer | None:
+        if isinstance(admission, TokenRefusal):
+            assert admission.close_code is not None
+            self.count_close(admission.close_code)
+            link.close(admission.close_code, admission.reason)
+            if self.settings.access_log:  # a browser's refused token: accepted, closed with a code, one line
+                conn_log.info("%s", connection_line(link.remote_address, "-", "-", 0.0, str(admission.close_code),
+                                                    admission.reason, "server"))
             return None
-        self._identities[connection] = identity
-        return None
-
-    async def _handler(self, ws: ServerConnection) -> None:
-        identity = self._identities.pop(ws)
-        if isinstance(identity, TokenRefusal):
-            assert identity.close_code is not None
-            self.count_close(identity.close_code)
-            await ws.close(identity.close_code, identity.reason)
-            return
-        session = Session(self, ws, identity)
+        session = Session(self, link, admission)
+        if not session.admit():
+            return None
         self.sessions.add(session)
         self.stats.connections += 1
         self.stats.connections_total += 1
-        opened = self.clock.monotonic()
-        try:
-            await session.run()
-        finally:
-            room = session.room
-            session.leave()
-            self.sessions.discard(session)
-            self.stats.connections -= 1
-            if self.settings.access_log:  # the one line of this connection: who, where, how long, how it ended
-                conn_log.info("%s", connection_line(ws.remote_address, identity.user, room or "-",
-                                                    self.clock.monotonic() - opened, str(ws.close_code or 1006),
-                                                    ws.close_reason or "", closed_by(ws.protocol.close_rcvd_then_sent)))
+        return session
 
-    def _slow(self, session: Session) -> None:
-        session.close_soon(CloseCode.SLOW_CONSUMER, "slow consumer")
-
-    def count_close(self, code: int) -> None:
-        self.stats.closes[code] = self.stats.closes.get(code, 0) + 1
-
-    def next_id(self) -> str:
-        """Unique across processes: node id plus a counter."""
-        return f"{self.node}:{next(self._ids)}"
-
-    def spawn(self, coro: Any) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    def disconnected(self, peer: Peer) -> None:
+        assert isinstance(peer, Session)
+        room = peer.room
+        peer.leave()
+        peer.release()
+        self.sessions.discard(peer)
+        self.stats.connections -= 1
+        if self.settings.access_log:  # the one line of this connection: who, where, how long, how it ended
+            code, reason, by = peer.link.ended()
+            conn_log.info("%s", connection_line(peer.link.remote_address, peer.identity.user, room or "-",
+                                                self.clock.monotonic() - peer.opened, code, reason, by))
 
     async def _sweep(self) -> None:
         """Close idle sessions (4002) and forget refilled rate-limit buckets.
@@ -253,14 +153,3 @@ class Gateway:
                 self.chat.sweep(now)
                 self.actions.sweep(now)
                 last_buckets = now
-
-
-def action_rates(settings: Settings) -> ActionRates:
-    """The per-user limits of likes, shares, follows and gifts, from their settings."""
-    return ActionRates(**{f: getattr(settings, f) for f in ActionRates.__dataclass_fields__})
-
-
-def deployment_words(settings: Settings) -> WordFilter:
-    if not settings.words_file:
-        return WordFilter()
-    return WordFilter(load_words(Path(settings.words_file).read_text(encoding="utf-8")))

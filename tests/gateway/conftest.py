@@ -51,10 +51,29 @@ async def start_gateway(settings: Settings, redis: Any) -> AsyncIterator[Callabl
                     raise
 
 
+@pytest.fixture(params=["picows", "websockets"])
+def transport(request: pytest.FixtureRequest) -> str:
+    """The WebSocket server under the gateway, for the tests of what each transport must do alike."""
+    return str(request.param)
+
+
+@pytest.fixture
+def start_each(start_gateway: Callable[..., Awaitable[Gateway]], transport: str) -> Callable[..., Awaitable[Gateway]]:
+    """``start_gateway`` on each transport in turn (the test runs once per transport)."""
+
+    async def start(port: int = 0, commerce: Any = None, **overrides: Any) -> Gateway:
+        gw = await start_gateway(port, commerce, gateway_transport=transport, **overrides)
+        assert gw.transport_name == transport
+        return gw
+
+    return start
+
+
 @dataclass
 class GatewayProcess:
     port: int
     proc: subprocess.Popen[bytes]
+    log: str = ""
 
     @property
     def url(self) -> str:
@@ -78,13 +97,13 @@ def spawn_gateway(settings: Settings, artifacts_dir: Any) -> Iterator[Callable[.
     """Start ``python -m livecore gateway --port P`` with the test's settings in its environment."""
     procs: list[GatewayProcess] = []
 
-    def spawn(**overrides: Any) -> GatewayProcess:
+    def spawn(processes: int = 1, **overrides: Any) -> GatewayProcess:
         port = free_port()
         env = {**os.environ, **settings.with_(**overrides).env()}
         log = open(artifacts_dir / f"gateway-{settings.key_prefix}-{port}.log", "wb")
-        proc = subprocess.Popen([sys.executable, "-m", "livecore", "gateway", "--port", str(port)], cwd=ROOT,
-                                env=env, stdout=log, stderr=subprocess.STDOUT)
-        gp = GatewayProcess(port, proc)
+        proc = subprocess.Popen([sys.executable, "-m", "livecore", "gateway", "--port", str(port),
+                                 "--procs", str(processes)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        gp = GatewayProcess(port, proc, log.name)
         procs.append(gp)
         deadline = time.monotonic() + 30
         while not _healthy(port):

@@ -23,8 +23,8 @@ async def viewer(settings, gw, user: str, room: str = "42", role: str = "viewer"
 
 
 @pytest.mark.parametrize("case", ["missing", "forged", "expired", "garbage"])
-async def test_bad_token_is_refused_with_401_at_the_handshake(settings, start_gateway, case) -> None:  # type: ignore[no-untyped-def]
-    gw = await start_gateway()
+async def test_bad_token_is_refused_with_401_at_the_handshake(settings, start_each, case) -> None:  # type: ignore[no-untyped-def]
+    gw = await start_each()
     tokens = {"missing": "", "forged": token(settings.with_(secret="x" * 40), "u1"),
               "expired": token(settings, "u1", ttl_s=-10), "garbage": "abc.def.ghi"}
     target = url(gw.port) + (f"?token={tokens[case]}" if tokens[case] else "")
@@ -40,9 +40,9 @@ async def test_bad_token_is_refused_with_401_at_the_handshake(settings, start_ga
 
 @pytest.mark.parametrize(("case", "code"), [("missing", 4501), ("forged", 4501), ("expired", 4502),
                                           ("garbage", 4501)])
-async def test_a_browser_with_a_bad_token_is_told_why_by_a_close_code(settings, start_gateway, case, code) -> None:  # type: ignore[no-untyped-def]
+async def test_a_browser_with_a_bad_token_is_told_why_by_a_close_code(settings, start_each, case, code) -> None:  # type: ignore[no-untyped-def]
     """A browser sees a refused upgrade as 1006; with an Origin header the gateway accepts and closes instead."""
-    gw = await start_gateway()
+    gw = await start_each()
     tokens = {"missing": "", "forged": token(settings.with_(secret="x" * 40), "u1"),
               "expired": token(settings, "u1", ttl_s=-10), "garbage": "abc.def.ghi"}
     target = url(gw.port) + (f"?token={tokens[case]}" if tokens[case] else "")
@@ -81,8 +81,8 @@ async def test_join_chat_gift_like_and_presence(settings, start_gateway, redis) 
     await until(lambda: not gw.hub.rooms and gw.hub.unsubscribes == 1)  # last viewer gone: unsubscribed
 
 
-async def test_bad_frames_get_their_codes_and_others_keep_being_served(settings, start_gateway) -> None:  # type: ignore[no-untyped-def]
-    gw = await start_gateway(tick_ms=50, max_frame_bytes=1024, malformed_limit=100, flood_refusals=100)
+async def test_bad_frames_get_their_codes_and_others_keep_being_served(settings, start_each) -> None:  # type: ignore[no-untyped-def]
+    gw = await start_each(tick_ms=50, max_frame_bytes=1024, malformed_limit=100, flood_refusals=100)
     watcher = await viewer(settings, gw, "watcher")
     bad = await viewer(settings, gw, "bad")
     await bad.send_raw("{not json")
@@ -130,8 +130,8 @@ async def test_chat_flood_is_rate_limited_then_closed_with_4504(settings, start_
     assert gw.stats.closes[4504] == 1
 
 
-async def test_repeated_malformed_frames_close_with_4506(settings, start_gateway) -> None:  # type: ignore[no-untyped-def]
-    gw = await start_gateway(malformed_limit=3)
+async def test_repeated_malformed_frames_close_with_4506(settings, start_each) -> None:  # type: ignore[no-untyped-def]
+    gw = await start_each(malformed_limit=3)
     bad = await viewer(settings, gw, "bad")
     for _ in range(5):
         try:
@@ -142,8 +142,8 @@ async def test_repeated_malformed_frames_close_with_4506(settings, start_gateway
     assert bad.close_code == 4506
 
 
-async def test_idle_connection_is_closed_with_4002_and_ping_answers_pong(settings, start_gateway) -> None:  # type: ignore[no-untyped-def]
-    gw = await start_gateway(idle_timeout_s=1.0)
+async def test_idle_connection_is_closed_with_4002_and_ping_answers_pong(settings, start_each) -> None:  # type: ignore[no-untyped-def]
+    gw = await start_each(idle_timeout_s=1.0)
     client = await LiveClient(url(gw.port), token(settings, "u"), reconnect=False, heartbeat_s=0.3).connect()
     idle = await LiveClient(url(gw.port), token(settings, "v"), reconnect=False, heartbeat_s=3600).connect()
     await client.send(c.Ping(t=1.5))

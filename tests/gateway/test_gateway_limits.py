@@ -36,8 +36,8 @@ async def _client(settings: Settings, gw: Any, user: str, room: str = "lim") -> 
     return client
 
 
-async def test_connections_are_capped_per_user_and_per_address(settings: Settings, start_gateway) -> None:  # type: ignore[no-untyped-def]
-    gw = await start_gateway(max_connections_per_user=3, max_connections_per_address=5)
+async def test_connections_are_capped_per_user_and_per_address(settings: Settings, start_each) -> None:  # type: ignore[no-untyped-def]
+    gw = await start_each(max_connections_per_user=3, max_connections_per_address=5)
     first = [await connect(url(gw.port) + "?token=" + token(settings, "u")) for _ in range(3)]
     extra = await connect(url(gw.port) + "?token=" + token(settings, "u"))
     assert await _closed_with(extra) == 4507
@@ -124,8 +124,8 @@ async def test_one_users_gifts_cannot_flush_the_replay_stream(settings: Settings
     assert sum(e["type"] == "gift" and e["user"] == "spammer" for e in events) == 40  # all shown live
 
 
-async def test_binary_and_deeply_nested_frames(settings: Settings, start_gateway) -> None:  # type: ignore[no-untyped-def]
-    gw = await start_gateway()
+async def test_binary_and_deeply_nested_frames(settings: Settings, start_each) -> None:  # type: ignore[no-untyped-def]
+    gw = await start_each()
     client = await _client(settings, gw, "nester")
     deep = '{"type":"chat","text":"x","extra":' + "[" * 1000 + "]" * 1000 + "}"
     assert len(deep) < settings.max_frame_bytes

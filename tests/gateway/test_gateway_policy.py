@@ -46,8 +46,8 @@ async def test_sampling_caps_barrage_at_the_budget_but_never_drops_gifts_or_host
     assert [e["id"] for e in events if e.get("role") == "host"] == hosts
 
 
-async def test_slow_viewer_is_closed_with_4001_and_others_are_not_delayed(settings, start_gateway) -> None:  # type: ignore[no-untyped-def]
-    gw = await start_gateway(tick_ms=20, slow_high_water=32 * 1024, slow_limit=128 * 1024, slow_timeout_s=1.0)
+async def test_slow_viewer_is_closed_with_4001_and_others_are_not_delayed(settings, start_each) -> None:  # type: ignore[no-untyped-def]
+    gw = await start_each(tick_ms=20, slow_high_water=32 * 1024, slow_limit=128 * 1024, slow_timeout_s=1.0)
     fast = await LiveClient(url(gw.port), token(settings, "fast"), reconnect=False).connect()
     await fast.join("slow")
     # a viewer that stops reading: websockets pauses reading once 4 messages wait unread, then TCP fills up

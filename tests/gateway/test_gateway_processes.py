@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from pathlib import Path
 
 from gwhelpers import collect, token, until
 
@@ -62,3 +64,24 @@ async def test_sigterm_closes_viewers_with_1012_and_exits_cleanly(settings, redi
     await watcher.close()
     ix = await redis.xlen(f"{settings.key_prefix}:{{r:t}}:ix")
     assert ix >= 3 + 3 + 1  # enter x4, leave x3, like: flushed by the stopping gateway before it exited
+
+
+async def test_procs_share_a_port_each_a_node_and_sigterm_closes_all_with_1012(settings, redis, spawn_gateway) -> None:  # type: ignore[no-untyped-def]
+    gw = spawn_gateway(processes=2)
+    deadline = time.monotonic() + 30
+    while Path(gw.log).read_text().count(" ready on ") < 2:  # both children listen before clients connect
+        assert time.monotonic() < deadline and gw.proc.poll() is None, Path(gw.log).read_text()
+        await asyncio.sleep(0.05)
+    viewers = []
+    for i in range(16):
+        v = await LiveClient(gw.url, token(settings, f"p{i}"), reconnect=False).connect()
+        await v.join("shared")
+        viewers.append(v)
+    key = f"{settings.key_prefix}:{{r:shared}}:presence"
+    await until(lambda: viewers[0].state.get("online") == 16, timeout=15)
+    nodes = await redis.hgetall(key)
+    assert len(nodes) == 2  # one presence entry per process, and the kernel gave each of them viewers
+    assert sum(int(v.split(b":")[0]) for v in nodes.values()) == 16
+    code = await asyncio.get_running_loop().run_in_executor(None, gw.terminate)
+    assert code == 0
+    assert [v.close_code for v in viewers] == [1012] * 16
