@@ -11,6 +11,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import asyncpg
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -32,6 +33,7 @@ ROUTE_MODULES: list[str] = [
     "livecore.api.pages",
     "livecore.api.promo_routes",
     "livecore.api.ranking_routes",
+    "livecore.api.docs_routes",
 ]
 
 
@@ -61,9 +63,13 @@ def build_app(settings: Settings, modules: list[str] | None = None) -> Starlette
         assert isinstance(exc, ApiError)
         return error_response(exc)
 
+    async def on_bad_data(request: Request, exc: Exception) -> Response:
+        # input PostgreSQL cannot take (a NUL in a path or query value, a number out of range): bad input
+        return error_response(ApiError(400, "invalid", "the database refused a value: " + type(exc).__name__))
+
     metrics = ApiMetrics()
     app = Starlette(routes=collect_routes(ROUTE_MODULES if modules is None else modules), lifespan=lifespan,
-                    exception_handlers={ApiError: on_api_error},
+                    exception_handlers={ApiError: on_api_error, asyncpg.DataError: on_bad_data},
                     middleware=[Middleware(MetricsMiddleware, metrics=metrics)])
     app.state.metrics = metrics
     return app

@@ -42,7 +42,7 @@ from ..commerce.ids import room_of
 from ..commerce.model import SaleSpec
 from ..commerce.orders import OrderService
 from ..commerce.payments import SIGNATURE_HEADER, PaymentNotice, callback_secret, verify
-from ..commerce.reconcile import reconcile
+from ..commerce.reconcile import SaleNotFound, reconcile
 from ..commerce.sales import SaleError, SalesService
 from .deps import ApiError, app_service, body, identity, json, require_host, runtime
 
@@ -135,7 +135,10 @@ async def buy(request: Request) -> Response:
 async def reconcile_sale(request: Request) -> Response:
     room, sale = request.path_params["room"], request.path_params["sale"]
     require_host(request, room)
-    report = await reconcile(runtime(request), sale, room)
+    try:
+        report = await reconcile(runtime(request), sale, room)
+    except SaleNotFound as exc:
+        raise ApiError(404, "not_found", str(exc)) from exc
     return json(report.as_dict())
 
 
