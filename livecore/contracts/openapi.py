@@ -19,8 +19,8 @@ _REASONS = {200: "OK", 201: "Created", 307: "Redirect", 400: "bad input (`invali
             404: "unknown id (`not_found`)", 409: "refused in the current state (see the error code)",
             413: "body too large", 429: "rate limited (`rate_limited`)",
             503: "a dependency is down (`unavailable`): retry"}
-_SECURITY: dict[str, list[dict[str, list[str]]]] = {"host": [{"bearer": []}, {"queryToken": []}], "token": [{"bearer": []}, {"queryToken": []}],
-             "signature": [{"signature": []}]}
+_TOKEN: list[dict[str, list[str]]] = [{"bearer": []}, {"queryToken": []}]
+_SECURITY = {"host": _TOKEN, "token": _TOKEN, "signature": [{"signature": []}]}
 
 
 class ContractError(Exception):
