@@ -8,7 +8,9 @@ CLUSTER_TESTS := tests/commerce tests/ranking tests/gateway tests/integration te
 NOT_ON_CLUSTER := --deselect tests/commerce/test_buy_fastpath_faults.py::test_lost_replies_are_fetched_again_by_replay_and_never_sell_twice \
 	--deselect tests/commerce/test_buy_fastpath_bench.py::test_a_tiny_storm_balances
 
-.PHONY: demo test check venv browser services migrate bench clean
+TS     := clients/ts
+
+.PHONY: demo test check venv browser services migrate bench clean ts ts-test contracts
 
 venv: $(STAMP)
 
@@ -44,9 +46,23 @@ check: venv
 	$(PY) -m mypy
 	$(PY) -m ruff check livecore tests bench
 
+# the TypeScript SDK: dependencies from the committed lockfile, types checked against the schema, compiled
+ts:
+	cd $(TS) && npm ci --no-audit --no-fund --loglevel=error && npm run build
+
+# its unit tests and its integration tests against real gateways (started through $(PY))
+ts-test: venv ts
+	cd $(TS) && npm test
+
+# regenerate docs/contracts (JSON Schema, AsyncAPI, OpenAPI) and the SDK's types after a protocol or route change
+contracts: venv
+	$(PY) -m livecore.contracts
+	cd $(TS) && node scripts/gen-types.mjs
+
 test: venv browser check
 	$(PY) -m livecore services
 	$(PY) -m pytest -q -p no:cacheprovider
+	$(MAKE) ts-test
 	@echo "again on a private Redis Cluster of 3 primaries, through livecore's cluster client"
 	LIVECORE_TEST_REDIS_CLUSTER=3 $(PY) -m pytest -q -p no:cacheprovider $(CLUSTER_TESTS) $(NOT_ON_CLUSTER)
 
@@ -54,4 +70,4 @@ bench: venv
 	$(PY) bench/fanout.py --viewers 2000 --rate 500 --seconds 10 --gateways 1 --baseline --json bench/out-fanout.json
 
 clean:
-	rm -rf $(VENV) .livecore
+	rm -rf $(VENV) .livecore $(TS)/node_modules $(TS)/dist

@@ -7,7 +7,8 @@ import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const schemaPath = join(here, "..", "..", "..", "docs", "contracts", "protocol.schema.json");
-const outPath = join(here, "..", "src", "protocol.ts");
+const target = process.argv.indexOf("--target"); // another file to write or check (tests)
+const outPath = target > 0 ? process.argv[target + 1] : join(here, "..", "src", "protocol.ts");
 
 const schema = JSON.parse(readFileSync(schemaPath, "utf8"));
 const defs = schema.$defs;
