@@ -60,6 +60,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--redis-benchmark", default=shutil.which("redis-benchmark") or "/usr/bin/redis-benchmark")
     p.add_argument("--no-references", action="store_true", help="only the WebSocket storm (quick runs)")
     p.add_argument("--drain-timeout", type=float, default=300.0)
+    p.add_argument("--durability", choices=["none", "replica"], default="none",
+                   help="replica: run the storm with LIVECORE_DURABILITY=none and =replica against a private "
+                        "primary with a local replica, and report the cost ratio (bench/_flashsale/durability.py)")
     p.add_argument("--json", type=Path)
     p.add_argument("--child", nargs=2, metavar=("ROLE", "SPEC"), help=argparse.SUPPRESS)  # internal
     return p.parse_args(argv)
@@ -337,6 +340,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         return child(args.child[0], json.loads(args.child[1]))
     settings = resolve(Settings.from_env())
+    if args.durability != "none":
+        from _flashsale import durability
+
+        both = asyncio.run(durability.compare(run, args, settings))
+        print(json.dumps(both, indent=2))
+        if args.json:
+            args.json.write_text(json.dumps(both, indent=2) + "\n")
+        return 0 if durability.ok(both) else 1
     report = asyncio.run(run(args, settings))
     text = json.dumps(report, indent=2)
     print(text)

@@ -25,6 +25,7 @@ class Settings:
     database_schema: str = "public"
     key_prefix: str = "lc"
     redis_max_connections: int = 256  # per process; callers wait for a free connection beyond it
+    redis_health_check_s: float = 30.0  # a connection idle this long is checked (PING) before its next use
     redis_cluster: bool = False  # redis_url is one node of a Redis Cluster: route every command by hash slot
     data_dir: Path = Path(".livecore")
     secret: str = DEV_SECRET
@@ -60,6 +61,26 @@ class Settings:
     flood_window_s: float = 5.0
     malformed_limit: int = 5  # malformed frames within flood_window_s before closing (4506)
     fanout_group: int = 500  # viewers per fan-out group; a room's groups are written at staggered offsets
+    max_connections_per_user: int = 100  # WebSockets one user id may hold on one gateway (4507 above); 0: no cap
+    max_connections_per_address: int = 2000  # WebSockets one client address may hold on one gateway; 0: no cap
+    client_address_header: str = ""  # behind a trusted proxy: the header whose last entry is the client address
+    # per-user limits on room actions (token buckets: rate per second, burst); likes over it are not counted
+    like_rate: float = 20.0
+    like_burst: int = 200
+    share_rate: float = 0.5
+    share_burst: int = 5
+    follow_rate: float = 0.5
+    follow_burst: int = 5
+    gift_rate: float = 5.0
+    gift_burst: int = 20
+    gift_reliable_rate: float = 0.5  # gifts per user stored for replay; beyond it gifts are shown live only
+    gift_reliable_burst: int = 20
+
+    # API writes (POST and the other non-read methods under /api/): token buckets per token and per address
+    api_write_rate: float = 10.0
+    api_write_burst: int = 50
+    api_address_rate: float = 100.0
+    api_address_burst: int = 500
 
     # commerce
     payment_window_s: int = 900
@@ -69,6 +90,9 @@ class Settings:
     worker_batch: int = 200
     consumer_prune_idle_s: int = 3600  # a stream consumer idle this long and holding nothing leaves its group
     dead_letter_after: int = 5
+    durability: str = "none"  # none | replica (WAIT 1 per batch of buys) | fsync (WAITAOF, or appendfsync always)
+    durability_timeout_ms: int = 500  # a WAIT that takes longer answers the batch's buys "unavailable" (retry)
+    generation_check_s: float = 1.0  # how often each process checks the Redis generation marker
     payment_secret: str = ""  # HMAC key of payment-provider callbacks; empty: derived from ``secret``
 
     # interactions and rankings

@@ -23,7 +23,10 @@ async def measure(rt: Any, cfg: Settings, binary: str, room: str, sale: str, sto
                           args=[sale, stock, "room", room, "product", "bench", "sku", "", "title", "", "price", 100,
                                 "per_user", 1000, "starts_at", now - 1000, "ends_at", now + 3_600_000])
     sha = rt.scripts.get("sale_buy").sha or await rt.redis.script_load(rt.scripts.get("sale_buy").script)
-    keys = [k.sale(room, sale), k.stock(room, sale), k.users(room, sale), k.idem(room, sale, "u__rand_int__", "k"),
+    # one idempotency record per random user: redis-benchmark substitutes __rand_int__ only where it is
+    # written as is, and idem_id() writes the user in hex, so the placeholder goes after the encoded pair
+    idem_template = k.idem(room, sale, "u", "k") + ":__rand_int__"
+    keys = [k.sale(room, sale), k.stock(room, sale), k.users(room, sale), idem_template,
             k.order(room, f"{room}.o__rand_int__"), k.orders_stream(room), k.buyers(room), k.sale_orders(room, sale),
             k.deadlines(room), rt.keys.interactions(room), rt.keys.room_state(room)]
     argv = [sale, "u__rand_int__", "1", str(now), f"{room}.o__rand_int__", "600", str(cfg.order_stream_maxlen),

@@ -22,6 +22,7 @@ from ..config import Settings
 from ..runtime import open_runtime
 from .deps import ApiError, error_response
 from .metrics import ApiMetrics, MetricsMiddleware
+from .write_limits import WriteLimitMiddleware
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ def build_app(settings: Settings, modules: list[str] | None = None) -> Starlette
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with open_runtime(settings) as rt:
             app.state.runtime = rt
+            metrics.watch_generation(rt.generation)
             app.state.services = []  # made on first use (``deps.app_service``), closed before the runtime
             try:
                 yield
@@ -70,6 +72,7 @@ def build_app(settings: Settings, modules: list[str] | None = None) -> Starlette
     metrics = ApiMetrics()
     app = Starlette(routes=collect_routes(ROUTE_MODULES if modules is None else modules), lifespan=lifespan,
                     exception_handlers={ApiError: on_api_error, asyncpg.DataError: on_bad_data},
-                    middleware=[Middleware(MetricsMiddleware, metrics=metrics)])
+                    middleware=[Middleware(MetricsMiddleware, metrics=metrics),
+                                Middleware(WriteLimitMiddleware, settings=settings)])
     app.state.metrics = metrics
     return app

@@ -76,6 +76,15 @@ def require_host(request: Request, room: str) -> Identity:
     return who
 
 
+def require_room(request: Request, room: str) -> Identity:
+    """The caller's token must allow ``room`` (a host's token is bound to its own room): viewer actions that
+    touch a room's stock, coupons or lotteries (buy, claim, enter)."""
+    who = identity(request)
+    if not who.may_join(room):
+        raise ApiError(403, "forbidden", f"this token does not allow room {room}")
+    return who
+
+
 async def body(request: Request, kind: type[Any]) -> Any:
     """Decode the JSON body into ``kind`` (a msgspec Struct), or answer 400 ``invalid``. Text with NUL characters
     is refused here, before any effect: PostgreSQL cannot store them."""

@@ -16,6 +16,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..generation import GenerationCollector, GenerationWatch
+
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
@@ -28,6 +30,11 @@ class ApiMetrics:
         self.latency = Histogram("livecore_api_request_seconds", "HTTP request latency", ["endpoint"],
                                  registry=self.registry,
                                  buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
+        self.generation = GenerationCollector(None)
+        self.registry.register(self.generation)
+
+    def watch_generation(self, watch: GenerationWatch | None) -> None:
+        self.generation.watch = watch
 
 
 class MetricsMiddleware:

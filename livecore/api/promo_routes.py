@@ -11,17 +11,19 @@ Endpoints (JSON; money in integer cents; times in epoch milliseconds; durations 
                                                         with amount > 0 only coupons usable on it, best first,
                                                         each with its "discount"; without, every coupon held
     GET    /api/rooms/{room}/coupons/{batch}            public: one batch
-    POST   /api/rooms/{room}/coupons/{batch}/claim      viewer: {"key"} -> {"ok", "claim", "batch", "remaining",
-                                                        "valid_from", "valid_until", "replayed"}
+    POST   /api/rooms/{room}/coupons/{batch}/claim      a token allowing the room: {"key"} -> {"ok", "claim",
+                                                        "batch", "remaining", "valid_from", "valid_until",
+                                                        "replayed"}
     POST   /api/rooms/{room}/coupons/{batch}/end        host: stop claims (claimed coupons stay valid)
     POST   /api/rooms/{room}/lotteries                  host: {"prize", "winners"?=1, "condition": "keyword"|
                                                         "follow"|"watch"|"purchase", "keyword"?, "watch_s"?,
                                                         "ends_at" | "duration_s"} -> lottery (with seed_hash)
     GET    /api/rooms/{room}/lotteries                  public: the room's lotteries, newest first
     GET    /api/rooms/{room}/lotteries/current          public: the room's ``lottery`` state or null
-    POST   /api/rooms/{room}/lotteries/{id}/enter       viewer: {} -> {"ok", "lottery", "entries"}; watch-time
-                                                        lotteries are entered through the gateway, which
-                                                        measures the viewer's time in the room
+    POST   /api/rooms/{room}/lotteries/{id}/enter       a token allowing the room: {} -> {"ok", "lottery",
+                                                        "entries"}; watch-time lotteries are entered through
+                                                        the gateway, which measures the viewer's time in the
+                                                        room
     POST   /api/rooms/{room}/lotteries/{id}/draw        host: draw now -> lottery with winners and seed
     POST   /api/rooms/{room}/lotteries/{id}/cancel      host: cancel an open lottery
     GET    /api/lotteries/{id}?entries=1                public record; seed, winners (and with entries=1 the
@@ -45,7 +47,8 @@ from starlette.routing import BaseRoute, Route
 from ..commerce.coupons import CouponBatchIn, CouponError, CouponService
 from ..commerce.lottery import LotteryError, LotteryIn, LotteryService
 from ..core.coupon_math import HeldCoupon, usable
-from .deps import ApiError, app_service, body, identity, json, require_host, runtime
+from ..protocol.limits import MAX_TOTAL, bounded_int
+from .deps import ApiError, app_service, body, identity, json, require_host, require_room, runtime
 
 _STATUS = {"not_found": 404, "invalid": 400, "busy": 409}
 
@@ -99,10 +102,10 @@ async def get_batch(request: Request) -> Response:
 
 
 async def claim(request: Request) -> Response:
-    who = identity(request)
+    room = request.path_params["room"]
+    who = require_room(request, room)
     req = await body(request, _Key)
-    result = await coupons(request).claim(request.path_params["room"], who.user, request.path_params["batch"],
-                                          req.key)
+    result = await coupons(request).claim(room, who.user, request.path_params["batch"], req.key)
     if not result["ok"]:
         raise _refused(result)
     return json(result)
@@ -119,10 +122,9 @@ async def end_batch(request: Request) -> Response:
 async def mine(request: Request) -> Response:
     who = identity(request)
     room = request.path_params["room"]
-    try:
-        amount = int(request.query_params.get("amount", "0"))
-    except ValueError as exc:
-        raise ApiError(400, "invalid", "amount must be an integer number of cents") from exc
+    amount = bounded_int(request.query_params.get("amount", "0"), 0, MAX_TOTAL)
+    if amount is None:
+        raise ApiError(400, "invalid", f"amount must be an integer number of cents, 0..{MAX_TOTAL}")
     svc = coupons(request)
     if amount > 0:
         ranked = await svc.offers(room, who.user, amount)
@@ -168,9 +170,10 @@ async def current_lottery(request: Request) -> Response:
 
 
 async def enter(request: Request) -> Response:
-    who = identity(request)
+    room = request.path_params["room"]
+    who = require_room(request, room)
     await _optional_body(request, _Empty)
-    result = await lotteries(request).enter(request.path_params["room"], who.user, request.path_params["id"], 0)
+    result = await lotteries(request).enter(room, who.user, request.path_params["id"], 0)
     if not result["ok"]:
         raise _refused(result)
     return json(result)

@@ -7,7 +7,7 @@ the moments a viewer who reconnects must not miss (``LiveEvent``, ``ProductEvent
 
 Endpoints (JSON; money in integer cents; times in epoch milliseconds):
 
-    GET    /api/config                              {"gateway_url", "demo"}            (public)
+    GET    /api/config                              {"gateway_url", "demo", "heartbeat_s"}  (public)
     GET    /api/gifts                               the gift catalogue [{id, name, price}]   (public)
     POST   /api/dev/login                           {"user","name","role","room"} -> {"token", ...}   (demo only)
     POST   /api/rooms                               {"id","title","cover","words"} -> room   (host of id / admin)
@@ -211,7 +211,7 @@ async def config(request: Request) -> Response:
     if not url:
         host = request.url.hostname or s.host
         url = f"ws://{host}:{s.gateway_port}/ws"
-    return json({"gateway_url": url, "demo": s.demo})
+    return json({"gateway_url": url, "demo": s.demo, "heartbeat_s": s.heartbeat_s})
 
 
 async def gifts(request: Request) -> Response:

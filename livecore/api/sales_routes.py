@@ -8,9 +8,9 @@ Endpoints (JSON; money in integer cents; times in epoch milliseconds):
     GET  /api/rooms/{room}/sales/{sale}           sale (public)
     POST /api/rooms/{room}/sales/{sale}/start     host: start a scheduled sale now -> sale
     POST /api/rooms/{room}/sales/{sale}/stop      host: end the sale now -> sale
-    POST /api/rooms/{room}/sales/{sale}/buy       any token: {"key","qty"?=1} -> {"ok":true,"order","amount",
-                                                  "expires_at","stock","replayed"}; a retry with the same key
-                                                  returns the first answer
+    POST /api/rooms/{room}/sales/{sale}/buy       a token allowing the room: {"key","qty"?=1} -> {"ok":true,
+                                                  "order","amount","expires_at","stock","replayed"}; a retry
+                                                  with the same key returns the first answer
     GET  /api/rooms/{room}/sales/{sale}/reconcile host: Redis vs stream vs PostgreSQL report
     GET  /api/rooms/{room}/orders?sale=&status=&limit=   host: persisted orders, newest first
     GET  /api/orders/{id}                         the buyer, the room's host or an admin: order
@@ -44,14 +44,15 @@ from ..commerce.orders import OrderService
 from ..commerce.payments import SIGNATURE_HEADER, PaymentNotice, callback_secret, verify
 from ..commerce.reconcile import SaleNotFound, reconcile
 from ..commerce.sales import SaleError, SalesService
-from .deps import ApiError, app_service, body, identity, json, require_host, runtime
+from ..protocol.limits import Qty
+from .deps import ApiError, app_service, body, identity, json, require_host, require_room, runtime
 
 _STATUS = {"not_found": 404, "invalid": 400, "forbidden": 403, "unavailable": 503, "unauthorized": 401}
 
 
 class BuyIn(msgspec.Struct, forbid_unknown_fields=False):
     key: str
-    qty: int = 1
+    qty: Qty = 1
 
 
 class PayIn(msgspec.Struct, forbid_unknown_fields=False):
@@ -96,6 +97,8 @@ async def get_sale(request: Request) -> Response:
     sales, _ = _services(request)
     view = await sales.get(request.path_params["room"], request.path_params["sale"])
     if view is None:
+        if await sales.lost(request.path_params["room"], request.path_params["sale"]):
+            raise ApiError(503, "unavailable", "this sale is being restored from PostgreSQL; retry")
         raise ApiError(404, "not_found", "no such sale")
     return json(view)
 
@@ -121,9 +124,7 @@ async def _window(request: Request, action: str) -> Response:
 
 async def buy(request: Request) -> Response:
     room, sale = request.path_params["room"], request.path_params["sale"]
-    who = identity(request)
-    if not who.may_join(room):
-        raise ApiError(403, "forbidden", f"this token does not allow room {room}")
+    who = require_room(request, room)
     req = await body(request, BuyIn)
     sales, _ = _services(request)
     answer = await sales.buy(room, who.user, sale, req.key, req.qty)
@@ -138,7 +139,7 @@ async def reconcile_sale(request: Request) -> Response:
     try:
         report = await reconcile(runtime(request), sale, room)
     except SaleNotFound as exc:
-        raise ApiError(404, "not_found", str(exc)) from exc
+        raise ApiError(404, "not_found", f"no sale {sale} in room {room}") from exc
     return json(report.as_dict())
 
 

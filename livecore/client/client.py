@@ -55,6 +55,7 @@ class LiveClient:
         self.max_size = max_size
         self.connect_kwargs = connect_kwargs
         self.room: str | None = None
+        self.joined = False  # the gateway confirmed our join of ``room`` on the current connection
         self.model = RoomModel()  # the room as this client knows it: state, resume offset, recent events
         self.close_code: int | None = None
         self.close_reason = ""
@@ -138,7 +139,16 @@ class LiveClient:
         await self._ws.send(text)
 
     async def request(self, message: msgspec.Struct, timeout: float = 10.0) -> Result | Error:
-        """Send with a fresh ``rid``; the gateway's ``result`` or ``error`` for it."""
+        """Send with a fresh ``rid``; the gateway's ``result`` or ``error`` for it.
+
+        A room action while the join of ``room`` is not confirmed (it failed, e.g. Redis was away, or the
+        rejoin after a reconnect is still out) first joins again; a join that still fails answers
+        ``unavailable`` (retry later with the same key)."""
+        if self.room is not None and not self.joined and not isinstance(message, c.Join | c.Leave | c.Ping):
+            try:
+                await self.join(self.room, timeout=timeout)
+            except (RuntimeError, TimeoutError, ConnectionError) as exc:
+                return Error(code=ErrorCode.UNAVAILABLE.value, message=f"rejoin failed: {exc}")
         answer = await self._request(message, timeout)
         assert not isinstance(answer, Joined)
         return answer
@@ -163,6 +173,7 @@ class LiveClient:
         self.room = room
         if last_offset is not None:
             self.offset = last_offset
+        self.joined = False
         answer = await self._request(c.Join(room=room, last_offset=self.offset), timeout)
         if isinstance(answer, Error):
             raise RuntimeError(f"join refused: {answer.code} {answer.message}")
@@ -189,7 +200,10 @@ class LiveClient:
 
     def _on_message(self, msg: ServerMessage) -> None:
         match msg:
-            case Frame() | Joined() | Resync():
+            case Joined():
+                self.joined = msg.room == self.room
+                self.model.apply(msg)
+            case Frame() | Resync():
                 self.model.apply(msg)
             case Pong():
                 if msg.t is not None:
@@ -213,6 +227,7 @@ class LiveClient:
             except ConnectionClosed:
                 pass
             self._connected.clear()
+            self.joined = False
             self.close_code = ws.close_code if ws.close_code is not None else 1006
             self.close_reason = ws.close_reason or ""
             self._fail_pending("connection lost")

@@ -34,6 +34,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from ..durability import Durability, NotDurable
+
 log = logging.getLogger(__name__)
 
 Command = Sequence[str | bytes | int]
@@ -60,6 +62,15 @@ class BatcherStats:
     resent_noscript: int = 0
     resent_connection: int = 0
     failed: int = 0
+    waits: int = 0  # durability confirmations sent (one per round trip that ran a script)
+    not_durable: int = 0  # script jobs answered "not durable" because the confirmation timed out
+
+
+async def _read(conn: Any) -> Any:
+    try:
+        return await conn.read_response()
+    except ResponseError as exc:
+        return exc
 
 
 async def _nothing() -> list[Any]:
@@ -68,8 +79,11 @@ async def _nothing() -> list[Any]:
 
 class CommandBatcher:
     def __init__(self, redis: Redis, *, max_commands: int = 4096, max_inflight: int = 4,
-                 timeout_s: float = 10.0) -> None:
+                 timeout_s: float = 10.0, durability: Durability | None = None) -> None:
         self.redis = redis
+        # replica / fsync: a batch that ran a script ends with the durability commands (one WAIT per round trip)
+        self.confirm = durability.commands() if durability is not None else []
+        self.durability = durability
         self.max_commands = max_commands  # per round trip; the rest waits for the next one
         self.max_inflight = max_inflight  # round trips in flight at once (each holds one pooled connection)
         self.timeout_s = timeout_s
@@ -178,10 +192,13 @@ class CommandBatcher:
         ok = False
         try:
             # hiredis's stub types the command as a 1-tuple (``Tuple[X]``, not ``Tuple[X, ...]``)
+            commands = [cmd for job in batch for cmd in job.commands]
+            confirm = self.confirm if self.confirm and any(job.script is not None for job in batch) else []
             payload = b"".join([hiredis.pack_command(tuple(cmd))  # type: ignore[arg-type]
-                                for job in batch for cmd in job.commands])
+                                for cmd in (*commands, *confirm)])
             self.stats.round_trips += 1
-            async with asyncio.timeout(self.timeout_s):
+            wait_s = self.durability.timeout_ms / 1000 if confirm and self.durability is not None else 0.0
+            async with asyncio.timeout(self.timeout_s + wait_s):
                 await conn.send_packed_command(payload, check_health=False)
                 out: list[list[Any]] = []
                 for job in batch:
@@ -193,6 +210,8 @@ class CommandBatcher:
                             replies.append(exc)
                     self.stats.commands += len(job.commands)
                     out.append(replies)
+                if confirm:
+                    self._confirm(batch, out, [await _read(conn) for _ in confirm])
             ok = True
             return out
         finally:
@@ -200,6 +219,20 @@ class CommandBatcher:
                 with contextlib.suppress(Exception):
                     await conn.disconnect()
             await pool.release(conn)
+
+    def _confirm(self, batch: list[_Job], out: list[list[Any]], confirmation: list[Any]) -> None:
+        """The scripts of a batch whose confirmation failed answer ``NotDurable`` (the caller says
+        ``unavailable``; the client's retry with the same key replays the order once it is durable)."""
+        self.stats.waits += 1
+        assert self.durability is not None
+        if self.durability.confirmed(confirmation[-1]):
+            return
+        log.warning("durability %s: batch of %d jobs not confirmed in %d ms (%r)", self.durability.mode,
+                    len(batch), self.durability.timeout_ms, confirmation[-1])
+        for i, job in enumerate(batch):
+            if job.script is not None and not isinstance(out[i][0], NoScriptError):  # NOSCRIPT: resent anyway
+                self.stats.not_durable += 1
+                out[i] = [NotDurable(f"not confirmed by {self.durability.mode} in {self.durability.timeout_ms} ms")]
 
     async def _cluster_round_trip(self, batch: list[_Job]) -> list[list[Any]]:
         """On a Redis Cluster: the plain commands of the batch as one cluster pipeline, which sends each node

@@ -46,7 +46,8 @@ class Purchases:
         self.k = SaleKeys(rt.keys)
         self.idem_ttl_s = idem_ttl_s
         self.order_ttl_s = order_ttl_s
-        self.batcher = batcher or CommandBatcher(rt.redis)
+        self.batcher = batcher or CommandBatcher(rt.redis, durability=rt.durability)
+        self.confirmed = rt.durability.mode != "none"
         self.outlook = SaleOutlook()
         self.stats = PurchaseStats()
         self._waiting: dict[tuple[str, str], list[_Attempt]] = {}
@@ -58,6 +59,8 @@ class Purchases:
         if self.outlook.closed(room, sale):
             reply = await self._snapshot(room, sale, user, key, qty, now)
             self.outlook.learn(room, sale, reply, qty)
+            if reply is not None and reply[0] == b"ok" and self.confirmed:
+                reply = None  # a replay must be confirmed durable too: the script's round trip ends with WAIT
             if reply is not None:
                 self.stats.snapshot_answers += 1
                 return reply
@@ -74,7 +77,7 @@ class Purchases:
         keys = [shared[0], shared[1], shared[2], k.idem(room, sale, user, key), k.order(room, order_id), *shared[3:]]
         s = self.rt.settings
         args: list[str | int] = [sale, user, qty, now, order_id, self.idem_ttl_s, s.order_stream_maxlen,
-                                 self.order_ttl_s, s.payment_window_s * 1000, room, s.interaction_maxlen]
+                                 self.order_ttl_s, s.payment_window_s * 1000, room, s.interaction_maxlen, key]
         self.stats.script_calls += 1
         reply: Reply = await self.batcher.script(self.rt.scripts.get("sale_buy"), keys, args)
         return reply

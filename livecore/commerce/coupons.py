@@ -36,8 +36,11 @@ from redis.typing import EncodableT, FieldT
 
 from .. import replies
 from ..core.coupon_math import CouponKind, CouponTerms, HeldCoupon, Offer, discount, offers
+from ..idem import idem_id
 from ..protocol.events import CouponEvent
+from ..protocol.limits import Coupons, CouponValue, DurationS, EpochMs, Percent, PerUser
 from ..runtime import Runtime
+from .ids import room_of
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +51,7 @@ _HINT_TTL_S = 90 * 86400  # longer than any payment window or refund period
 
 class CouponError(Exception):
     """A redemption was refused; ``code`` is one of not_found, not_owner, already_used, not_yet_valid,
-    expired, threshold_not_met, order_has_coupon, invalid."""
+    expired, threshold_not_met, order_has_coupon, wrong_room (the order is of another room), invalid."""
 
     def __init__(self, code: str, message: str = "") -> None:
         super().__init__(message or code)
@@ -60,19 +63,19 @@ class CouponBatchIn(msgspec.Struct, forbid_unknown_fields=True):
     """A batch as the host asks for it (also the JSON body of ``POST /api/rooms/{room}/coupons``)."""
 
     kind: str
-    total: int
-    per_user: int = 1
-    amount: int = 0
-    threshold: int = 0
-    percent: int = 0
-    cap: int = 0
+    total: Coupons
+    per_user: PerUser = 1
+    amount: CouponValue = 0
+    threshold: CouponValue = 0
+    percent: Percent = 0
+    cap: CouponValue = 0
     title: str = ""
-    starts_at: int | None = None  # epoch ms; default now
-    ends_at: int | None = None  # epoch ms (exclusive); or duration_s after starts_at
-    duration_s: int = 0
-    valid_from: int | None = None  # epoch ms
-    valid_until: int | None = None  # epoch ms (exclusive)
-    valid_for_s: int = 0  # each claim valid this many seconds after it was made
+    starts_at: EpochMs | None = None  # epoch ms; default now
+    ends_at: EpochMs | None = None  # epoch ms (exclusive); or duration_s after starts_at
+    duration_s: DurationS = 0
+    valid_from: EpochMs | None = None  # epoch ms
+    valid_until: EpochMs | None = None  # epoch ms (exclusive)
+    valid_for_s: DurationS = 0  # each claim valid this many seconds after it was made
 
 
 _MESSAGES = {
@@ -342,9 +345,11 @@ class CouponService:
             "coupon_claim",
             keys=[keys["batch"], keys["users"], keys["idem"], keys["claims"], self._held_key(room, user),
                   self.stream(room)],
-            args=[user, key, self.now_ms(), self.rt.settings.order_stream_maxlen])
+            args=[user, key, self.now_ms(), self.rt.settings.order_stream_maxlen, idem_id(user, key)])
         if replies.text(res[0]) != "ok":
             code = replies.text(res[1])
+            if code == "not_found" and await self.lost(room, batch):
+                return _refusal("unavailable", "this coupon batch is being restored; retry with the same key")
             return _refusal(code, _MESSAGES.get(code, code))
         claim_id, remaining, replayed = replies.text(res[1]), int(res[2]), bool(int(res[5]))
         if not replayed:
@@ -354,6 +359,19 @@ class CouponService:
                     room, CouponEvent(ts=self.now_ms(), batch=batch, phase="exhausted", data={"remaining": 0}))
         return {"ok": True, "claim": claim_id, "batch": batch, "remaining": remaining,
                 "valid_from": int(res[3]), "valid_until": int(res[4]), "replayed": replayed}
+
+    async def lost(self, room: str, batch: str) -> bool:
+        """A batch Redis does not know: lost with Redis's data (PostgreSQL holds it open; without a database,
+        Redis waits for ``livecore restore``) rather than unknown?"""
+        if self.rt.db is not None:
+            try:
+                return bool(await self.rt.db.fetchval(
+                    """SELECT true FROM coupon_batches WHERE id = $1 AND room_id = $2 AND status = 'active'
+                       AND ends_at > $3""", batch, room, _ts(self.now_ms())))
+            except Exception as exc:  # noqa: BLE001 - PostgreSQL away: fall back on the generation marker
+                log.warning("coupon batch %s/%s: PostgreSQL check failed (%s)", room, batch, exc)
+        generation = self.rt.generation
+        return generation is not None and await generation.commerce_blocked()
 
     async def held(self, room: str, user: str) -> list[HeldCoupon]:
         """Every coupon ``user`` holds in ``room`` (used and expired ones included)."""
@@ -417,6 +435,8 @@ class CouponService:
         if not order_id or "\n" in order_id or amount <= 0:
             raise CouponError("invalid", "an order id and a positive amount are required")
         room, batch, seq = await self._locate(claim_id)
+        if room_of(order_id) != room:
+            raise CouponError("wrong_room", f"coupon {claim_id} belongs to another room than order {order_id}")
         off = self._discount(await self._batch_terms(room, batch), amount)
         keys = self._batch_keys(room, batch)
         hint = self._order_key(order_id)

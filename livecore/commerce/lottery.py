@@ -40,6 +40,7 @@ from .. import replies
 from ..core import draw as drawing
 from ..protocol.codec import event_decoder
 from ..protocol.events import LotteryEvent
+from ..protocol.limits import DurationS, EpochMs, WatchS, Winners
 from ..runtime import Runtime
 from .coupons import SKIP, StatePublisher, audit, ms
 
@@ -69,12 +70,12 @@ class LotteryIn(msgspec.Struct, forbid_unknown_fields=True):
     """A lottery as the host asks for it (also the JSON body of ``POST /api/rooms/{room}/lotteries``)."""
 
     prize: str
-    winners: int = 1
+    winners: Winners = 1
     condition: str = "keyword"
     keyword: str = ""
-    watch_s: int = 0
-    ends_at: int | None = None  # epoch ms (exclusive); or duration_s from now
-    duration_s: int = 0
+    watch_s: WatchS = 0
+    ends_at: EpochMs | None = None  # epoch ms (exclusive); or duration_s from now
+    duration_s: DurationS = 0
 
 
 def _ts(millis: int) -> dt.datetime:
@@ -256,7 +257,7 @@ class LotteryService:
             return _refusal("invalid")
         rules = await self._entry_rules(room, lottery)
         if rules is None:
-            return _refusal("not_found")
+            return await self._missing(room, lottery)
         condition = rules["condition"]
         if condition == "watch":
             eligible, why = watched_s >= int(rules["watch_s"]), f"watch the stream for {rules['watch_s']} seconds"
@@ -282,7 +283,25 @@ class LotteryService:
         code = replies.text(res[1])
         if code == "not_eligible":
             return _refusal("not_eligible", f"to enter, {why}")
+        if code == "not_found":
+            return await self._missing(room, lottery)
         return _refusal(code)
+
+    async def _missing(self, room: str, lottery: str) -> dict[str, Any]:
+        """``not_found``, or ``unavailable`` for an open lottery Redis lost (until ``livecore restore``)."""
+        lost = False
+        if self.rt.db is not None:
+            try:
+                lost = bool(await self.rt.db.fetchval(
+                    "SELECT true FROM lotteries WHERE id = $1 AND room_id = $2 AND status = 'open'", lottery, room))
+            except Exception as exc:  # noqa: BLE001 - PostgreSQL away: fall back on the generation marker
+                log.warning("lottery %s/%s: PostgreSQL check failed (%s)", room, lottery, exc)
+        if not lost and self.rt.generation is not None:
+            lost = await self.rt.generation.commerce_blocked()
+        if lost:
+            self._entered.pop(lottery, None)
+            return _refusal("unavailable", "this lottery is being restored; retry")
+        return _refusal("not_found")
 
     async def _open_lottery(self, room: str) -> dict[str, str] | None:
         """The room's open lottery's rules, cached for ``_KEYWORD_CACHE_S`` (called on every comment)."""

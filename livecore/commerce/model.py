@@ -9,7 +9,9 @@ from typing import Any
 
 import msgspec
 
-MAX_QTY_PER_BUY = 100
+from ..protocol.limits import MAX_QTY, EpochMs, PerUser, Price, Stock
+
+MAX_QTY_PER_BUY = MAX_QTY
 MAX_KEY_CHARS = 128
 
 
@@ -17,11 +19,11 @@ class SaleSpec(msgspec.Struct, forbid_unknown_fields=False):
     """What a host sends to create a sale (``POST /api/rooms/{room}/sales``)."""
 
     product: str
-    price: int  # cents per unit
-    quantity: int
-    ends_at: int  # epoch ms, exclusive
-    starts_at: int | None = None  # epoch ms, inclusive; None starts now
-    per_user: int = 1
+    price: Price  # cents per unit
+    quantity: Stock
+    ends_at: EpochMs  # epoch ms, exclusive
+    starts_at: EpochMs | None = None  # epoch ms, inclusive; None starts now
+    per_user: PerUser = 1
     sku: str = ""
     title: str = ""
     id: str | None = None  # optional client-chosen id: creating twice with it is a no-op

@@ -15,7 +15,7 @@ from redis.exceptions import RedisError
 from .. import replies
 from ..protocol.events import OrderEvent
 from ..runtime import Runtime
-from .coupons import CouponService
+from .coupons import CouponError, CouponService
 from .ids import room_of
 from .model import refused
 from .payments import PaymentNotice, PaymentProvider, SimulatedProvider
@@ -105,9 +105,26 @@ class OrderService:
             return refused("not_found", "no such order")
         if notice.status != "succeeded":
             return refused("invalid", f"payment {notice.status}")
-        discount = max(0, order["amount"] - notice.amount)
-        return await self._settle(notice.order, "", notice.provider, notice.ref, notice.amount, discount,
-                                  notice.coupon or "")
+        if order["status"] == "paid":  # a repeated notice: the script answers it (same ref: replayed)
+            return await self._settle(notice.order, "", notice.provider, notice.ref, notice.amount,
+                                      order.get("discount", 0), notice.coupon or "")
+        discount = 0
+        if notice.coupon:  # the coupon the buyer applied at checkout: redeemed for the order's buyer
+            try:
+                discount = int(await self._coupon_service().redeem(order["user"], notice.coupon, notice.order,
+                                                                   order["amount"]))
+            except CouponError as exc:
+                return refused("invalid", f"coupon refused: {exc.code}")
+        due = max(0, order["amount"] - discount)
+        if notice.amount != due:
+            if notice.coupon:
+                await self._release_coupon(notice.order)
+            return refused("invalid", f"paid {notice.amount} cents, {due} due")
+        result = await self._settle(notice.order, "", notice.provider, notice.ref, notice.amount, discount,
+                                    notice.coupon or "")
+        if not result["ok"] and notice.coupon:
+            await self._release_coupon(notice.order)
+        return result
 
     async def _settle(self, order_id: str, user: str, provider: str, ref: str, charge: int, discount: int,
                       coupon: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import Protocol
 import msgspec
 
 from ..config import Settings
+from ..protocol.limits import Total
 
 SIGNATURE_HEADER = "x-livecore-signature"
 
@@ -24,7 +25,7 @@ class PaymentNotice(msgspec.Struct, forbid_unknown_fields=False):
 
     order: str
     ref: str  # the provider's payment reference; the same ref twice is the same payment
-    amount: int  # cents charged
+    amount: Total  # cents charged
     status: str = "succeeded"  # succeeded | failed
     provider: str = "external"
     coupon: str | None = None  # claim id applied at checkout, if any

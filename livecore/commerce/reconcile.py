@@ -65,8 +65,9 @@ class Report:
 
 
 def compare(*, quantity: int, stock: int, sold: int, redis: dict[str, OrderFacts], stream: list[str],
-            pg: dict[str, OrderFacts]) -> list[Difference]:
-    """``stream`` is the order id of every creation entry of the sale, in stream order (duplicates kept)."""
+            pg: dict[str, OrderFacts], restored: set[str] | frozenset[str] = frozenset()) -> list[Difference]:
+    """``stream`` is the order id of every creation entry of the sale, in stream order (duplicates kept).
+    ``restored``: orders ``livecore restore`` brought back from PostgreSQL (they have no stream entry)."""
     out: list[Difference] = []
     if quantity - stock != sold:
         out.append(Difference("counters", f"quantity {quantity} - stock {stock} != sold {sold}"))
@@ -76,7 +77,8 @@ def compare(*, quantity: int, stock: int, sold: int, redis: dict[str, OrderFacts
     dups = sorted(oid for oid, n in Counter(stream).items() if n > 1)
     if dups:
         out.append(Difference("duplicate_in_stream", "orders with more than one creation entry", dups))
-    in_stream = set(stream)
+    in_stream = set(stream) | set(restored)
+    _missing(out, "not_in_redis", "PostgreSQL orders Redis does not know", set(pg) - set(redis))
     _missing(out, "missing_in_stream", "orders in Redis without a stream entry", set(redis) - in_stream)
     _missing(out, "unknown_in_stream", "stream entries for orders Redis does not know", in_stream - set(redis))
     _missing(out, "not_persisted", "stream entries not in PostgreSQL", in_stream - set(pg))
@@ -96,6 +98,25 @@ class SaleNotFound(LookupError):
     pass
 
 
+async def _redis_lost(rt: Runtime, sale: str, room: str) -> Report:
+    """PostgreSQL holds the sale, Redis has nothing: report what PostgreSQL knows and the loss."""
+    if rt.db is None:
+        raise SaleNotFound(f"no sale {sale} in Redis (room {room})")
+    row = await rt.db.fetchrow("SELECT quantity FROM sales WHERE id = $1 AND room_id = $2", sale, room)
+    if row is None:
+        raise SaleNotFound(f"no sale {sale} in Redis or PostgreSQL (room {room})")
+    orders = await rt.db.fetch("SELECT id, status, qty FROM orders WHERE sale_id = $1", sale)
+    live = sum(int(r["qty"]) for r in orders if r["status"] in LIVE)
+    ids = sorted(r["id"] for r in orders)
+    diffs = [Difference("missing_in_redis", f"PostgreSQL holds the sale ({len(orders)} orders, {live} live units) "
+                        "but Redis has nothing: Redis lost its data; orders acknowledged and not yet persisted are "
+                        "lost with it. Nothing sells until `livecore restore`")]
+    if ids:
+        diffs.append(Difference("not_in_redis", "PostgreSQL orders Redis does not know", ids))
+    return Report(sale=sale, room=room, quantity=int(row["quantity"]), stock=0, sold=0, redis_orders=0,
+                  stream_orders=0, pg_orders=len(orders), differences=diffs)
+
+
 async def reconcile(rt: Runtime, sale: str, room: str | None = None, chunk: int = 10_000) -> Report:
     k = SaleKeys(rt.keys)
     if room is None:
@@ -108,9 +129,10 @@ async def reconcile(rt: Runtime, sale: str, room: str | None = None, chunk: int 
     pipe.hmget(k.sale(room, sale), "quantity", "sold")
     pipe.get(k.stock(room, sale))
     pipe.smembers(k.sale_orders(room, sale))
-    (quantity, sold), stock, members = await pipe.execute()
+    pipe.hget(k.sale(room, sale), "restored_at")
+    (quantity, sold), stock, members, restored_at = await pipe.execute()
     if quantity is None:
-        raise SaleNotFound(f"no sale {sale} in Redis (room {room})")
+        return await _redis_lost(rt, sale, room)
     ids = sorted(m.decode() for m in members)
     redis: dict[str, OrderFacts] = {}
     for i in range(0, len(ids), chunk):
@@ -132,10 +154,18 @@ async def reconcile(rt: Runtime, sale: str, room: str | None = None, chunk: int 
             break
         start = "(" + entries[-1][0].decode()
     pg: dict[str, OrderFacts] = {}
+    restored: set[str] = set()
     if rt.db is not None:
-        for r in await rt.db.fetch("SELECT id, status, qty FROM orders WHERE sale_id = $1", sale):
+        for r in await rt.db.fetch("SELECT id, status, qty, created_at FROM orders "
+                                   "WHERE sale_id = $1 AND room_id = $2", sale, room):
             pg[r["id"]] = OrderFacts(r["status"], r["qty"])
+            if restored_at is not None and r["created_at"].timestamp() * 1000 <= int(restored_at):
+                restored.add(r["id"])
     diffs = compare(quantity=int(quantity), stock=int(stock or 0), sold=int(sold or 0), redis=redis, stream=stream,
-                    pg=pg)
+                    pg=pg, restored=restored)
+    if restored_at is not None:
+        diffs.append(Difference("restored", f"Redis lost this sale and it was restored from PostgreSQL at "
+                                f"{int(restored_at)} ms: orders acknowledged but not persisted before the loss "
+                                f"are gone ({len(restored)} orders restored)"))
     return Report(sale=sale, room=room, quantity=int(quantity), stock=int(stock or 0), sold=int(sold or 0),
                   redis_orders=len(ids), stream_orders=len(stream), pg_orders=len(pg), differences=diffs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..idem import idem_id
 from ..keys import Keys
 
 
@@ -24,7 +25,8 @@ class SaleKeys:
         return self.keys.room(room, "sale", sale, "users")
 
     def idem(self, room: str, sale: str, user: str, key: str) -> str:
-        return self.keys.room(room, "sale", sale, "idem", user, key)
+        """This attempt's idempotency record (``livecore.idem.idem_id`` names the user and key pair)."""
+        return self.keys.room(room, "sale", sale, "idem", idem_id(user, key))
 
     def sale_orders(self, room: str, sale: str) -> str:
         """Set of every order id the sale created (reconciliation)."""

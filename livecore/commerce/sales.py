@@ -68,7 +68,11 @@ class SalesService:
 
     # -- host actions ----------------------------------------------------------------------------------
     async def create(self, room: str, spec: SaleSpec, actor: str) -> dict[str, Any]:
-        """Create a sale: PostgreSQL row + audit first, then Redis. Idempotent when ``spec.id`` is given."""
+        """Create a sale: PostgreSQL row + audit first, then Redis.
+
+        PostgreSQL is the record: an id it already holds is refused (``already``) unless the request is the
+        identical definition of a sale that has not started (a retried create); nothing is ever re-seeded or
+        overwritten. A sale PostgreSQL holds but Redis lost comes back only through ``livecore restore``."""
         now = self.now_ms()
         problem = validate_spec(spec, now)
         if problem:
@@ -86,9 +90,10 @@ class SalesService:
                 sale_id, room, spec.product, spec.sku, spec.title, spec.price, spec.quantity, spec.per_user,
                 ms_to_dt(starts), ms_to_dt(spec.ends_at), actor)
             if inserted is None:
-                owner = await conn.fetchval("SELECT room_id FROM sales WHERE id = $1", sale_id)
-                if owner != room:
-                    raise SaleError("invalid", "a sale with this id exists in another room")
+                row = await conn.fetchrow("SELECT * FROM sales WHERE id = $1", sale_id)
+                why = _differs(row, room, spec, starts, now)
+                if why:
+                    raise SaleError("already", f"sale {sale_id} already exists: {why}")
             else:
                 await self._audit(conn, room, actor, "sale.create", {"sale": sale_id, "product": spec.product,
                                   "price": spec.price, "quantity": spec.quantity, "per_user": spec.per_user,
@@ -221,7 +226,10 @@ class SalesService:
         if res is None:
             return refused("unavailable")
         if res[0] != b"ok":
-            return refused(cast(bytes, res[1]).decode())
+            code = cast(bytes, res[1]).decode()
+            if code == "not_found" and await self.lost(room, sale):
+                return refused("unavailable", "this sale is being restored; retry with the same key")
+            return refused(code)
         replayed = bool(res[5])
         if not replayed:
             self.stock.notify(room, sale)
@@ -229,6 +237,21 @@ class SalesService:
                 await self._sold_out(room, sale, now)
         return {"ok": True, "order": cast(bytes, res[1]).decode(), "sale": sale, "qty": qty, "amount": int(res[3]),
                 "expires_at": int(res[4]), "stock": int(res[2]), "replayed": replayed}
+
+    async def lost(self, room: str, sale: str) -> bool:
+        """A sale Redis does not know: lost with Redis's data (answer ``unavailable``) or really unknown?
+
+        With a database: PostgreSQL holds it and it has not ended. Without (a gateway): Redis came back empty
+        and has not been restored yet (``livecore.generation``)."""
+        if self.rt.db is not None and _SALE_ID.fullmatch(sale):
+            try:
+                return bool(await self.rt.db.fetchval(
+                    "SELECT true FROM sales WHERE id = $1 AND room_id = $2 AND ends_at > $3 AND stopped_at IS NULL",
+                    sale, room, ms_to_dt(self.now_ms())))
+            except Exception as exc:  # noqa: BLE001 - PostgreSQL away: fall back on the generation marker
+                log.warning("sale %s/%s: PostgreSQL check failed (%s)", room, sale, exc)
+        generation = self.rt.generation
+        return generation is not None and await generation.commerce_blocked()
 
     async def _sold_out(self, room: str, sale: str, now: int) -> None:
         try:
@@ -240,6 +263,24 @@ class SalesService:
     async def close(self) -> None:
         await self.purchases.close()
         await self.stock.flush()
+
+
+def _differs(row: Any, room: str, spec: SaleSpec, starts: int, now: int) -> str:
+    """Why creating ``spec`` again over the existing PostgreSQL ``row`` is refused ('' when it is a retry)."""
+    if row["room_id"] != room:
+        return "it belongs to another room"
+    same = (row["product_id"], row["sku_id"], row["title"], int(row["price"]), int(row["quantity"]),
+            int(row["per_user"]), _ms(row["starts_at"]), _ms(row["ends_at"])) == (
+        spec.product, spec.sku, spec.title, spec.price, spec.quantity, spec.per_user, starts, spec.ends_at)
+    if not same:
+        return "with a different definition"
+    if row["stopped_at"] is not None or now >= _ms(row["starts_at"]):
+        return "it has started"
+    return ""
+
+
+def _ms(at: datetime) -> int:
+    return int(at.timestamp() * 1000)
 
 
 def _member(room: str, sale: str) -> str:

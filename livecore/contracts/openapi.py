@@ -12,6 +12,7 @@ from starlette.routing import Route
 from .. import __version__
 from ..api.app import ROUTE_MODULES, collect_routes
 from ..api.operations import OPERATIONS, ErrorBody, Op
+from ..api.write_limits import EXEMPT, READS
 
 REF = "#/components/schemas/{name}"
 _REASONS = {200: "OK", 201: "Created", 307: "Redirect", 400: "bad input (`invalid`)",
@@ -27,8 +28,10 @@ class ContractError(Exception):
     pass
 
 
-def _codes(op: Op, has_path_params: bool) -> list[int]:
+def _codes(op: Op, has_path_params: bool, path: str, method: str) -> list[int]:
     codes = {op.ok, *op.errors}
+    if method.upper() not in READS and path.startswith("/api/") and path not in EXEMPT:
+        codes.add(429)  # the write limits (``livecore.api.write_limits``)
     if op.body is not None or op.query or has_path_params:
         codes.add(400)  # includes values the database cannot take (a NUL character)
     if op.auth in ("host", "token", "signature"):
@@ -96,7 +99,7 @@ def openapi_document() -> dict[str, Any]:
         if op.auth in _SECURITY:
             item["security"] = _SECURITY[op.auth]
         responses: dict[str, Any] = {}
-        for code in _codes(op, bool(names)):
+        for code in _codes(op, bool(names), path, method):
             answer: dict[str, Any] = {"description": _REASONS.get(code, str(code))}
             if code < 300 and op.media:
                 schema = _schema_of(op.returns, components, cache) if op.returns is not None else (

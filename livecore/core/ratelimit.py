@@ -44,6 +44,16 @@ class RateLimiter:
             bucket = self._buckets[key] = TokenBucket(self.rate, self.burst)
         return bucket.take(now, cost)
 
+    def take_up_to(self, key: str, now: float, want: int) -> int:
+        """Take as many of ``want`` whole tokens as the bucket holds (0..want); returns how many."""
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = self._buckets[key] = TokenBucket(self.rate, self.burst)
+        bucket.take(now, 0.0)  # refill
+        granted = max(0, min(want, int(bucket.tokens)))
+        bucket.tokens -= granted
+        return granted
+
     def sweep(self, now: float) -> int:
         """Drop buckets that would be full by now (they behave exactly like a fresh one)."""
         full_after = self.burst / self.rate if self.rate > 0 else float("inf")

@@ -2,7 +2,8 @@
 
 Finds or starts Redis and PostgreSQL, starts a gateway, the API (which migrates) and a worker as
 subprocesses, seeds a room with a host and products, runs simulated viewers and a scripted host, and prints
-the viewer page and host console URLs with ready-made tokens. Ctrl-C stops everything.
+the viewer page and host console URLs with ready-made tokens. Ctrl-C (SIGINT) or SIGTERM stops everything,
+the embedded Redis and PostgreSQL included when this demo started them (servers it found running stay up).
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import asyncio
 import contextlib
 import logging
 import signal
+from types import FrameType
 
 from ..auth import issue
 from ..config import Settings
-from ..services.discover import resolve
+from ..services.discover import Started, resolve
 from .bots import run_bots
 from .host import ScriptedHost, seed_room
 from .procs import Deployment
@@ -31,20 +33,38 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cycle", type=float, default=30.0, help="seconds between the scripted host's moves")
 
 
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _ignore_signals() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    settings = resolve(settings.with_(demo=True))
-    if args.port:
-        settings = settings.with_(api_port=args.port)
-    if args.gateway_port:
-        settings = settings.with_(gateway_port=args.gateway_port)
-    with Deployment(settings, log_dir=settings.data_dir / "logs") as deployment:
-        print("starting the API (and migrations), a gateway and a worker ...", flush=True)
-        deployment.api(settings.api_port)
-        deployment.gateway(settings.gateway_port)
-        deployment.worker()
-        with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(_show(settings, args))
+    signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM stops the demo as Ctrl-C does, at any stage
+    started = Started()
+    try:
+        settings = resolve(settings.with_(demo=True), started)
+        if args.port:
+            settings = settings.with_(api_port=args.port)
+        if args.gateway_port:
+            settings = settings.with_(gateway_port=args.gateway_port)
+        with Deployment(settings, log_dir=settings.data_dir / "logs") as deployment:
+            print("starting the API (and migrations), a gateway and a worker ...", flush=True)
+            deployment.api(settings.api_port)
+            deployment.gateway(settings.gateway_port)
+            deployment.worker()
+            with contextlib.suppress(KeyboardInterrupt):
+                asyncio.run(_show(settings, args))
+            _ignore_signals()  # stopping: a second Ctrl-C must not leave processes or servers running
+            print("\nstopping ...", flush=True)
+    except KeyboardInterrupt:
         print("\nstopping ...", flush=True)
+    finally:
+        _ignore_signals()
+        started.stop()
     return 0
 
 

@@ -21,13 +21,16 @@ from websockets.protocol import State
 from ..auth import Identity
 from ..broker.wire import Lane
 from ..core.chat import Refused
+from ..core.conncaps import client_address
 from ..core.guard import WindowCounter
 from ..core.session import session_from
+from ..idem import idem_id
 from ..interactions.model import Interaction, Kind
 from ..protocol import client as c
 from ..protocol.codec import client_decoder, encode
 from ..protocol.codes import CloseCode, ErrorCode
 from ..protocol.events import ChatEvent, FollowEvent, GiftEvent, ShareEvent
+from ..protocol.limits import MAX_NESTING, too_deep
 from ..protocol.server import Error, Joined, Pong, Result, Resync
 from .fanout import wire_text
 
@@ -48,7 +51,7 @@ class Session:
     """Also the ``Viewer`` of the fan-out: ``transport``, ``protocol`` and ``over_since`` are read there."""
 
     __slots__ = ("gw", "ws", "identity", "transport", "protocol", "over_since", "room", "base_room", "hub_room",
-                 "joined_at", "refusals", "malformed", "closing", "last_seen")
+                 "joined_at", "refusals", "malformed", "closing", "last_seen", "address", "join_failed")
 
     def __init__(self, gateway: Gateway, ws: ServerConnection, identity: Identity) -> None:
         self.gw = gateway
@@ -61,11 +64,15 @@ class Session:
         self.base_room: str | None = None  # "42" for both "42" and "host:42"
         self.hub_room: Room | None = None
         self.joined_at = 0.0
+        self.join_failed = False  # the last join failed for want of Redis: room actions answer "unavailable"
         settings = gateway.settings
         self.refusals = WindowCounter(settings.flood_refusals, settings.flood_window_s)
         self.malformed = WindowCounter(settings.malformed_limit, settings.flood_window_s)
         self.closing = False
         self.last_seen = gateway.clock.monotonic()
+        peer = ws.remote_address[0] if ws.remote_address else ""
+        self.address = client_address(str(peer), ws.request.headers if ws.request else None,
+                                      settings.client_address_header)
 
     # -- writing -------------------------------------------------------------------------------------
     def write(self, payload: bytes) -> None:
@@ -101,11 +108,24 @@ class Session:
 
     # -- reading -------------------------------------------------------------------------------------
     async def run(self) -> None:
+        """Serve the connection's frames until it closes (once admitted under the connection caps)."""
+        over = self.gw.caps.admit(self.identity.user, self.address)
+        if over is not None:
+            self.closing = True
+            self.gw.count_close(CloseCode.TOO_MANY_CONNECTIONS)
+            await self.ws.close(CloseCode.TOO_MANY_CONNECTIONS, f"too many connections for this {over}")
+            return
+        try:
+            await self._serve()
+        finally:
+            self.gw.caps.release(self.identity.user, self.address)
+
+    async def _serve(self) -> None:
         ws = self.ws
         clock = self.gw.clock
         while True:
             try:
-                data = await ws.recv(decode=False)
+                message = await ws.recv(decode=None)  # text frames as str, binary frames as bytes
             except ConnectionClosed:
                 return
             self.last_seen = clock.monotonic()  # the gateway's sweeper closes idle sessions (4002)
@@ -114,8 +134,10 @@ class Session:
                 # a token that expired while connected: viewers may keep watching, but not act
                 self.close_soon(CloseCode.TOKEN_EXPIRED, "token expired")
                 continue
-            if isinstance(data, str):
-                data = data.encode()
+            if isinstance(message, bytes):
+                self.close_soon(CloseCode.UNSUPPORTED_DATA, "binary frames are not supported")
+                continue
+            data = message.encode()
             try:
                 await self.handle(data)
             except ConnectionClosed:
@@ -125,6 +147,9 @@ class Session:
                 self.refuse(ErrorCode.INTERNAL, "internal error")
 
     async def handle(self, data: bytes) -> None:
+        if too_deep(data):
+            self.refuse(ErrorCode.BAD_FRAME, f"JSON nested more than {MAX_NESTING} deep")
+            return
         try:
             msg = client_decoder.decode(data)
         except msgspec.ValidationError as exc:
@@ -139,9 +164,13 @@ class Session:
             case c.Join():
                 await self.on_join(msg)
             case c.Leave():
+                self.join_failed = False
                 self.leave()
                 if msg.rid:
                     self.reply(Result(rid=msg.rid))
+            case _ if self.room is None and self.join_failed:
+                self.refuse(ErrorCode.UNAVAILABLE, "the join failed (room unavailable): join again, then retry",
+                            getattr(msg, "rid", None))
             case _ if self.room is None:
                 self.refuse(ErrorCode.NOT_JOINED, "join a room first", getattr(msg, "rid", None))
             case c.Chat():
@@ -194,6 +223,7 @@ class Session:
             hub_room = await gw.hub.join(self, room)
         except Exception as exc:
             log.warning("join %s failed: %s", room, exc)
+            self.join_failed = True
             self.refuse(ErrorCode.UNAVAILABLE, "room unavailable, retry", msg.rid)
             return
         try:
@@ -203,6 +233,7 @@ class Session:
         except Exception as exc:
             gw.hub.leave(self, room)
             log.warning("join %s: snapshot failed: %s", room, exc)
+            self.join_failed = True
             self.refuse(ErrorCode.UNAVAILABLE, "room unavailable, retry", msg.rid)
             return
         if self.protocol.state is not State.OPEN:
@@ -214,6 +245,7 @@ class Session:
         if room == base:  # state updates keep it current; a join's snapshot heals one missed while the bus was down
             hub_room.session = session_from(state.get("session"))
         self.room, self.base_room, self.hub_room = room, base, hub_room
+        self.join_failed = False
         self.joined_at = gw.clock.monotonic()
         self.reply(Joined(room=room, user=who.user, role=who.role.value, state=state, offset=snapshot_offset,
                           replayed=len(replayed), rid=msg.rid))
@@ -273,18 +305,23 @@ class Session:
             self.reply(Result(rid=rid, data={"id": mid}))
 
     def on_like(self, msg: c.Like) -> None:
-        if not 1 <= msg.count <= 100:
-            self.refuse(ErrorCode.INVALID, "count must be 1..100")
-            return
         if self.room != self.base_room:
             return
         assert self.base_room is not None
-        self.gw.likes.add(self.base_room, msg.count)
-        self.interaction(Kind.LIKE, count=msg.count)
+        # aggregated: likes over the user's rate are dropped without an answer (a tap burst is not an error)
+        counted = self.gw.actions.likes_counted(self.identity.user, msg.count, self.gw.clock.monotonic())
+        if counted:
+            self.gw.likes.add(self.base_room, counted)
+            self.interaction(Kind.LIKE, count=counted)
 
     async def on_share_follow(self, msg: c.Share | c.Follow) -> None:
         gw, who, room = self.gw, self.identity, self.base_room
         assert room is not None
+        limits = gw.actions
+        wait = (limits.share if isinstance(msg, c.Share) else limits.follow)(who.user, gw.clock.monotonic())
+        if wait:
+            self.refuse(ErrorCode.RATE_LIMITED, "too many shares or follows", None, round(wait, 3))
+            return
         ts = int(gw.clock.now() * 1000)
         if isinstance(msg, c.Share):
             await gw.bus.publish(room, ShareEvent(ts=ts, user=who.user, name=who.name), Lane.LOSSY)
@@ -298,15 +335,17 @@ class Session:
     async def on_gift(self, msg: c.Gift) -> None:
         gw, who, room = self.gw, self.identity, self.base_room
         assert room is not None
-        if not 1 <= msg.count <= 9999:
-            self.refuse(ErrorCode.INVALID, "count must be 1..9999", msg.rid)
-            return
         value = gw.gifts.value(msg.gift, msg.count)
         if value is None:
             self.refuse(ErrorCode.NOT_FOUND, f"no gift {msg.gift!r}", msg.rid)
             return
+        now = gw.clock.monotonic()
+        wait = gw.actions.gift(who.user, now)
+        if wait:
+            self.refuse(ErrorCode.RATE_LIMITED, "too many gifts", msg.rid, round(wait, 3))
+            return
         redis = gw.runtime.redis
-        idem = gw.keys.room(room, "gift", who.user, msg.key) if msg.key else None
+        idem = gw.keys.room(room, "gift", idem_id(who.user, msg.key)) if msg.key else None
         if idem is not None and not await redis.set(idem, "", nx=True, ex=gw.settings.room_events_ttl_s):
             first = await redis.get(idem)
             self.reply(Result(rid=msg.rid, data={"duplicate": True, **(_loads(first) if first else {})}))
@@ -315,7 +354,11 @@ class Session:
         event = GiftEvent(ts=int(gw.clock.now() * 1000), id=gid, user=who.user, name=who.name, gift=msg.gift,
                           count=msg.count, value=value)
         try:
-            offset = await gw.bus.publish_reliable(room, event)
+            if gw.actions.gift_reliable(who.user, now):
+                offset: str | None = await gw.bus.publish_reliable(room, event)
+            else:  # over this user's share of the replay stream: shown live, not stored
+                offset = None
+                await gw.bus.publish(room, event, Lane.PRIORITY)
         except Exception:
             if idem is not None:
                 await redis.delete(idem)
@@ -338,9 +381,6 @@ class Session:
         try:
             match msg:
                 case c.Buy():
-                    if not 1 <= msg.qty <= 999:
-                        self.refuse(ErrorCode.INVALID, "qty must be 1..999", msg.rid)
-                        return
                     answer = await commerce.buy(room, who.user, msg.sale, msg.key, msg.qty)
                 case c.Claim():
                     answer = await commerce.claim(room, who.user, msg.batch, msg.key)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -122,7 +123,7 @@ class Room:
 class Hub:
     def __init__(self, redis: Redis, keys: Keys, bus: RoomBus, moderation: ModerationStore, clock: Clock, *,
                  tick_ms: int, barrage_budget: int, policy: SlowPolicy, stats: FanoutStats,
-                 on_slow: Callable[[Any], None], group_size: int = 500) -> None:
+                 on_slow: Callable[[Any], None], group_size: int = 500, health_check_s: float = 30.0) -> None:
         self.redis = redis
         self.keys = keys
         self.bus = bus
@@ -138,6 +139,12 @@ class Hub:
         self._by_channel: dict[bytes, Room] = {}
         self._by_control: dict[bytes, Room] = {}
         self._pubsub = redis.pubsub()
+        # Held for the hub's life: with a channel always subscribed, redis-py never runs its idle health check
+        # (a PING whose reply it reads itself) inside SUBSCRIBE, which would read concurrently with the
+        # reader below and fail the first join after the hub spent health_check_s without rooms. The reader
+        # wakes every health_check_s instead, so redis-py's subscribed-mode PING still probes the connection.
+        self._keepalive = keys.global_key("hub", secrets.token_hex(8))
+        self._wake_s = max(0.05, health_check_s)
         self._reader: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()  # orders SUBSCRIBE / UNSUBSCRIBE commands
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -216,17 +223,25 @@ class Hub:
         self._spawn(self._unsubscribe(room))
 
     async def _subscribe(self, room: Room) -> None:
-        try:
-            async with self._lock:
-                if self.rooms.get(room.name) is not room:
+        for attempt in (1, 2):  # a connection found dead is replaced by redis-py; one retry rides over it
+            try:
+                async with self._lock:
+                    if self.rooms.get(room.name) is not room:
+                        return
+                    if self._reader is None:
+                        await self._pubsub.subscribe(self._keepalive)
+                    await self._pubsub.subscribe(room.channel, room.control)
+                    self.subscribes += 1
+                    if self._reader is None:
+                        self._reader = asyncio.get_running_loop().create_task(self._read(), name="hub-reader")
+                return
+            except Exception as exc:
+                if attempt == 2:
+                    if not room.ready.done():
+                        room.ready.set_exception(exc)
                     return
-                await self._pubsub.subscribe(room.channel, room.control)
-                self.subscribes += 1
-                if self._reader is None:
-                    self._reader = asyncio.get_running_loop().create_task(self._read(), name="hub-reader")
-        except Exception as exc:
-            if not room.ready.done():
-                room.ready.set_exception(exc)
+                log.warning("subscribing room %s failed (%s); retrying", room.name, exc)
+                await asyncio.sleep(0.05)
 
     async def _unsubscribe(self, room: Room) -> None:
         async with self._lock:
@@ -259,7 +274,7 @@ class Hub:
         lost = False
         while True:
             try:
-                message = await self._pubsub.get_message(timeout=None)
+                message = await self._pubsub.get_message(timeout=self._wake_s)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

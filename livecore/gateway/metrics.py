@@ -13,6 +13,8 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from ..generation import GenerationCollector, GenerationWatch
+
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
@@ -58,9 +60,11 @@ class GatewayCollector(Collector):
         yield drops
 
 
-def build_registry(stats: Any, rooms: Callable[[], int], interactions: Any) -> CollectorRegistry:
+def build_registry(stats: Any, rooms: Callable[[], int], interactions: Any,
+                   generation: GenerationWatch | None = None) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(GatewayCollector(stats, rooms, interactions))
+    registry.register(GenerationCollector(generation))
     return registry
 
 

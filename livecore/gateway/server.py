@@ -26,7 +26,9 @@ from websockets.protocol import State
 
 from ..auth import AuthError, Identity, verify
 from ..config import Settings
+from ..core.actions import ActionLimits, ActionRates
 from ..core.chat import ChatPipeline
+from ..core.conncaps import ConnectionCaps
 from ..core.gifts import GiftCatalogue
 from ..core.slow import SlowPolicy
 from ..core.wordfilter import WordFilter, load_words
@@ -36,6 +38,7 @@ from ..protocol.codes import CloseCode
 from ..runtime import Runtime
 from .connection import Session
 from .fanout import FanoutStats
+from .handshake import TokenRefusal, refuse_token
 from .hub import Hub
 from .likes import LikeAggregator
 from .metrics import CONTENT_TYPE, build_registry, render
@@ -88,19 +91,24 @@ class Gateway:
         self.policy = SlowPolicy(settings.slow_high_water, settings.slow_limit, settings.slow_timeout_s)
         self.hub = Hub(runtime.redis, runtime.keys, runtime.bus, self.moderation, runtime.clock,
                        tick_ms=settings.tick_ms, barrage_budget=settings.barrage_budget, policy=self.policy,
-                       stats=self.stats, on_slow=self._slow, group_size=settings.fanout_group)
+                       stats=self.stats, on_slow=self._slow, group_size=settings.fanout_group,
+                       health_check_s=settings.redis_health_check_s)
         self.likes = LikeAggregator(runtime.redis, runtime.keys, runtime.bus, interval_s=settings.tick_ms / 1000)
         self.background = Background()
         self.publisher = BatchPublisher(runtime.redis, runtime.keys)
+        self.actions = ActionLimits(action_rates(settings))
+        self.caps = ConnectionCaps(settings.max_connections_per_user, settings.max_connections_per_address)
         self.presence: Presence
         self.sessions: set[Session] = set()
         self.server: Server | None = None
         self.port = 0
         self._ids = itertools.count(1)
-        self._identities: weakref.WeakKeyDictionary[ServerConnection, Identity] = weakref.WeakKeyDictionary()
+        self._identities: weakref.WeakKeyDictionary[ServerConnection, Identity | TokenRefusal] = (
+            weakref.WeakKeyDictionary())
         self._tasks: set[asyncio.Task[Any]] = set()
         self._sweeper: asyncio.Task[None] | None = None
-        self.metrics = build_registry(self.stats, lambda: len(self.hub.rooms), self.interactions)
+        self.metrics = build_registry(self.stats, lambda: len(self.hub.rooms), self.interactions,
+                                      runtime.generation)
 
     # -- lifecycle -----------------------------------------------------------------------------------
     async def start(self, host: str | None = None, port: int | None = None, *, reuse_port: bool = False) -> int:
@@ -176,12 +184,21 @@ class Gateway:
             identity = verify(self.settings.secret, token)
         except AuthError as exc:
             self.stats.handshakes_refused += 1
-            return connection.respond(HTTPStatus.UNAUTHORIZED, f"unauthorized: token {exc.reason}\n")
+            refusal = refuse_token(request.headers.get("Origin"), exc.reason)
+            if refusal.close_code is None:
+                return connection.respond(HTTPStatus.UNAUTHORIZED, refusal.body)
+            self._identities[connection] = refusal  # a browser: accepted, then closed with a code it can read
+            return None
         self._identities[connection] = identity
         return None
 
     async def _handler(self, ws: ServerConnection) -> None:
         identity = self._identities.pop(ws)
+        if isinstance(identity, TokenRefusal):
+            assert identity.close_code is not None
+            self.count_close(identity.close_code)
+            await ws.close(identity.close_code, identity.reason)
+            return
         session = Session(self, ws, identity)
         self.sessions.add(session)
         self.stats.connections += 1
@@ -224,7 +241,13 @@ class Gateway:
                     session.close_soon(CloseCode.IDLE_TIMEOUT, "idle")
             if now - last_buckets >= 30:
                 self.chat.sweep(now)
+                self.actions.sweep(now)
                 last_buckets = now
+
+
+def action_rates(settings: Settings) -> ActionRates:
+    """The per-user limits of likes, shares, follows and gifts, from their settings."""
+    return ActionRates(**{f: getattr(settings, f) for f in ActionRates.__dataclass_fields__})
 
 
 def deployment_words(settings: Settings) -> WordFilter:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import msgspec
 
+from .limits import GiftCount, LikeCount, MuteS, Qty
+
 
 class _Msg(msgspec.Struct, tag_field="type", forbid_unknown_fields=False, omit_defaults=True):
     pass
@@ -31,7 +33,7 @@ class Chat(_Msg, tag="chat"):
 
 
 class Like(_Msg, tag="like"):
-    count: int = 1  # a tap burst, 1..100
+    count: LikeCount = 1  # a tap burst, 1..100
 
 
 class Share(_Msg, tag="share"):
@@ -44,7 +46,7 @@ class Follow(_Msg, tag="follow"):
 
 class Gift(_Msg, tag="gift"):
     gift: str  # catalogue id, e.g. "rose"
-    count: int = 1
+    count: GiftCount = 1
     key: str | None = None  # idempotency key; a retry with the same key sends nothing twice
     rid: str | None = None
 
@@ -66,7 +68,7 @@ class Cart(_Msg, tag="cart"):
 class Buy(_Msg, tag="buy"):
     sale: str
     key: str  # idempotency key chosen by the client; a retry returns the first answer
-    qty: int = 1
+    qty: Qty = 1
     rid: str | None = None
 
 
@@ -86,7 +88,7 @@ class Enter(_Msg, tag="enter"):
 # -- host / admin actions (refused with ``forbidden`` for viewers) -----------------------------------
 class Mute(_Msg, tag="mute"):
     user: str
-    seconds: int = 600
+    seconds: MuteS = 600
     rid: str | None = None
 
 

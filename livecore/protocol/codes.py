@@ -35,6 +35,7 @@ class ErrorCode(StrEnum):
 class CloseCode(IntEnum):
     NORMAL = 1000
     GOING_AWAY = 1001  # reconnect
+    UNSUPPORTED_DATA = 1003  # a binary frame: the protocol is JSON text frames; do not reconnect as is
     MESSAGE_TOO_BIG = 1009  # a frame over the size limit; do not resend it
     INTERNAL_ERROR = 1011  # reconnect
     SERVICE_RESTART = 1012  # the gateway is shutting down: reconnect (to another gateway), resume
@@ -49,6 +50,7 @@ class CloseCode(IntEnum):
     FLOOD = 4504  # too many refused frames in a short time
     KICKED = 4505  # removed by the host or an admin
     PROTOCOL_VIOLATION = 4506  # too many malformed frames
+    TOO_MANY_CONNECTIONS = 4507  # this user or address holds as many connections as allowed; close one first
 
 
 def should_reconnect(code: int) -> bool:
@@ -83,6 +85,7 @@ ERROR_NOTES: dict[ErrorCode, str] = {
 CLOSE_NOTES: dict[int, str] = {
     CloseCode.NORMAL: "closed deliberately",
     CloseCode.GOING_AWAY: "the server is going away",
+    CloseCode.UNSUPPORTED_DATA: "a binary frame: the protocol is JSON text frames",
     1006: "abnormal: the connection dropped (never sent, seen locally)",
     CloseCode.MESSAGE_TOO_BIG: "a client frame over the size limit; do not resend it",
     CloseCode.INTERNAL_ERROR: "unexpected server error",
@@ -96,4 +99,5 @@ CLOSE_NOTES: dict[int, str] = {
     CloseCode.FLOOD: "too many refused frames in a short time",
     CloseCode.KICKED: "removed by the host or an admin",
     CloseCode.PROTOCOL_VIOLATION: "too many malformed frames",
+    CloseCode.TOO_MANY_CONNECTIONS: "this user or address holds as many connections as allowed; close one first",
 }

@@ -1,7 +1,7 @@
 -- coupon_claim: one viewer claims one coupon of a batch (限时优惠券), decided atomically.
 -- KEYS[1]  batch hash          lc:{r:ROOM}:coupon:BATCH         (terms, total, remaining, window, status, seq)
 -- KEYS[2]  per-user counts     lc:{r:ROOM}:coupon:BATCH:users   (user -> coupons claimed)
--- KEYS[3]  idempotency hash    lc:{r:ROOM}:coupon:BATCH:idem    (user "\n" key -> claim id)
+-- KEYS[3]  idempotency hash    lc:{r:ROOM}:coupon:BATCH:idem    (ARGV[5] -> claim id)
 -- KEYS[4]  claims hash         lc:{r:ROOM}:coupon:BATCH:claims  (seq -> cjson {user, at, vf, vu, key})
 -- KEYS[5]  the user's coupons  lc:{r:ROOM}:coupons:held:USER    (set of claim ids in this room)
 -- KEYS[6]  outbox stream       lc:{r:ROOM}:claims               (persisted to coupon_claims by a worker)
@@ -9,6 +9,7 @@
 -- ARGV[2]  idempotency key chosen by the client
 -- ARGV[3]  now, epoch milliseconds (the caller's clock)
 -- ARGV[4]  outbox stream MAXLEN (approximate)
+-- ARGV[5]  the idempotency record's field: the user and key pair named by livecore.idem.idem_id
 -- Returns  {'ok', claim_id, remaining, valid_from, valid_until, replayed(0|1)} on success; a retry with the
 --          same user and key returns the first claim with replayed = 1 and writes nothing;
 --          {'no', code} otherwise, code one of not_found | ended | not_started | limit_reached | sold_out.
@@ -19,7 +20,7 @@ local user, key, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return {'no', 'not_found'}
 end
-local idem_field = user .. '\n' .. key
+local idem_field = ARGV[5]
 local previous = redis.call('HGET', KEYS[3], idem_field)
 if previous then
   local seq = string.match(previous, '%-(%d+)$')

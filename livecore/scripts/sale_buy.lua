@@ -4,7 +4,7 @@
 -- KEYS[1]   the sale hash                lc:{r:ROOM}:sale:SALE
 -- KEYS[2]   the sale's stock counter     lc:{r:ROOM}:sale:SALE:stock
 -- KEYS[3]   units bought per user (hash) lc:{r:ROOM}:sale:SALE:users
--- KEYS[4]   this attempt's idempotency record lc:{r:ROOM}:sale:SALE:idem:USER:KEY
+-- KEYS[4]   this attempt's idempotency record lc:{r:ROOM}:sale:SALE:idem:HEXUSER:KEY (livecore.idem)
 -- KEYS[5]   the new order's hash         lc:{r:ROOM}:order:ORDER_ID
 -- KEYS[6]   the room's orders stream (the outbox the order worker persists)
 -- KEYS[7]   the room's buyers set ("bought in this session" lottery condition)
@@ -23,6 +23,7 @@
 -- ARGV[9]   payment window in ms (the order expires unpaid at now + window)
 -- ARGV[10]  room id
 -- ARGV[11]  MAXLEN (approximate) of the interaction stream
+-- ARGV[12]  the client's idempotency key (carried in the order entry, so `livecore restore` can rebuild KEYS[4])
 -- Returns   {'ok', order_id, stock_left, amount_cents, expires_at_ms, replayed 0|1, sold_out_now 0|1}
 --           or {'err', reason} with reason not_found | invalid | not_started | ended | limit_reached | sold_out.
 --           Only successes are remembered under the idempotency key: a retry of a refused attempt is
@@ -77,7 +78,8 @@ redis.call('SADD', KEYS[8], ARGV[5])
 redis.call('SADD', KEYS[7], ARGV[2])
 redis.call('ZADD', KEYS[9], expires, ARGV[5])
 redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[7], '*', 'k', 'order', 'o', ARGV[5], 's', ARGV[1],
-  'u', ARGV[2], 'q', qty, 'a', amount, 'p', sale[5], 'sku', sale[6], 't', ARGV[4], 'x', expires)
+  'u', ARGV[2], 'q', qty, 'a', amount, 'p', sale[5], 'sku', sale[6], 't', ARGV[4], 'x', expires,
+  'ik', ARGV[12] or '')
 redis.call('SET', KEYS[4], ARGV[5] .. '|' .. amount .. '|' .. expires, 'EX', ARGV[6])
 -- the interaction log entry (msgpack array, see livecore.interactions.model.Interaction)
 redis.call('XADD', KEYS[10], 'MAXLEN', '~', ARGV[11], '*', 'i',

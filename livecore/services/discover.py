@@ -2,7 +2,9 @@
 
 Embedded servers are real ones (redis-server, PostgreSQL) started under ``<data_dir>/`` and left running so
 that every livecore process of the deployment (gateways, API, workers) shares them; their addresses are
-recorded in ``<data_dir>/services.json``.
+recorded in ``<data_dir>/services.json``, their pids in their pidfiles (``redis/redis.pid``,
+``postgres/pgdata/postmaster.pid``, which ``make clean`` reads). A caller that passes ``started`` learns which
+servers this call started, to stop them when it ends (the demo does).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -27,10 +30,32 @@ DEFAULT_POSTGRES = ("127.0.0.1", 5432)
 DATABASE = "livecore"
 
 
-def resolve(settings: Settings) -> Settings:
-    redis_url = settings.redis_url or _local_or_embedded_redis(settings.data_dir)
-    database_url = settings.database_url or _local_or_embedded_postgres(settings.data_dir)
-    return settings.with_(redis_url=redis_url, database_url=database_url)
+@dataclass
+class Started:
+    """The embedded servers one ``resolve`` call started."""
+
+    redis: list[RedisServer] = field(default_factory=list)
+    postgres: list[PostgresServer] = field(default_factory=list)
+
+    def stop(self) -> None:
+        for pg in self.postgres:
+            pg.stop("fast")
+            log.info("stopped embedded PostgreSQL on port %d", pg.port)
+        for server in self.redis:
+            server.terminate()
+            log.info("stopped embedded redis-server on port %d", server.port)
+        self.postgres.clear()
+        self.redis.clear()
+
+
+def resolve(settings: Settings, started: Started | None = None) -> Settings:
+    """URLs for every connection not configured; the data dir made absolute (embedded servers and child
+    processes may run from another working directory)."""
+    data_dir = settings.data_dir.absolute()
+    started = started if started is not None else Started()
+    redis_url = settings.redis_url or _local_or_embedded_redis(data_dir, started)
+    database_url = settings.database_url or _local_or_embedded_postgres(data_dir, started)
+    return settings.with_(redis_url=redis_url, database_url=database_url, data_dir=data_dir)
 
 
 def _record(data_dir: Path) -> dict[str, int]:
@@ -48,7 +73,7 @@ def _save(data_dir: Path, **ports: int) -> None:
     (data_dir / "services.json").write_text(json.dumps(record))
 
 
-def _local_or_embedded_redis(data_dir: Path) -> str:
+def _local_or_embedded_redis(data_dir: Path, started: Started) -> str:
     if answers(*DEFAULT_REDIS):
         return "redis://{}:{}/0".format(*DEFAULT_REDIS)
     port = _record(data_dir).get("redis")
@@ -56,12 +81,13 @@ def _local_or_embedded_redis(data_dir: Path) -> str:
         return f"redis://127.0.0.1:{port}/0"
     server = RedisServer(data_dir / "redis", port=free_port())
     server.start(daemon=True)
+    started.redis.append(server)
     _save(data_dir, redis=server.port)
     log.info("started embedded redis-server on port %d", server.port)
     return server.url
 
 
-def _local_or_embedded_postgres(data_dir: Path) -> str:
+def _local_or_embedded_postgres(data_dir: Path, started: Started) -> str:
     if answers(*DEFAULT_POSTGRES):
         base = "postgresql://postgres@{}:{}/postgres".format(*DEFAULT_POSTGRES)
     else:
@@ -69,6 +95,7 @@ def _local_or_embedded_postgres(data_dir: Path) -> str:
         server = PostgresServer(data_dir / "postgres", port=port or free_port())
         if not server.running():
             server.start()
+            started.postgres.append(server)
             log.info("started embedded PostgreSQL on port %d", server.port)
         _save(data_dir, postgres=server.port)
         base = server.url()

@@ -32,16 +32,17 @@ def redis_binary() -> str:
 class RedisServer:
     def __init__(self, data_dir: Path, port: int | None = None, host: str = "127.0.0.1",
                  binary: str | None = None, *, cluster: bool = False,
-                 slots: tuple[int, int] | None = (0, 16383)) -> None:
+                 slots: tuple[int, int] | None = (0, 16383), args: list[str] | None = None) -> None:
         """``cluster``: a Redis Cluster node owning ``slots`` (first, last); by default a one-node cluster that
         owns all 16384. Clients talk to a one-node cluster as to a plain server, but it refuses, as a real
         cluster does, any script, transaction or command whose keys span slots. ``LocalCluster`` joins nodes."""
-        self.data_dir = Path(data_dir)
+        self.data_dir = Path(data_dir).absolute()  # redis-server changes into --dir before opening the rest
         self.host = host
         self.port = port or (free_port_pair(host) if cluster else free_port(host))
         self.binary = binary or redis_binary()
         self.cluster = cluster
         self.slots = slots
+        self.args = list(args or [])
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -52,19 +53,20 @@ class RedisServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         args = [self.binary, "--port", str(self.port), "--bind", self.host, "--save", "", "--appendonly", "no",
                 "--dir", str(self.data_dir), "--logfile", str(self.data_dir / "redis.log"),
-                "--pidfile", str(self.data_dir / "redis.pid")]
+                "--pidfile", str(self.data_dir / "redis.pid"), *self.args]
         if self.cluster:
             (self.data_dir / "nodes.conf").unlink(missing_ok=True)  # a restart starts a new cluster
             args += ["--cluster-enabled", "yes", "--cluster-config-file", str(self.data_dir / "nodes.conf")]
-        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                        start_new_session=daemon)
+        out_path = self.data_dir / "redis.out"  # what redis-server prints before its log file is open
+        with open(out_path, "wb") as out:  # the child keeps its own copy of the descriptor
+            self.process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, start_new_session=daemon)
         deadline = time.monotonic() + timeout
         while not answers(self.host, self.port):
             if self.process.poll() is not None:
-                log = (self.data_dir / "redis.log")
-                raise RuntimeError(f"redis-server exited: {log.read_text()[-2000:] if log.exists() else ''}")
+                raise RuntimeError(f"redis-server exited with {self.process.returncode}: "
+                                   f"{_tail(out_path)}{_tail(self.data_dir / 'redis.log')}".rstrip())
             if time.monotonic() > deadline:
-                raise TimeoutError("redis-server did not start")
+                raise TimeoutError(f"redis-server did not start: {_tail(self.data_dir / 'redis.log')}")
             time.sleep(0.02)
         if self.cluster and self.slots is not None:
             first, last = self.slots
@@ -82,8 +84,22 @@ class RedisServer:
             self.process.wait(10)
         self.process = None
 
+    def terminate(self, timeout: float = 10.0) -> None:
+        """A clean shutdown (SIGTERM), killed if it takes longer than ``timeout``."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        self.process = None
+
     def restart(self) -> None:
-        """Kill and start again on the same port: every key and the script cache are gone."""
+        """Kill and start again on the same port: every key and the script cache are gone (unless ``args``
+        turned on the append-only file: then the data comes back from it)."""
         self.stop()
         self.start()
 
@@ -130,6 +146,13 @@ def wait_cluster_ok(nodes: list[RedisServer], deadline: float) -> None:
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"the cluster did not come up: {info}")
                 time.sleep(0.05)
+
+
+def _tail(path: Path, n: int = 2000) -> str:
+    try:
+        return path.read_text(errors="replace")[-n:]
+    except OSError:
+        return ""
 
 
 def kill_pidfile(pidfile: Path) -> None:

@@ -67,7 +67,7 @@ async def serve(settings: Settings, names: list[str], consumer: str, stop: async
     async with open_runtime(settings) as rt:
         workers = {name: build(name, rt, consumer) for name in names}
         log.info("worker %s running: %s", consumer, ", ".join(names))
-        stop_metrics = serve_metrics(workers, *metrics) if metrics else None
+        stop_metrics = serve_metrics(workers, *metrics, generation=rt.generation) if metrics else None
         tasks = [asyncio.create_task(w.run(stop), name=f"worker-{n}") for n, w in workers.items()]
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)

@@ -19,6 +19,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 
+from ..generation import GenerationCollector, GenerationWatch
+
 
 class WorkerCollector(Collector):
     def __init__(self, workers: Mapping[str, Any]) -> None:
@@ -37,16 +39,18 @@ class WorkerCollector(Collector):
         yield items
 
 
-def registry_for(workers: Mapping[str, Any]) -> CollectorRegistry:
+def registry_for(workers: Mapping[str, Any], generation: GenerationWatch | None = None) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=True)
     ProcessCollector(registry=registry)
     registry.register(WorkerCollector(workers))
+    registry.register(GenerationCollector(generation))
     return registry
 
 
-def serve_metrics(workers: Mapping[str, Any], host: str, port: int) -> Callable[[], None]:
+def serve_metrics(workers: Mapping[str, Any], host: str, port: int,
+                  generation: GenerationWatch | None = None) -> Callable[[], None]:
     """Start serving ``/metrics`` on ``host:port``; returns the function that stops it."""
-    server, thread = start_http_server(port, addr=host, registry=registry_for(workers))
+    server, thread = start_http_server(port, addr=host, registry=registry_for(workers, generation))
 
     def stop() -> None:
         server.shutdown()

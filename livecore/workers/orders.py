@@ -53,7 +53,7 @@ async def persist_orders(conn: asyncpg.Connection, entries: list[Entry]) -> None
                 raise BadEntry(f"malformed order id {oid!r}")
             created.append((oid, _text(f, b"s"), room, _text(f, b"u"), _text(f, b"p", ""), _text(f, b"sku", ""),
                             int(f[b"q"]), int(f[b"a"]), "reserved", _dt(f[b"t"]), _dt(f[b"x"]),
-                            entry_id if kind == "order" else ""))
+                            entry_id if kind == "order" else "", _text(f, b"ik", "")))
             if kind == "order":
                 history.append((oid, "reserved", _dt(f[b"t"]), entry_id, {}))
             elif kind == "paid":
@@ -72,8 +72,10 @@ async def persist_orders(conn: asyncpg.Connection, entries: list[Entry]) -> None
             raise BadEntry(f"entry {entry_id}: {exc!r}") from exc
     await conn.executemany(
         """INSERT INTO orders (id, sale_id, room_id, user_id, product_id, sku_id, qty, amount, status, created_at,
-                               expires_at, stream_id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING""", created)
+                               expires_at, stream_id, idem_key)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+           ON CONFLICT (id) DO UPDATE SET idem_key = EXCLUDED.idem_key
+           WHERE orders.idem_key = '' AND EXCLUDED.idem_key <> ''""", created)
     if paid:
         await conn.executemany(
             """UPDATE orders SET status = 'paid', paid_at = $2, paid_amount = $3, discount = $4, coupon_claim = $5,

@@ -26,6 +26,7 @@ from redis.exceptions import RedisError, ResponseError
 from redis.typing import EncodableT, FieldT
 
 from .. import replies
+from ..durability import confirm
 from ..runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ class OutboxConsumer:
         self.persisted = 0
         self.dead_lettered = 0
         self.db_unavailable = 0  # batches that found PostgreSQL down (their entries stay in Redis)
+        self.groups_recreated = 0  # times the group was found missing and created again
         self._group_ready = False
         self._own_pending = True  # re-read our own pending entries first (restart under the same name)
         self._claim_cursor = "0-0"
@@ -76,6 +78,14 @@ class OutboxConsumer:
                 raise
         self._group_ready = True
 
+    def lost_group(self) -> None:
+        """The stream or its group vanished (a Redis that came back empty, a flushed key): start over."""
+        self._group_ready = False
+        self._own_pending = True
+        self._claim_cursor = "0-0"
+        self._next_claim = 0.0
+        self.groups_recreated += 1
+
     async def run_once(self) -> int:
         """Handle one batch; returns how many entries were acknowledged (persisted or dead-lettered)."""
         if self.rt.db is None:
@@ -88,11 +98,27 @@ class OutboxConsumer:
             return 0
         try:
             await self.ensure_group()
-            entries, gone = await self._next_entries()
+            try:
+                entries, gone = await self._next_entries()
+            except ResponseError as exc:
+                if not is_nogroup(exc):
+                    raise
+                self.lost_group()
+                log.warning("%s: consumer group %s is gone (Redis came back empty?); recreating it", self.stream,
+                            self.group)
+                await self.ensure_group()
+                return 0
             if gone:
                 await self.rt.redis.xack(self.stream, self.group, *gone)
             if not entries:
                 return len(gone)
+            if not await confirm(self.rt.redis, self.rt.durability):
+                # LIVECORE_DURABILITY=replica|fsync: persist only what a failover cannot take back, or a lost
+                # order could be in PostgreSQL while its key, gone from Redis, sells again
+                log.warning("%s: %d entries not yet confirmed by %s; they stay pending", self.stream, len(entries),
+                            self.rt.durability.mode)
+                self._own_pending = True
+                return 0
             try:
                 async with conn.transaction():
                     await self.handler(conn, entries)
@@ -185,6 +211,11 @@ class OutboxConsumer:
         await _loop(self.run_once, stop, idle_s, self.stream)
 
 
+def is_nogroup(exc: BaseException) -> bool:
+    """``NOGROUP``: the consumer group, or the whole stream, does not exist (any more)."""
+    return isinstance(exc, ResponseError) and "NOGROUP" in str(exc)
+
+
 def _split(raw: Sequence[tuple[bytes, replies.Fields | None]]) -> tuple[list[Entry], list[str]]:
     """Entries with their fields, and ids whose entry was trimmed or deleted (nothing left to persist)."""
     entries: list[Entry] = []
@@ -253,8 +284,15 @@ class RoomOutbox:
         if now >= self._next_prune:
             await self.prune_consumers()
         total = 0
-        for consumer in list(self.consumers.values()):
-            total += await consumer.run_once()
+        failed: list[BaseException] = []
+        for room, consumer in list(self.consumers.items()):
+            try:
+                total += await consumer.run_once()
+            except (RedisError, OSError) as exc:  # one room's problem never stops the other rooms
+                log.warning("outbox %s: room %s failed (%s)", self.group, room, exc)
+                failed.append(exc)
+        if failed and len(failed) == len(self.consumers):
+            raise failed[0]  # every room failed: Redis itself is away, back off
         return total
 
     async def drain(self, timeout_s: float = 30.0) -> int:
@@ -275,8 +313,9 @@ class RoomOutbox:
 
     def figures(self) -> dict[str, int]:
         """Counts for the worker's metrics, summed over the room streams."""
-        out = {"persisted": 0, "dead_lettered": 0, "db_unavailable": 0}
+        out = {"persisted": 0, "dead_lettered": 0, "db_unavailable": 0, "groups_recreated": 0}
         for c in list(self.consumers.values()):
+            out["groups_recreated"] += c.groups_recreated
             out["persisted"] += c.persisted
             out["dead_lettered"] += c.dead_lettered
             out["db_unavailable"] += c.db_unavailable

@@ -462,6 +462,10 @@ class RankingWorker:
                     backoff = 0.1
                 except (RedisError, OSError) as exc:
                     log.warning("ranking worker: redis unavailable (%s)", exc)
+                    if "NOGROUP" in str(exc):  # Redis came back empty: discovery creates the groups again
+                        self._grouped.clear()
+                        with contextlib.suppress(RedisError, OSError):
+                            await self.discover()
                     await flow.abandon()  # what it read stays pending and is taken over later
                     with contextlib.suppress(asyncio.TimeoutError):
                         await asyncio.wait_for(stop.wait(), backoff)

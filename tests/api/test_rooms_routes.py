@@ -40,7 +40,8 @@ async def make_room(client: httpx.AsyncClient, settings: Settings, room: str = "
 
 async def test_config_and_dev_login(client: httpx.AsyncClient, settings: Settings) -> None:
     r = await client.get("/api/config")
-    assert r.json() == {"gateway_url": f"ws://api.test:{settings.gateway_port}/ws", "demo": True}
+    assert r.json() == {"gateway_url": f"ws://api.test:{settings.gateway_port}/ws", "demo": True,
+                        "heartbeat_s": settings.heartbeat_s}
     r = await client.post("/api/dev/login", json={"user": "u1", "name": "小明", "role": "host", "room": "r9"})
     assert r.status_code == 200
     who = r.json()

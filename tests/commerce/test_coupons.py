@@ -116,11 +116,11 @@ async def test_discount_math_through_redeem(svc) -> None:  # type: ignore[no-unt
     assert [(o.coupon.claim, o.discount) for o in offers] == [(c_mj, 2000), (c_pct, 1500), (c_fixed, 500)]
     assert [o.coupon.claim for o in await svc.offers("r1", "u", 19899)] == [c_pct, c_fixed]
     with pytest.raises(CouponError) as err:
-        await svc.redeem("u", c_mj, "o1", 19899)
+        await svc.redeem("u", c_mj, "r1.order0000001", 19899)
     assert err.value.code == "threshold_not_met"
-    assert await svc.redeem("u", c_mj, "o1", 19900) == 2000
-    assert await svc.redeem("u", c_pct, "o2", 9999) == 999
-    assert await svc.redeem("u", c_fixed, "o3", 300) == 300  # never more than the order
+    assert await svc.redeem("u", c_mj, "r1.order0000001", 19900) == 2000
+    assert await svc.redeem("u", c_pct, "r1.order0000002", 9999) == 999
+    assert await svc.redeem("u", c_fixed, "r1.order0000003", 300) == 300  # never more than the order
     assert await svc.offers("r1", "u", 19900) == []  # all used
 
 
@@ -134,9 +134,9 @@ async def test_two_concurrent_redemptions_of_one_claim_exactly_one_wins(svc) -> 
         except CouponError as exc:
             return exc.code
 
-    outcomes = await asyncio.gather(*(attempt(f"o{i}") for i in range(8)))
+    outcomes = await asyncio.gather(*(attempt(f"r1.order000000{i}") for i in range(8)))
     assert sorted(map(str, outcomes)) == ["500"] + ["already_used"] * 7
-    winner = f"o{outcomes.index(500)}"
+    winner = f"r1.order000000{outcomes.index(500)}"
     assert await svc.redeem("u", claim, winner, 10000) == 500  # the same payment retried
     # release gives it back exactly once, concurrently too
     released = await asyncio.gather(*(svc.release(winner) for _ in range(5)))
@@ -144,7 +144,7 @@ async def test_two_concurrent_redemptions_of_one_claim_exactly_one_wins(svc) -> 
     assert not await svc.release(winner)
     assert not await svc.release("never-redeemed")
     # and it can be redeemed again, once
-    outcomes = await asyncio.gather(*(attempt(f"p{i}") for i in range(8)))
+    outcomes = await asyncio.gather(*(attempt(f"r1.payment00000{i}") for i in range(8)))
     assert sorted(map(str, outcomes)) == ["500"] + ["already_used"] * 7
     assert (await svc.batch("r1", batch))["redeemed"] == 1
 
@@ -161,26 +161,26 @@ async def test_redeem_checks_owner_validity_and_one_coupon_per_order(svc, clock)
             await svc.redeem(user, claim, order, 10000)
         return err.value.code
 
-    assert await code("mallory", c1, "o1") == "not_owner"
-    assert await code("u", "cbmissing-1", "o1") == "not_found"
-    assert await code("u", c3, "o1") == "not_yet_valid"
-    assert await svc.redeem("u", c1, "o1", 10000) == 500
-    assert await code("u", c2, "o1") == "order_has_coupon"
-    assert await svc.release("o1")
-    assert await svc.redeem("u", c2, "o1", 10000) == 500  # after a release the order may pick another
+    assert await code("mallory", c1, "r1.order0000001") == "not_owner"
+    assert await code("u", "cbmissing-1", "r1.order0000001") == "not_found"
+    assert await code("u", c3, "r1.order0000001") == "not_yet_valid"
+    assert await svc.redeem("u", c1, "r1.order0000001", 10000) == 500
+    assert await code("u", c2, "r1.order0000001") == "order_has_coupon"
+    assert await svc.release("r1.order0000001")
+    assert await svc.redeem("u", c2, "r1.order0000001", 10000) == 500  # after a release the order may pick another
     clock.advance(50)
-    assert await svc.redeem("u", c3, "o3", 10000) == 500  # inside [valid_from, valid_until)
+    assert await svc.redeem("u", c3, "r1.order0000003", 10000) == 500  # inside [valid_from, valid_until)
     clock.advance(50)  # T0 + 100: c1 was valid for [T0, T0 + 100)
-    assert await code("u", c1, "o4") == "expired"
+    assert await code("u", c1, "r1.order0000004") == "expired"
 
 
 async def test_claims_stream_persists_idempotently(runtime, svc) -> None:  # type: ignore[no-untyped-def]
     batch = (await svc.create_batch("r1", spec(per_user=2), actor="h"))["id"]
     c1 = (await svc.claim("r1", "u1", batch, "a"))["claim"]
     (await svc.claim("r1", "u2", batch, "a"))
-    await svc.redeem("u1", c1, "o1", 10000)
-    await svc.release("o1")
-    await svc.redeem("u1", c1, "o2", 8000)
+    await svc.redeem("u1", c1, "r1.order0000001", 10000)
+    await svc.release("r1.order0000001")
+    await svc.redeem("u1", c1, "r1.order0000002", 8000)
     entries = await runtime.redis.xrange(svc.stream("r1"))
     assert [f[b"k"] for _, f in entries] == [b"claim", b"claim", b"redeem", b"release", b"redeem"]
     for _ in range(2):  # a redelivered batch changes nothing
@@ -194,7 +194,7 @@ async def test_claims_stream_persists_idempotently(runtime, svc) -> None:  # typ
     reds = await runtime.db.fetch(
         "SELECT claim_id, order_id, discount, released_at IS NOT NULL AS released FROM coupon_redemptions ORDER BY id")
     assert [(r["claim_id"], r["order_id"], r["discount"], r["released"]) for r in reds] == [
-        (c1, "o1", 500, True), (c1, "o2", 500, False)]
+        (c1, "r1.order0000001", 500, True), (c1, "r1.order0000002", 500, False)]
     raw = msgspec.json.decode(await runtime.redis.hget(runtime.keys.room("r1", "coupon", batch, "claims"), "1"))
     assert raw["user"] == "u1"
 
@@ -206,8 +206,8 @@ async def test_claims_worker_persists_through_the_outbox(runtime, svc) -> None: 
     b2 = (await svc.create_batch("r2", spec(), actor="h"))["id"]
     claims = [(await svc.claim("r1", "u1", b1, k))["claim"] for k in ("a", "b", "c")]
     claims.append((await svc.claim("r2", "u2", b2, "a"))["claim"])
-    assert await svc.redeem("u1", claims[0], "o1", 5000) == 500
-    assert await svc.release("o1")
+    assert await svc.redeem("u1", claims[0], "r1.order0000001", 5000) == 500
+    assert await svc.release("r1.order0000001")
     worker = claims_persister(runtime, "test-consumer")
     assert await worker.drain() == 6
     assert await worker.drain() == 0

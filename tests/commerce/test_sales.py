@@ -6,8 +6,10 @@ import asyncio
 import collections
 
 import msgspec
+import pytest
 
 from livecore.commerce.sale_keys import SaleKeys
+from livecore.commerce.sales import SaleError
 from livecore.interactions.model import decoder as interaction_decoder
 
 T0 = 1_800_000_000.0
@@ -136,11 +138,20 @@ async def test_host_can_start_early_and_stop_early(crt, sales, make_spec, clock,
     assert await db.fetchval("SELECT stopped_at IS NOT NULL FROM sales WHERE id = $1", sid)
 
 
-async def test_creating_with_the_same_id_twice_is_a_no_op(crt, sales, make_spec, db) -> None:  # type: ignore[no-untyped-def]
-    a = await sales.create("r1", make_spec(quantity=3, id="flash-1"), "host")
+async def test_creating_a_scheduled_sale_twice_is_a_no_op(crt, sales, make_spec, db) -> None:  # type: ignore[no-untyped-def]
+    a = await sales.create("r1", make_spec(quantity=3, starts_in_ms=60_000, id="flash-1"), "host")
+    b = await sales.create("r1", make_spec(quantity=3, starts_in_ms=60_000, id="flash-1"), "host")
+    assert a["id"] == b["id"] == "flash-1" and b["stock"] == 3
+    assert await db.fetchval("SELECT count(*) FROM sales") == 1
+
+
+async def test_creating_a_started_sale_again_is_refused(crt, sales, make_spec, db) -> None:  # type: ignore[no-untyped-def]
+    await sales.create("r1", make_spec(quantity=3, id="flash-1"), "host")
     await sales.buy("r1", "u", "flash-1", "k")
-    b = await sales.create("r1", make_spec(quantity=3, id="flash-1"), "host")
-    assert a["id"] == b["id"] == "flash-1" and b["stock"] == 2
+    with pytest.raises(SaleError) as refused:
+        await sales.create("r1", make_spec(quantity=3, id="flash-1"), "host")
+    assert refused.value.code == "already"
+    assert (await sales.get("r1", "flash-1"))["stock"] == 2  # type: ignore[index]
     assert await db.fetchval("SELECT count(*) FROM sales") == 1
 
 
@@ -167,21 +178,32 @@ async def test_a_buy_survives_an_emptied_script_cache(crt, sales, make_spec) -> 
     assert await crt.redis.script_exists(sha) == [True]  # reloaded by the NOSCRIPT recovery
 
 
-async def test_a_buy_after_redis_restarted_empty_answers_and_works_once_the_sale_is_recreated(
+async def test_a_sale_lost_by_an_empty_redis_answers_unavailable_until_restored_never_recreated(
         settings, migrated, redis_server, clock, make_spec) -> None:  # type: ignore[no-untyped-def]
-    from livecore.commerce.sales import SalesService
+    from livecore.commerce.restore import restore
+    from livecore.commerce.sales import SaleError, SalesService
     from livecore.runtime import open_runtime
+    from livecore.workers.orders import order_persister
 
     async with open_runtime(settings.with_(redis_url=redis_server.url, redis_cluster=False), clock=clock) as rt:
         sales = SalesService(rt)
         await sales.create("r1", make_spec(quantity=5, per_user=5, id="flash"), "host")
-        assert (await sales.buy("r1", "u", "flash", "k1"))["ok"]
+        first = await sales.buy("r1", "u", "flash", "k1")
+        assert first["ok"]
+        await order_persister(rt, "w").drain()
         redis_server.restart()  # every key and the script cache are gone
         gone = await sales.buy("r1", "u", "flash", "k2")
-        assert gone == {"ok": False, "code": "not_found", "message": "no such sale"}  # an answer, not an error
-        await sales.create("r1", make_spec(quantity=5, per_user=5, id="flash"), "host")
+        assert gone["code"] == "unavailable"  # PostgreSQL holds the sale: retry, never "not_found"
+        with pytest.raises(SaleError) as refused:  # re-creating would re-seed the stock: refused
+            await sales.create("r1", make_spec(quantity=5, per_user=5, id="flash"), "host")
+        assert refused.value.code == "already"
+        assert (await sales.buy("r1", "u", "flash", "k2"))["code"] == "unavailable"
+        report = await restore(rt)
+        assert [(s.sale, s.restored, s.orders, s.stock) for s in report.sales] == [("flash", True, 1, 4)]
+        replay = await sales.buy("r1", "u", "flash", "k1")  # the retried key gets its order back
+        assert replay["ok"] and replay["replayed"] and replay["order"] == first["order"]
         again = await sales.buy("r1", "u", "flash", "k2")
-        assert again["ok"] and again["stock"] == 4
+        assert again["ok"] and again["stock"] == 3
         await sales.close()
 
 

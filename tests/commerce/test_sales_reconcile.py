@@ -26,7 +26,8 @@ def test_each_kind_of_difference_names_its_orders() -> None:
                     pg={"a": RES, "b": RES, "x": RES, "y": PAID})
     found = {d.kind: d.orders for d in diffs}
     assert found == {"counters": [], "duplicate_in_stream": ["b"], "missing_in_stream": ["c"],
-                     "unknown_in_stream": ["x"], "unknown_in_pg": ["y"], "status_mismatch": ["a"]}
+                     "unknown_in_stream": ["x"], "unknown_in_pg": ["y"], "status_mismatch": ["a"],
+                     "not_in_redis": ["x", "y"]}
     over = compare(quantity=5, stock=2, sold=3, redis=redis, stream=["a", "b", "c"], pg=dict(redis))
     assert over == []
     under = compare(quantity=5, stock=1, sold=4, redis=redis, stream=["a", "b", "c"], pg=dict(redis))

@@ -4,46 +4,20 @@ key prefix and PostgreSQL schema, and Debian's chromium driven by Playwright (ne
 from __future__ import annotations
 
 import asyncio
-import json
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
-from typing import Any
 
 import pytest
+from e2e_stack import Stack, cleanup
 from playwright.async_api import Browser, async_playwright
 
 from livecore.config import Settings
 from livecore.demo.procs import Deployment
-from livecore.runtime import drop_keys, redis_client
 from livecore.services.ports import free_port
-from livecore.storage.db import drop_schema
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-
-
-@dataclass
-class Stack:
-    settings: Settings
-    api_url: str
-    gateway_url: str
-    deployment: Deployment
-
-    def call(self, method: str, path: str, body: Any = None, token: str | None = None) -> Any:
-        headers = {"content-type": "application/json"}
-        if token:
-            headers["authorization"] = "Bearer " + token
-        req = urllib.request.Request(self.api_url + path, method=method, headers=headers,
-                                     data=None if body is None else json.dumps(body).encode())
-        try:
-            with urllib.request.urlopen(req, timeout=15) as res:
-                return json.loads(res.read() or b"null")
-        except urllib.error.HTTPError as exc:
-            raise AssertionError(f"{method} {path}: {exc.code} {exc.read().decode()}") from exc
 
 
 @pytest.fixture(scope="module")
@@ -61,16 +35,7 @@ def stack(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> 
         yield Stack(settings, f"http://127.0.0.1:{api_port}", f"ws://127.0.0.1:{gateway_port}/ws", deployment)
     finally:
         deployment.stop()
-        asyncio.run(_cleanup(settings))
-
-
-async def _cleanup(settings: Settings) -> None:
-    redis = redis_client(settings.redis_url, cluster=settings.redis_cluster)
-    try:
-        await drop_keys(redis, settings.key_prefix)
-    finally:
-        await redis.aclose()
-    await drop_schema(settings.database_url, settings.database_schema)
+        asyncio.run(cleanup(settings))
 
 
 @pytest.fixture

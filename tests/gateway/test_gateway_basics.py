@@ -8,7 +8,7 @@ import asyncio
 import pytest
 from gwhelpers import collect, token, until, url
 from websockets.asyncio.client import connect
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from livecore.client import LiveClient
 from livecore.protocol import client as c
@@ -36,6 +36,22 @@ async def test_bad_token_is_refused_with_401_at_the_handshake(settings, start_ga
     async with connect(url(gw.port), additional_headers={"Authorization": f"Bearer {token(settings, 'ok')}"}) as ws:
         await ws.send('{"type":"ping","t":1}')
         assert b'"pong"' in await ws.recv(decode=False)
+
+
+@pytest.mark.parametrize(("case", "code"), [("missing", 4501), ("forged", 4501), ("expired", 4502),
+                                          ("garbage", 4501)])
+async def test_a_browser_with_a_bad_token_is_told_why_by_a_close_code(settings, start_gateway, case, code) -> None:  # type: ignore[no-untyped-def]
+    """A browser sees a refused upgrade as 1006; with an Origin header the gateway accepts and closes instead."""
+    gw = await start_gateway()
+    tokens = {"missing": "", "forged": token(settings.with_(secret="x" * 40), "u1"),
+              "expired": token(settings, "u1", ttl_s=-10), "garbage": "abc.def.ghi"}
+    target = url(gw.port) + (f"?token={tokens[case]}" if tokens[case] else "")
+    async with connect(target, origin="http://127.0.0.1:8000") as ws:  # type: ignore[arg-type]
+        with pytest.raises(ConnectionClosed) as info:
+            await ws.recv()
+    assert info.value.rcvd is not None and info.value.rcvd.code == code
+    assert info.value.rcvd.reason == {"missing": "token missing", "expired": "token expired"}.get(case, "token invalid")
+    assert gw.stats.handshakes_refused == 1 and gw.stats.connections_total == 0
 
 
 async def test_join_chat_gift_like_and_presence(settings, start_gateway, redis) -> None:  # type: ignore[no-untyped-def]

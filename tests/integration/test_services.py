@@ -3,6 +3,7 @@
 import asyncio
 import os
 import stat
+from pathlib import Path
 
 import asyncpg
 import redis as redis_sync
@@ -95,3 +96,29 @@ def test_resolve_starts_embedded_servers_when_nothing_answers(server_dir, monkey
         kill_pidfile(data / "redis" / "redis.pid")
         pg_port = int(resolved.database_url.split(":")[-1].split("/")[0])
         PostgresServer(data / "postgres", port=pg_port).stop("immediate")
+
+
+def test_a_redis_server_that_cannot_start_says_why(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "r" / "redis.log").mkdir(parents=True)  # the log file cannot be opened
+    server = RedisServer(tmp_path / "r")
+    try:
+        server.start()
+    except RuntimeError as exc:
+        assert "redis-server exited with 1" in str(exc) and "log file" in str(exc), str(exc)
+    else:
+        server.stop()
+        raise AssertionError("redis-server started with a directory as its log file")
+
+
+def test_a_relative_data_dir_is_made_absolute(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """redis-server changes into --dir before it opens --logfile: a relative pair used to fail to start."""
+    monkeypatch.chdir(tmp_path)
+    server = RedisServer(Path("rel") / "redis").start()
+    try:
+        assert server.data_dir.is_absolute() and (tmp_path / "rel" / "redis" / "redis.log").exists()
+        client = redis_sync.Redis.from_url(server.url)
+        assert client.ping()
+        client.close()
+    finally:
+        server.terminate()
+    assert server.process is None

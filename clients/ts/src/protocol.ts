@@ -453,6 +453,7 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, string>> = {
 export const CLOSE_CODES: Readonly<Record<number, { reconnect: boolean; meaning: string }>> = {
   1000: { reconnect: false, meaning: "closed deliberately" },
   1001: { reconnect: true, meaning: "the server is going away" },
+  1003: { reconnect: false, meaning: "a binary frame: the protocol is JSON text frames" },
   1006: { reconnect: true, meaning: "abnormal: the connection dropped (never sent, seen locally)" },
   1009: { reconnect: false, meaning: "a client frame over the size limit; do not resend it" },
   1011: { reconnect: true, meaning: "unexpected server error" },
@@ -466,4 +467,5 @@ export const CLOSE_CODES: Readonly<Record<number, { reconnect: boolean; meaning:
   4504: { reconnect: false, meaning: "too many refused frames in a short time" },
   4505: { reconnect: false, meaning: "removed by the host or an admin" },
   4506: { reconnect: false, meaning: "too many malformed frames" },
+  4507: { reconnect: false, meaning: "this user or address holds as many connections as allowed; close one first" },
 };

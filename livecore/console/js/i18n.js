@@ -34,6 +34,8 @@ const zh = {
   in_use: "正在使用中", not_live: "未在直播",
   error: "出错了", host: "主播", order_placed: "下单了", just_bought: "刚刚抢到了", gift_sent: "送出",
   live_ended: "直播已结束", room_not_found: "直播间不存在", create_room: "创建直播间",
+  renewing: "登录已过期，正在续期…", sign_in_again: "请重新登录", token_expired: "登录已过期", room_forbidden: "无权进入该直播间",
+  flood: "操作过于频繁，连接已断开", kicked: "你已被移出直播间", protocol_violation: "客户端异常，连接已断开", message_too_big: "消息过大，连接已断开",
 };
 
 const en = {
@@ -66,6 +68,8 @@ const en = {
   in_use: "In use", not_live: "Not live",
   error: "Error", host: "Host", order_placed: "ordered", just_bought: "just bought", gift_sent: "sent",
   live_ended: "The live has ended", room_not_found: "No such room", create_room: "Create room",
+  renewing: "Session expired, renewing…", sign_in_again: "please sign in again", token_expired: "Your session expired", room_forbidden: "You may not enter this room",
+  flood: "Too many actions: disconnected", kicked: "You were removed from the room", protocol_violation: "Client error: disconnected", message_too_big: "Message too big: disconnected",
 };
 
 const table = lang === "en" ? en : zh;

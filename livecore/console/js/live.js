@@ -3,7 +3,13 @@
 // The state map is latest-value-wins (a null value removes a key). Reliable events carry an offset; after a
 // drop the socket reconnects with jittered exponential backoff and joins with ``last_offset`` so the gateway
 // replays what was missed, or answers ``resync`` with a fresh snapshot. Close codes 4500-4999 mean "do not
-// reconnect as is" (bad token, room forbidden, kicked): the page is told why and the socket stays closed.
+// reconnect as is" (bad token, room forbidden, kicked): the page is told why and the socket stays closed;
+// 4502 (token expired) asks ``renewToken()`` for a new token when the page gives one, then reconnects.
+//
+// A connection can die silently (a proxy or a mobile network that stops forwarding without closing): the
+// socket pings every ``heartbeatMs`` and, when nothing at all arrives within ``pongTimeoutMs`` of a ping,
+// abandons the connection and reconnects with resume. The browser's ``offline`` event does the same at once,
+// and ``online`` retries without waiting for the backoff.
 
 export function shouldReconnect(code) {
   if ([1001, 1006, 1011, 1012, 1013].includes(code)) return true;
@@ -52,22 +58,36 @@ export class RoomSocket {
     this.pingTimer = null;
     this.joined = false;
     this.reconnects = 0;
+    this.heartbeatMs = this.heartbeatMs || 20000;
+    this.pongTimeoutMs = this.pongTimeoutMs || Math.min(10000, this.heartbeatMs);
+    this.connectTimeoutMs = this.connectTimeoutMs || this.heartbeatMs + this.pongTimeoutMs;
+    this.lastHeard = 0;
+    this.retryTimer = null;
+    if (typeof window !== "undefined") {
+      window.addEventListener("offline", () => this._abandon("offline"));
+      window.addEventListener("online", () => this._retryNow());
+    }
   }
 
   connect() {
     this.closed = false;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     this.onStatus(this.attempt ? "reconnecting" : "connecting");
     const sep = this.url.includes("?") ? "&" : "?";
     const ws = new WebSocket(this.url + sep + "token=" + encodeURIComponent(this.token));
     this.ws = ws;
+    // a handshake through a dead link never ends by itself
+    setTimeout(() => { if (this.ws === ws && !this.joined) this._abandon("connect timeout"); }, this.connectTimeoutMs);
     ws.onopen = () => {
       const join = { type: "join", room: this.room };
       if (this.offset) join.last_offset = this.offset;
       ws.send(JSON.stringify(join));
+      this.lastHeard = Date.now();
       clearInterval(this.pingTimer);
-      this.pingTimer = setInterval(() => this.send({ type: "ping", t: Date.now() }), 20000);
+      this.pingTimer = setInterval(() => this._heartbeat(), this.heartbeatMs);
     };
-    ws.onmessage = (m) => this._message(m.data);
+    ws.onmessage = (m) => { this.lastHeard = Date.now(); this._message(m.data); };
     ws.onclose = (ev) => this._closed(ev);
     ws.onerror = () => {};
   }
@@ -76,6 +96,30 @@ export class RoomSocket {
     this.closed = true;
     clearInterval(this.pingTimer);
     if (this.ws) this.ws.close(1000);
+  }
+
+  _heartbeat() {
+    const sent = Date.now();
+    this.send({ type: "ping", t: sent });
+    setTimeout(() => {
+      if (this.ws && this.lastHeard < sent && !this.closed) this._abandon("no pong");
+    }, this.pongTimeoutMs);
+  }
+
+  /** Give up on the current socket without waiting for a closing handshake a dead link will never finish. */
+  _abandon(reason) {
+    const ws = this.ws;
+    if (!ws || this.closed) return;
+    ws.onclose = ws.onmessage = ws.onopen = null;
+    try { ws.close(4000, reason); } catch { /* already closing */ }
+    this.ws = null;
+    this._closed({ code: 1006, reason });
+  }
+
+  _retryNow() {
+    if (this.closed || this.ws || !this.retryTimer) return;
+    this.attempt = 0;
+    this.connect();
   }
 
   /** Drop the connection as a network failure would (used by the page's own tests). */
@@ -166,7 +210,17 @@ export class RoomSocket {
       p.reject({ code: "unavailable", message: "connection lost" });
     }
     this.pending.clear();
+    this.ws = null;
     if (this.closed) return;
+    if (ev.code === 4502 && this.renewToken) {
+      this.onStatus("renewing");
+      Promise.resolve().then(() => this.renewToken()).then((token) => {
+        if (!token) throw new Error("no token");
+        this.token = token;
+        this.connect();
+      }).catch(() => this.onStatus("refused", { code: 4502, reason: CLOSE_REASONS[4502] }));
+      return;
+    }
     if (ev.code >= 4500 && ev.code < 5000 || ev.code === 1009 || ev.code === 1008) {
       this.onStatus("refused", { code: ev.code, reason: CLOSE_REASONS[ev.code] || ev.reason || String(ev.code) });
       return;
@@ -179,6 +233,6 @@ export class RoomSocket {
     const base = Math.min(10000, 400 * 2 ** Math.min(this.attempt - 1, 5));
     const delay = base / 2 + Math.random() * base / 2;
     this.onStatus("reconnecting", { in: delay });
-    setTimeout(() => { if (!this.closed) this.connect(); }, delay);
+    this.retryTimer = setTimeout(() => { if (!this.closed) this.connect(); }, delay);
   }
 }

@@ -1,7 +1,7 @@
 // The viewer page: barrage overlay, likes, gifts, the product on screen with its flash sale, coupons, the
 // lottery, and a socket that heals itself after a network drop (resume from the last offset, or resync).
 import { Api, config } from "./api.js";
-import { claims, devLogin, tokenFromPage } from "./auth.js";
+import { claims, devLogin, forgetToken, tokenFromPage } from "./auth.js";
 import { $, busy, errorText, h, remaining, toast } from "./dom.js";
 import { compact, lang, money, reason, t, translate } from "./i18n.js";
 import { RoomSocket } from "./live.js";
@@ -392,7 +392,22 @@ function showLotteryResult(id, data) {
 function setConn(status, detail) {
   const el = $("#conn");
   el.dataset.status = status;
-  el.textContent = status === "connected" ? "" : status === "refused" ? `${t("refused")}: ${reason(detail?.reason)}` : t(status);
+  if (status !== "refused") {
+    el.textContent = status === "connected" ? "" : t(status);
+    return;
+  }
+  // refused: the socket will not reconnect by itself; say why and what to do (sign in again, for token codes)
+  const code = detail?.code;
+  const signIn = !code || code === 4501 || code === 4502;
+  el.textContent = `${t("refused")}: ${reason(detail?.reason)}` + (signIn ? ` — ${t("sign_in_again")}` : "");
+  if (signIn) forgetToken();
+}
+
+/** A fresh token for the same viewer after 4502 (demo mode only: elsewhere the app signs the viewer in again). */
+async function renewToken(cfg) {
+  if (!cfg.demo || !ui.me) return null;
+  const role = ui.me.role || "viewer";
+  return devLogin(ui.me.user, ui.me.name, role, role === "host" ? roomId : null);
 }
 
 async function start() {
@@ -421,6 +436,12 @@ async function start() {
 
   ui.socket = new RoomSocket({
     url: cfg.gateway_url, token, room: roomId,
+    heartbeatMs: (cfg.heartbeat_s || 20) * 1000,
+    renewToken: async () => {
+      const fresh = await renewToken(cfg);
+      if (fresh) ui.api = new Api(fresh);
+      return fresh;
+    },
     onSnapshot(state, { resync, resumed }) {
       ui.state = state;
       renderAll();
