@@ -217,7 +217,23 @@ export class LiveClient extends Emitter<ClientEvents> {
     if (reconnect) this.reconnects += 1;
     this.startHeartbeat();
     this.emit("open", { reconnect });
-    if (this.model.room != null) this.sendJoin(this.model.room, this.model.offset);
+    if (this.model.room != null) this.rejoin();
+  }
+
+  /** Join the room again on a new connection, resuming from the model's offset; a join answered `unavailable`
+   * (a dependency of the gateway is away) is tried again after a backoff delay on the same connection. */
+  private rejoin(): void {
+    const ws = this.ws;
+    const room = this.model.room;
+    if (room == null) return;
+    void this.sendJoin(room, this.model.offset).then((answer) => {
+      if (answer.type !== "error" || this.ws !== ws || this.closing) return;
+      if (answer.code === "unavailable") {
+        setTimeout(() => { if (this.ws === ws && this.status === "open") this.rejoin(); }, this.backoff.next());
+      } else {
+        this.emit("error", answer);
+      }
+    });
   }
 
   private closed(code: number, reason: string): void {

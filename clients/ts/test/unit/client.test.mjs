@@ -151,3 +151,18 @@ test("offline drops the connection and online reconnects at once", async () => {
   await until(() => FakeSocket.all.length === 2 && FakeSocket.last().readyState === 1);
   c.close();
 });
+
+test("a rejoin answered unavailable is tried again on the same connection", async () => {
+  const c = make();
+  await joined(c);
+  FakeSocket.last().serverClose(1012);
+  await until(() => FakeSocket.all.length === 2 && FakeSocket.last().sent.some((m) => m.type === "join"));
+  const s = FakeSocket.last();
+  s.deliver({ type: "error", code: "unavailable", rid: s.sent.find((m) => m.type === "join").rid });
+  await until(() => s.sent.filter((m) => m.type === "join").length === 2);
+  const again = s.sent.filter((m) => m.type === "join")[1];
+  assert.equal(again.last_offset, "1-0");
+  s.deliver({ type: "joined", room: "r1", user: "u", role: "viewer", state: {}, offset: "1-0", rid: again.rid });
+  await until(() => c.status === "joined");
+  c.close();
+});
