@@ -10,7 +10,9 @@ NOT_ON_CLUSTER := --deselect tests/integration/test_bare_machine.py \
 	--deselect tests/commerce/test_buy_fastpath_faults.py::test_lost_replies_are_fetched_again_by_replay_and_never_sell_twice \
 	--deselect tests/commerce/test_buy_fastpath_bench.py::test_a_tiny_storm_balances
 
-.PHONY: demo test check venv browser services migrate bench clean
+TS     := clients/ts
+
+.PHONY: demo test check venv browser services migrate bench clean ts ts-test contracts
 
 venv: $(STAMP)
 
@@ -46,9 +48,23 @@ check: venv
 	$(PY) -m mypy
 	$(PY) -m ruff check livecore tests bench
 
+# the TypeScript SDK: dependencies from the committed lockfile, types checked against the schema, compiled
+ts:
+	cd $(TS) && npm ci --no-audit --no-fund --loglevel=error && npm run build
+
+# its unit tests and its integration tests against real gateways (started through $(PY))
+ts-test: venv ts
+	cd $(TS) && npm test
+
+# regenerate docs/contracts (JSON Schema, AsyncAPI, OpenAPI) and the SDK's types after a protocol or route change
+contracts: venv
+	$(PY) -m livecore.contracts
+	cd $(TS) && node scripts/gen-types.mjs
+
 test: venv browser check
 	$(PY) -m livecore services
 	$(PY) -m pytest -q -p no:cacheprovider
+	$(MAKE) ts-test
 	@echo "again on a private Redis Cluster of 3 primaries, through livecore's cluster client"
 	LIVECORE_TEST_REDIS_CLUSTER=3 $(PY) -m pytest -q -p no:cacheprovider $(CLUSTER_TESTS) $(NOT_ON_CLUSTER)
 
@@ -64,4 +80,4 @@ clean:
 	  echo "stopping the embedded $$(ps -o comm= -p "$$pid") (pid $$pid)"; kill -INT "$$pid"; \
 	  for i in $$(seq 100); do kill -0 "$$pid" 2>/dev/null || break; sleep 0.1; done; \
 	done
-	rm -rf $(VENV) .livecore
+	rm -rf $(VENV) .livecore $(TS)/node_modules $(TS)/dist

@@ -11,15 +11,18 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import asyncpg
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from ..config import Settings
 from ..runtime import open_runtime
 from .access_log import AccessLogMiddleware
-from .deps import ApiError
+from .deps import ApiError, error_response
 from .errors import on_api_error, on_http_exception, on_unexpected
 from .headers import SecurityHeadersMiddleware
 from .limits import BodyLimitMiddleware
@@ -38,6 +41,7 @@ ROUTE_MODULES: list[str] = [
     "livecore.api.promo_routes",
     "livecore.api.ranking_routes",
     "livecore.api.demo_routes",
+    "livecore.api.docs_routes",
 ]
 
 
@@ -65,10 +69,14 @@ def build_app(settings: Settings, modules: list[str] | None = None) -> Starlette
                     except Exception:
                         log.exception("api: closing %s failed", type(svc).__name__)
 
+    async def on_bad_data(request: Request, exc: Exception) -> Response:
+        # input PostgreSQL cannot take (a NUL in a path or query value, a number out of range): bad input
+        return error_response(ApiError(400, "invalid", "the database refused a value: " + type(exc).__name__))
+
     metrics = ApiMetrics()
     app = Starlette(routes=collect_routes(ROUTE_MODULES if modules is None else modules), lifespan=lifespan,
                     exception_handlers={ApiError: on_api_error, HTTPException: on_http_exception,
-                                        Exception: on_unexpected},
+                                        asyncpg.DataError: on_bad_data, Exception: on_unexpected},
                     middleware=[*([Middleware(AccessLogMiddleware)] if settings.access_log else []),
                                 Middleware(MetricsMiddleware, metrics=metrics), Middleware(SecurityHeadersMiddleware),
                                 Middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes),

@@ -86,8 +86,12 @@ def require_room(request: Request, room: str) -> Identity:
 
 
 async def body(request: Request, kind: type[Any]) -> Any:
-    """Decode the JSON body into ``kind`` (a msgspec Struct), or answer 400 ``invalid``."""
+    """Decode the JSON body into ``kind`` (a msgspec Struct), or answer 400 ``invalid``. Text with NUL characters
+    is refused here, before any effect: PostgreSQL cannot store them."""
+    raw = await request.body()
+    if b"\\u0000" in raw:
+        raise ApiError(400, "invalid", "NUL characters are not allowed")
     try:
-        return msgspec.json.decode(await request.body(), type=kind)
+        return msgspec.json.decode(raw, type=kind)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         raise ApiError(400, "invalid", str(exc)) from exc

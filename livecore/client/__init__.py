@@ -2,5 +2,6 @@
 
 from .backoff import Backoff
 from .client import LiveClient
+from .room import RoomModel
 
-__all__ = ["Backoff", "LiveClient"]
+__all__ = ["Backoff", "LiveClient", "RoomModel"]

@@ -29,6 +29,7 @@ from ..protocol.codec import encode, server_decoder
 from ..protocol.codes import CloseCode, ErrorCode, should_reconnect
 from ..protocol.server import Error, Frame, Joined, Pong, Result, Resync, ServerMessage
 from .backoff import Backoff
+from .room import RoomModel
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +56,7 @@ class LiveClient:
         self.connect_kwargs = connect_kwargs
         self.room: str | None = None
         self.joined = False  # the gateway confirmed our join of ``room`` on the current connection
-        self.offset: str | None = None  # last reliable offset seen: the resume point
-        self.state: dict[str, Any] = {}  # the room's latest-value-wins state as this client knows it
+        self.model = RoomModel()  # the room as this client knows it: state, resume offset, recent events
         self.close_code: int | None = None
         self.close_reason = ""
         self.reconnects = 0
@@ -100,6 +100,24 @@ class LiveClient:
                 await task
         self._fail_pending("client closed")
         self._queue.put_nowait(_END)
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """The room's latest-value-wins state as this client knows it."""
+        return self.model.state
+
+    @state.setter
+    def state(self, value: dict[str, Any]) -> None:
+        self.model.state = value
+
+    @property
+    def offset(self) -> str | None:
+        """The last reliable offset seen: the resume point."""
+        return self.model.offset
+
+    @offset.setter
+    def offset(self, value: str | None) -> None:
+        self.model.offset = value
 
     @property
     def connected(self) -> bool:
@@ -151,7 +169,7 @@ class LiveClient:
     async def join(self, room: str, last_offset: str | None = None, timeout: float = 10.0) -> Joined:
         """Join ``room`` (resuming after ``last_offset`` if given); raises ``RuntimeError`` on refusal."""
         if room != self.room:
-            self.offset, self.state = None, {}
+            self.model.reset(room)
         self.room = room
         if last_offset is not None:
             self.offset = last_offset
@@ -182,22 +200,11 @@ class LiveClient:
 
     def _on_message(self, msg: ServerMessage) -> None:
         match msg:
-            case Frame():
-                if msg.offset is not None:
-                    self.offset = msg.offset
-                for key, value in msg.state.items():
-                    if value is None:
-                        self.state.pop(key, None)
-                    else:
-                        self.state[key] = value
             case Joined():
                 self.joined = msg.room == self.room
-                self.state = dict(msg.state)
-                if self.offset is None:
-                    self.offset = msg.offset
-            case Resync():
-                self.state = dict(msg.state)
-                self.offset = msg.offset
+                self.model.apply(msg)
+            case Frame() | Resync():
+                self.model.apply(msg)
             case Pong():
                 if msg.t is not None:
                     self.rtt = asyncio.get_running_loop().time() - msg.t

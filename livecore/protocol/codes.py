@@ -58,3 +58,46 @@ def should_reconnect(code: int) -> bool:
                 CloseCode.TRY_AGAIN_LATER, 1006):
         return True
     return 4000 <= code < 4500
+
+
+# What each code means, for the generated contracts (docs/contracts) and the SDKs built from them.
+ERROR_NOTES: dict[ErrorCode, str] = {
+    ErrorCode.BAD_FRAME: "not JSON, or not a JSON object",
+    ErrorCode.UNKNOWN_TYPE: "`type` names no client message",
+    ErrorCode.INVALID: "a known type with missing, ill-typed or out-of-range fields",
+    ErrorCode.NOT_JOINED: "a room action before `join`",
+    ErrorCode.FORBIDDEN: "the role may not do this",
+    ErrorCode.TOO_LONG: "barrage over the length limit",
+    ErrorCode.RATE_LIMITED: "rate exceeded; wait `retry_after` seconds",
+    ErrorCode.DUPLICATE: "the same barrage again within the spam window",
+    ErrorCode.MUTED: "the host muted this user",
+    ErrorCode.NOT_FOUND: "sale, batch, lottery, message or gift unknown",
+    ErrorCode.NOT_STARTED: "the sale, batch or lottery has not started",
+    ErrorCode.ENDED: "it has ended",
+    ErrorCode.SOLD_OUT: "no stock or coupons left",
+    ErrorCode.LIMIT_REACHED: "per-user limit reached",
+    ErrorCode.NOT_ELIGIBLE: "the lottery's entry condition is not met",
+    ErrorCode.ALREADY: "already entered / already done",
+    ErrorCode.UNAVAILABLE: "a dependency is down or the connection dropped: retry with the same key",
+    ErrorCode.INTERNAL: "a bug on the server's side; retry later",
+}
+
+CLOSE_NOTES: dict[int, str] = {
+    CloseCode.NORMAL: "closed deliberately",
+    CloseCode.GOING_AWAY: "the server is going away",
+    CloseCode.UNSUPPORTED_DATA: "a binary frame: the protocol is JSON text frames",
+    1006: "abnormal: the connection dropped (never sent, seen locally)",
+    CloseCode.MESSAGE_TOO_BIG: "a client frame over the size limit; do not resend it",
+    CloseCode.INTERNAL_ERROR: "unexpected server error",
+    CloseCode.SERVICE_RESTART: "the gateway is shutting down: reconnect (to any gateway) and resume",
+    CloseCode.TRY_AGAIN_LATER: "overloaded: reconnect with backoff",
+    CloseCode.SLOW_CONSUMER: "the client did not read fast enough: reconnect and resume",
+    CloseCode.IDLE_TIMEOUT: "no frame (not even a ping) within the idle timeout",
+    CloseCode.UNAUTHORIZED: "token missing, forged or malformed",
+    CloseCode.TOKEN_EXPIRED: "the token expired: get a new token, then reconnect",
+    CloseCode.ROOM_FORBIDDEN: "the token does not allow this room",
+    CloseCode.FLOOD: "too many refused frames in a short time",
+    CloseCode.KICKED: "removed by the host or an admin",
+    CloseCode.PROTOCOL_VIOLATION: "too many malformed frames",
+    CloseCode.TOO_MANY_CONNECTIONS: "this user or address holds as many connections as allowed; close one first",
+}

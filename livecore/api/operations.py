@@ -1,0 +1,229 @@
+"""What each HTTP route takes and answers, for the generated OpenAPI document (``livecore.contracts.openapi``).
+
+Keyed by the route's endpoint (the handler in the route modules' ``routes()`` tables), so a route without an
+entry, or an entry without a route, fails the contract test. Request bodies are the msgspec Structs the
+handlers decode; answers are the small Structs below where the shape is fixed, else a JSON object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+
+from ..commerce.coupons import CouponBatchIn
+from ..commerce.lottery import LotteryIn
+from ..commerce.model import SaleSpec
+from ..commerce.payments import PaymentNotice
+from . import demo_routes, docs_routes, health, metrics, pages, promo_routes, ranking_routes, rooms_routes, sales_routes
+from .rooms_routes import (
+    LiveIn,
+    LoginIn,
+    MuteIn,
+    PinIn,
+    ProductIn,
+    ProductPatch,
+    RoomIn,
+    RoomPatch,
+    UserIn,
+    WordsIn,
+)
+from .sales_routes import BuyIn, PayIn
+
+
+# -- answers with a fixed shape ------------------------------------------------------------------------------
+class ErrorDetail(msgspec.Struct):
+    code: str  # an ErrorCode value of the WebSocket protocol, or ``unauthorized``
+    message: str
+
+
+class ErrorBody(msgspec.Struct):
+    error: ErrorDetail
+
+
+class Ok(msgspec.Struct):
+    ok: bool
+
+
+class ConfigOut(msgspec.Struct):
+    gateway_url: str
+    demo: bool
+
+
+class GiftOut(msgspec.Struct):
+    id: str
+    name: str
+    price: int  # cents
+
+
+class LoginOut(msgspec.Struct):
+    token: str
+    user: str
+    name: str
+    role: str
+    room: str | None
+
+
+class RoomOut(msgspec.Struct, omit_defaults=True):
+    id: str
+    host: str
+    title: str
+    cover: str
+    words: list[str] = []
+
+
+class SessionOut(msgspec.Struct):
+    id: str
+    title: str
+    started_at: int | None
+    ended_at: int | None
+
+
+class MutedOut(msgspec.Struct):
+    user: str
+    until: int
+
+
+class WordsOut(msgspec.Struct):
+    words: list[str]
+
+
+class ReadyOut(msgspec.Struct):
+    ok: bool
+    checks: dict[str, bool]
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: Any = str
+    description: str = ""
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Op:
+    summary: str
+    auth: str = "public"  # public | token (any valid token) | host (the room's host or an admin) | signature
+    body: Any = None  # the msgspec Struct decoded from the JSON body
+    body_optional: bool = False  # an empty body means the Struct's defaults
+    query: tuple[Param, ...] = ()
+    ok: int = 200
+    returns: Any = None  # a type for the answer's schema; None: a JSON object
+    errors: tuple[int, ...] = ()  # codes beyond those implied by auth, body and path parameters
+    media: str = "application/json"
+    tags: tuple[str, ...] = field(default=())
+
+
+N = Param("n", int, "how many (bounded)")
+SESSION = Param("session", str, "a live session id; default the current one")
+_R, _S, _RK, _P = rooms_routes, sales_routes, ranking_routes, promo_routes
+_DB = (503,)  # the database or Redis is down
+
+OPERATIONS: dict[Any, Op] = {
+    # health, metrics, pages
+    health.healthz: Op("liveness", returns=Ok, tags=("ops",)),
+    health.readyz: Op("readiness: Redis and PostgreSQL reachable", returns=ReadyOut, errors=(503,), tags=("ops",)),
+    metrics.metrics_endpoint: Op("Prometheus metrics", media="text/plain", tags=("ops",)),
+    pages.to_console: Op("redirects to the console", ok=307, media="", tags=("pages",)),
+    pages.console: Op("the host console page", media="text/html", tags=("pages",)),
+    pages.viewer: Op("the viewer page of a room", media="text/html", tags=("pages",)),
+    pages.favicon: Op("the site icon (SVG)", media="image/svg+xml", tags=("pages",)),
+    demo_routes.set_demo_host: Op("the demo's scripted host switch (demo mode only; 404 otherwise)", auth="host",
+                                  body=demo_routes.DemoHostIn, errors=(404, *_DB), tags=("rooms",)),
+    docs_routes.openapi: Op("this document (OpenAPI 3.1)", tags=("ops",)),
+    docs_routes.docs: Op("a page listing the operations", media="text/html", tags=("ops",)),
+    # rooms
+    _R.config: Op("where the gateway is, and whether this is a demo", returns=ConfigOut, tags=("rooms",)),
+    _R.gifts: Op("the gift catalogue", returns=list[GiftOut], tags=("rooms",)),
+    _R.dev_login: Op("mint a token (demo mode only; 404 otherwise)", body=LoginIn, returns=LoginOut,
+                     errors=(404,), tags=("rooms",)),
+    _R.create_room: Op("create or update a room (201 when created)", auth="host", body=RoomIn, returns=RoomOut,
+                       errors=(201, 409, *_DB), tags=("rooms",)),
+    _R.get_room: Op("the public room card: id, title, cover, live, session", errors=_DB, tags=("rooms",)),
+    _R.patch_room: Op("change the title or cover", auth="host", body=RoomPatch, returns=RoomOut, errors=_DB,
+                      tags=("rooms",)),
+    _R.console_bootstrap: Op("everything the console loads at start: room, me, state, products, sessions, muted",
+                             auth="host", errors=_DB, tags=("rooms",)),
+    _R.list_products: Op("the cart", errors=_DB, tags=("products",)),
+    _R.add_product: Op("add a product to the cart", auth="host", body=ProductIn, ok=201, errors=(409, *_DB),
+                       tags=("products",)),
+    _R.patch_product: Op("change a product", auth="host", body=ProductPatch, errors=_DB, tags=("products",)),
+    _R.delete_product: Op("remove a product (409 in_use when a sale refers to it)", auth="host", returns=Ok,
+                          errors=(409, *_DB), tags=("products",)),
+    _R.push_product: Op("put a product on screen (讲解中)", auth="host", errors=_DB, tags=("products",)),
+    _R.clear_screen: Op("nothing on screen", auth="host", returns=Ok, errors=_DB, tags=("products",)),
+    _R.live_start: Op("start a live session (409 already when live)", auth="host", body=LiveIn, body_optional=True,
+                      ok=201, returns=SessionOut, errors=(409, *_DB), tags=("live",)),
+    _R.live_end: Op("end the live session (409 not_live)", auth="host", returns=SessionOut, errors=(409, *_DB),
+                    tags=("live",)),
+    _R.list_sessions: Op("live sessions, newest first", auth="host", query=(N,), returns=list[SessionOut],
+                         errors=(400, *_DB), tags=("live",)),
+    _R.audit_rows: Op("the newest audit rows", auth="host", query=(N,), errors=(400, *_DB), tags=("moderation",)),
+    _R.mute: Op("mute a viewer", auth="host", body=MuteIn, returns=MutedOut, errors=_DB, tags=("moderation",)),
+    _R.unmute: Op("unmute a viewer", auth="host", body=UserIn, returns=Ok, errors=_DB, tags=("moderation",)),
+    _R.muted: Op("muted viewers", auth="host", returns=list[MutedOut], errors=_DB, tags=("moderation",)),
+    _R.delete_message: Op("remove a barrage message from every screen", auth="host", returns=Ok, errors=_DB,
+                          tags=("moderation",)),
+    _R.pin: Op("pin a message or a text (置顶); {} unpins", auth="host", body=PinIn, body_optional=True,
+               errors=_DB, tags=("moderation",)),
+    _R.get_words: Op("the room's own sensitive words", auth="host", returns=WordsOut, errors=_DB,
+                     tags=("moderation",)),
+    _R.put_words: Op("replace the room's own sensitive words", auth="host", body=WordsIn, returns=WordsOut,
+                     errors=_DB, tags=("moderation",)),
+    # sales and orders
+    _S.create_sale: Op("create a flash sale", auth="host", body=SaleSpec, ok=201, errors=(409, *_DB),
+                       tags=("sales",)),
+    _S.list_sales: Op("the room's sales", errors=_DB, tags=("sales",)),
+    _S.get_sale: Op("one sale", errors=_DB, tags=("sales",)),
+    _S.start_sale: Op("start a scheduled sale now", auth="host", errors=(409, *_DB), tags=("sales",)),
+    _S.stop_sale: Op("end a sale now", auth="host", errors=(409, *_DB), tags=("sales",)),
+    _S.buy: Op("buy: a retry with the same key returns the first answer", auth="token", body=BuyIn,
+               errors=(409, *_DB), tags=("sales",)),
+    _S.reconcile_sale: Op("Redis vs stream vs PostgreSQL for one sale", auth="host", errors=_DB, tags=("sales",)),
+    _S.list_orders: Op("persisted orders, newest first", auth="host",
+                       query=(Param("sale"), Param("status"), Param("limit", int)), errors=(400, *_DB),
+                       tags=("orders",)),
+    _S.get_order: Op("one order (its buyer, the room's host or an admin)", auth="token", errors=(403, *_DB),
+                     tags=("orders",)),
+    _S.pay_order: Op("pay an order (simulated provider)", auth="token", body=PayIn, body_optional=True,
+                     errors=(403, 409, *_DB), tags=("orders",)),
+    _S.payment_callback: Op("a payment provider's notice, signed with X-Livecore-Signature", auth="signature",
+                            body=PaymentNotice, errors=(404, 409, *_DB), tags=("orders",)),
+    # coupons and lotteries
+    _P.create_batch: Op("create a coupon batch", auth="host", body=CouponBatchIn, errors=(409, *_DB),
+                        tags=("coupons",)),
+    _P.list_batches: Op("the room's coupon batches, newest first", errors=_DB, tags=("coupons",)),
+    _P.mine: Op("the caller's coupons; with amount > 0 the usable ones, best first", auth="token",
+                query=(Param("amount", int, "an order amount in cents"),), errors=(400, *_DB), tags=("coupons",)),
+    _P.get_batch: Op("one coupon batch", errors=_DB, tags=("coupons",)),
+    _P.claim: Op("claim a coupon; a retry with the same key returns the first answer", auth="token",
+                 body=promo_routes._Key, errors=(409, *_DB), tags=("coupons",)),
+    _P.end_batch: Op("stop claims (claimed coupons stay valid)", auth="host", errors=(409, *_DB), tags=("coupons",)),
+    _P.open_lottery: Op("open a lottery (福袋); answers its seed hash", auth="host", body=LotteryIn,
+                        errors=(409, *_DB), tags=("lotteries",)),
+    _P.list_lotteries: Op("the room's lotteries, newest first", errors=_DB, tags=("lotteries",)),
+    _P.current_lottery: Op("the room's `lottery` state, or null", errors=_DB, tags=("lotteries",)),
+    _P.enter: Op("enter a lottery", auth="token", errors=(400, 409, *_DB), tags=("lotteries",)),
+    _P.draw: Op("draw now: winners and seed", auth="host", errors=(409, *_DB), tags=("lotteries",)),
+    _P.cancel: Op("cancel an open lottery", auth="host", errors=(409, *_DB), tags=("lotteries",)),
+    _P.public_lottery: Op("the public record; seed and winners once drawn", query=(
+        Param("entries", str, "1 or true: include the entry list"),), errors=_DB, tags=("lotteries",)),
+    _P.verify: Op("recompute the winners from the seed and the entries", errors=_DB, tags=("lotteries",)),
+    # rankings, metrics, report
+    _RK.hot: Op("platform hot ranking (人气榜)", query=(N,), errors=(400, *_DB), tags=("rankings",)),
+    _RK.hourly_ranking: Op("hourly gift ranking (小时榜)", query=(
+        Param("hour", str, "an hour index or an ISO date-time; default now"), N), errors=(400, *_DB),
+        tags=("rankings",)),
+    _RK.room_rank: Op("the room's position in both rankings", errors=_DB, tags=("rankings",)),
+    _RK.metrics: Op("live metrics: online, peak, UV, totals, funnel", auth="host", errors=_DB, tags=("rankings",)),
+    _RK.contributors: Op("gift value per viewer in the session", query=(N, SESSION), errors=(400, *_DB),
+                         tags=("rankings",)),
+    _RK.products: Op("products by paid GMV and by units", query=(N, SESSION), errors=(400, *_DB),
+                     tags=("rankings",)),
+    _RK.keywords: Op("barrage keywords of the sliding window", errors=_DB, tags=("rankings",)),
+    _RK.report: Op("the post-live report of a session", auth="host", errors=_DB, tags=("rankings",)),
+    _RK.report_png: Op("the report's curves as a PNG chart", auth="host", media="image/png", errors=_DB,
+                       tags=("rankings",)),
+}
