@@ -187,7 +187,7 @@ async def test_host_and_viewer_in_the_browser(browser: Browser, stack: Any, arti
     await expect(con.locator("#muted li[data-user=v1]")).to_be_visible(timeout=WAIT)
     await viewer.fill("#chat-input", "还有货吗")
     await viewer.click("#chat-send")
-    await expect(viewer.locator("#chat-error")).to_contain_text("你已被禁言", timeout=WAIT)
+    await expect(viewer.locator("#chat-error")).to_contain_text("你已被主播禁言", timeout=WAIT)
     await expect(viewer.locator("#chat-input")).to_have_value("还有货吗")  # nothing silently lost
 
     # -- the host deletes the comment: it disappears from the viewer's barrage

@@ -75,6 +75,8 @@ async function open(token, roomParam) {
       return;
     }
     if (err.status === 401 || err.status === 403) forgetToken();
+    // the room id is what the person typed or followed: naming it tells them which room they may not manage
+    if (err.code === "forbidden") return showSignin(`${t("refused")}: ${t("room_not_yours")}：${c.room}`);
     return showSignin(`${t("refused")}: ${errorText(err)}`);
   }
   c.me = boot.me;

@@ -42,7 +42,8 @@ export function toast(text, kind = "info", ms = 4000) {
 
 export function errorText(err) {
   if (err && err.code) return reason(err.code, err.message);
-  return String(err?.message || err || t("error"));
+  console.debug("error", err);
+  return t("unknown_refusal");
 }
 
 /**

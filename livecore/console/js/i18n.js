@@ -29,9 +29,16 @@ const zh = {
   say_something: "说点什么…", send: "发送", like: "点赞", gifts: "礼物", buy: "抢购", buy_now: "立即购买", ordered: "已下单", pay: "去支付", paid: "支付成功", paying: "支付中…",
   sold_out: "已售罄", limit_reached: "已达限购", not_started: "未开始", ended: "已结束", countdown: "倒计时", claim: "领取", claimed_ok: "领取成功",
   enter: "参与", entered: "已参与", send_keyword: "发送口令参与", you_won: "恭喜中奖！", you_lost: "很遗憾，未中奖", lottery_ends: "开奖倒计时",
-  top3: "贡献榜", viewers: "人在看", resync: "已重新同步", muted: "你已被禁言", rate_limited: "发送太快了", duplicate: "请勿重复发送", too_long: "内容太长", forbidden: "没有权限",
-  not_found: "不存在", unavailable: "服务暂不可用，请稍后重试", invalid: "请求无效", not_eligible: "不满足参与条件", already: "已经参与过了", unauthorized: "未登录或令牌无效", internal: "服务器错误",
-  in_use: "正在使用中", not_live: "未在直播",
+  top3: "贡献榜", viewers: "人在看", resync: "已重新同步", muted: "你已被主播禁言，暂时无法发言", rate_limited: "发送太快了，请稍等几秒再试", duplicate: "请勿重复发送相同内容", too_long: "内容太长，请删减后再发送", forbidden: "没有权限进行此操作",
+  not_found: "内容不存在或已结束，请刷新页面", unavailable: "服务暂不可用，请稍后重试", invalid: "填写的内容有误，请检查后重试", not_eligible: "暂不满足参与条件，完成条件后再参与", already: "已经参与过了，无需重复操作", unauthorized: "未登录或令牌无效，请重新登录", internal: "服务器出错了，请稍后重试",
+  in_use: "有秒杀或订单引用该商品，无法移除", not_live: "直播间未开播，请先开播",
+  // refusals: every ErrorCode, every API/commerce code and every close reason, each saying what to do next
+  bad_frame: "客户端发送了无法识别的消息，请刷新页面", unknown_type: "客户端版本过旧，请刷新页面", not_joined: "尚未进入直播间，请刷新页面重试",
+  busy: "已有一个福袋正在进行，请先开奖或取消它", expired: "订单已超过支付时限，请重新下单", missing: "未登录，请先登录",
+  threshold_not_met: "订单金额未达到该优惠券的使用门槛", order_has_coupon: "该订单已使用过优惠券", wrong_room: "该优惠券不属于本直播间",
+  too_many_connections: "打开的直播间页面过多，请关闭其他页面后重试", unsupported_data: "客户端异常，连接已断开，请刷新页面",
+  policy: "连接被服务器拒绝，请刷新页面", closed: "连接已关闭，请刷新页面",
+  unknown_refusal: "操作未成功，请稍后重试", room_not_yours: "此令牌不能管理该直播间，请用该直播间的主播令牌登录",
   error: "出错了", host: "主播", order_placed: "下单了", just_bought: "刚刚抢到了", gift_sent: "送出",
   live_ended: "直播已结束", room_not_found: "直播间不存在", create_room: "创建直播间",
   renewing: "登录已过期，正在续期…", sign_in_again: "请重新登录", token_expired: "登录已过期", room_forbidden: "无权进入该直播间",
@@ -65,7 +72,13 @@ const en = {
   enter: "Enter", entered: "Entered", send_keyword: "Send the keyword", you_won: "You won!", you_lost: "Not this time", lottery_ends: "Draw in",
   top3: "Top fans", viewers: "watching", resync: "Resynced", muted: "You are muted", rate_limited: "Too fast", duplicate: "Duplicate message", too_long: "Too long", forbidden: "Not allowed",
   not_found: "Not found", unavailable: "Unavailable, try again", invalid: "Invalid request", not_eligible: "Not eligible", already: "Already done", unauthorized: "Not signed in or bad token", internal: "Server error",
-  in_use: "In use", not_live: "Not live",
+  in_use: "A sale or order refers to this product: it stays", not_live: "The room is not live: go live first",
+  bad_frame: "The page sent an unreadable message: reload it", unknown_type: "This page is out of date: reload it", not_joined: "Not in the room yet: reload the page",
+  busy: "A lottery is still open: draw or cancel it first", expired: "The payment window has passed: order again", missing: "Not signed in: sign in first",
+  threshold_not_met: "The order is below this coupon's threshold", order_has_coupon: "This order already uses a coupon", wrong_room: "This coupon belongs to another room",
+  too_many_connections: "Too many open room pages: close one and retry", unsupported_data: "Client error: disconnected, reload the page",
+  policy: "The server refused the connection: reload the page", closed: "Connection closed: reload the page",
+  unknown_refusal: "That did not work, try again later", room_not_yours: "This token cannot manage the room: sign in with its host token",
   error: "Error", host: "Host", order_placed: "ordered", just_bought: "just bought", gift_sent: "sent",
   live_ended: "The live has ended", room_not_found: "No such room", create_room: "Create room",
   renewing: "Session expired, renewing…", sign_in_again: "please sign in again", token_expired: "Your session expired", room_forbidden: "You may not enter this room",
@@ -78,15 +91,21 @@ export function t(key) {
   return table[key] ?? zh[key] ?? key;
 }
 
-/** A refusal code (ErrorCode) as a sentence a person understands, with the server's detail when useful. */
-// Codes whose server detail says something the translation cannot (which room, which field, what broke).
-const DETAILED = new Set(["forbidden", "invalid", "unauthorized", "internal", "unavailable", "not_found", "error"]);
+/**
+ * A refusal code (ErrorCode, an API or commerce code, a close reason) as a sentence a person can act on.
+ * The server's detail is English and may carry internal ids: a Chinese page never shows it; an English page
+ * adds it only for the generic codes where it names the field or dependency at fault. An unknown code shows a
+ * generic sentence, never the raw server text.
+ */
+const DETAILED = new Set(["invalid", "unavailable"]);
 
 export function reason(code, message) {
-  const base = table[code] ?? zh[code];
-  if (base && !DETAILED.has(code)) return base;
-  if (base && message && message !== code) return lang === "en" ? `${base} (${message})` : `${base}（${message}）`;
-  return base ?? message ?? code;
+  const base = table[code] ?? zh[code] ?? table.unknown_refusal;
+  if (message && message !== code) console.debug("refusal", code, message);
+  if (lang === "en" && DETAILED.has(code) && message && message !== code && !/\b[a-z]{1,3}[0-9a-f]{8,}\b/.test(message)) {
+    return `${base} (${message})`;
+  }
+  return base;
 }
 
 /** Fill every [data-i18n] element's text and [data-i18n-ph] placeholder. */

@@ -18,7 +18,7 @@ export function shouldReconnect(code) {
 
 const CLOSE_REASONS = {
   4501: "unauthorized", 4502: "token_expired", 4503: "room_forbidden", 4504: "flood", 4505: "kicked",
-  4506: "protocol_violation", 1009: "message_too_big",
+  4506: "protocol_violation", 4507: "too_many_connections", 1003: "unsupported_data", 1008: "policy", 1009: "message_too_big",
 };
 
 // Events are encoded with their defaults left out (msgspec omit_defaults): put them back so pages can read
@@ -222,7 +222,7 @@ export class RoomSocket {
       return;
     }
     if (ev.code >= 4500 && ev.code < 5000 || ev.code === 1009 || ev.code === 1008) {
-      this.onStatus("refused", { code: ev.code, reason: CLOSE_REASONS[ev.code] || ev.reason || String(ev.code) });
+      this.onStatus("refused", { code: ev.code, reason: CLOSE_REASONS[ev.code] || "closed" });
       return;
     }
     if (!shouldReconnect(ev.code) && ev.code !== 1000 && ev.code !== 1005) {
