@@ -20,9 +20,9 @@ from .restore import restore
 
 def configure(parser: argparse.ArgumentParser) -> None:
     which = parser.add_mutually_exclusive_group()
-    which.add_argument("--room", default=None, help="restore only this room's sales")
-    which.add_argument("--sale", default=None, help="restore only this sale")
-    which.add_argument("--batch", default=None, help="restore only this coupon batch")
+    which.add_argument("--room", default=None, help="restore only this room's sales (default: every room)")
+    which.add_argument("--sale", default=None, help="restore only this sale (default: every sale)")
+    which.add_argument("--batch", default=None, help="restore only this coupon batch (default: every batch)")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
