@@ -26,6 +26,7 @@ from livecore.commerce.sales import SalesService
 from livecore.config import Settings
 from livecore.protocol.events import GiftEvent
 from livecore.runtime import drop_keys, open_runtime
+from livecore.secrets_check import with_run_secrets
 from livecore.services.discover import resolve
 from livecore.services.ports import free_port
 from livecore.storage.db import connect, drop_schema
@@ -38,7 +39,7 @@ def _settings() -> Settings:
     """The test suite's Redis and PostgreSQL (as tests/conftest.py finds them), under a private prefix and schema."""
     prefix = "ts" + uuid.uuid4().hex[:10]
     env = {k: v for k, v in os.environ.items() if k.startswith("LIVECORE_")}
-    base = resolve(Settings.from_env(env, data_dir=ROOT / ".livecore"))
+    base = with_run_secrets(resolve(Settings.from_env(env, data_dir=ROOT / ".livecore")))
     return base.with_(key_prefix=prefix, database_schema=prefix)
 
 
@@ -82,7 +83,7 @@ class Harness:
         port = port or free_port()
         env = {**os.environ, **self.settings.with_(**(settings or {})).env()}
         log = open(self.logs / f"ts-gateway-{self.settings.key_prefix}-{port}.log", "ab")
-        proc = subprocess.Popen([sys.executable, "-m", "livecore", "gateway", "--port", str(port)], cwd=ROOT, env=env,
+        proc = subprocess.Popen([sys.executable, "-m", "livecore", "gateway", "--procs", "1", "--port", str(port)], cwd=ROOT, env=env,
                                 stdout=log, stderr=subprocess.STDOUT)
         log.close()
         self.gateways[port] = proc
