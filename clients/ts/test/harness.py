@@ -83,8 +83,8 @@ class Harness:
         port = port or free_port()
         env = {**os.environ, **self.settings.with_(**(settings or {})).env()}
         log = open(self.logs / f"ts-gateway-{self.settings.key_prefix}-{port}.log", "ab")
-        proc = subprocess.Popen([sys.executable, "-m", "livecore", "gateway", "--procs", "1", "--port", str(port)], cwd=ROOT, env=env,
-                                stdout=log, stderr=subprocess.STDOUT)
+        argv = [sys.executable, "-m", "livecore", "gateway", "--procs", "1", "--port", str(port)]
+        proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         log.close()
         self.gateways[port] = proc
         deadline = time.monotonic() + 30
