@@ -17,18 +17,19 @@ from .ratelimit import RateLimiter
 
 @dataclass(frozen=True, slots=True)
 class ActionRates:
-    """Rates per user per second and bucket sizes (the burst a user may spend at once)."""
+    """Rates per user per second and bucket sizes (the burst a user may spend at once). No defaults here: the
+    deployment's come from ``Settings`` (``LIVECORE_LIKE_RATE`` ...), one source."""
 
-    like_rate: float = 20.0  # likes (not frames) per second
-    like_burst: int = 200
-    share_rate: float = 0.5
-    share_burst: int = 5
-    follow_rate: float = 0.5
-    follow_burst: int = 5
-    gift_rate: float = 5.0
-    gift_burst: int = 20
-    gift_reliable_rate: float = 0.5  # of those, gifts per second stored for replay
-    gift_reliable_burst: int = 20
+    like_rate: float  # likes (not frames) per second
+    like_burst: int
+    share_rate: float
+    share_burst: int
+    follow_rate: float
+    follow_burst: int
+    gift_rate: float
+    gift_burst: int
+    gift_reliable_rate: float  # of those, gifts per second stored for replay
+    gift_reliable_burst: int
 
 
 class ActionLimits:

@@ -9,6 +9,7 @@ from livecore.api.write_limits import WriteLimits
 from livecore.config import Settings
 from livecore.core.actions import ActionLimits, ActionRates
 from livecore.core.conncaps import ConnectionCaps, client_address
+from livecore.gateway.node import action_rates
 from livecore.idem import idem_id
 from livecore.protocol.limits import MAX_NESTING, too_deep
 
@@ -61,7 +62,7 @@ def test_likes_are_capped_and_other_actions_refused_past_their_rates() -> None:
 
 
 def test_default_action_rates_bound_one_users_share_of_a_1000_event_replay_stream() -> None:
-    limits = ActionLimits(ActionRates())
+    limits = ActionLimits(action_rates(Settings()))  # the deployment's defaults
     reliable = sum(limits.gift_reliable("u", t * 0.01) for t in range(6000))  # one gift every 10 ms for 60 s
     assert reliable <= 20 + 0.5 * 60 + 1
     likes = sum(limits.likes_counted("u", 100, t * 0.01) for t in range(10_000))  # 1 000 000 likes in 100 s
