@@ -234,9 +234,13 @@ class Hub:
                 async with self._lock:
                     if self.rooms.get(room.name) is not room:
                         return
-                    if self._reader is None:
-                        await self._pubsub.subscribe(self._keepalive)
                     await self._pubsub.subscribe(room.channel, room.control)
+                    if self._reader is None:
+                        # after the room's channels: on a Redis Cluster the first channel picks the node the
+                        # subscription connection talks to, and a room's events must come from the node that
+                        # appends them (the keepalive's slot is elsewhere: its messages would be forwarded
+                        # over the cluster bus, behind the stream the join's snapshot reads)
+                        await self._pubsub.subscribe(self._keepalive)
                     self.subscribes += 1
                     if self._reader is None:
                         self._reader = asyncio.get_running_loop().create_task(self._read(), name="hub-reader")
