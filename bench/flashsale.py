@@ -160,7 +160,8 @@ async def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     run_id = uuid.uuid4().hex[:8]
     prefix, schema, room = f"{settings.key_prefix}fs{run_id}", f"bench_fs_{run_id}", f"flash-{run_id}"
     cfg = settings.with_(key_prefix=prefix, database_schema=schema)
-    env = {**os.environ, **cfg.env()}
+    # every simulated buyer connects from 127.0.0.1: lift the per-address cap (4507) for the bench
+    env = {**os.environ, **cfg.env(), "LIVECORE_MAX_CONNECTIONS_PER_ADDRESS": "0"}
     logdir = Path(tempfile.mkdtemp(prefix=f"flashsale-{run_id}-"))
     conn = await connect(cfg.database_url)
     await migrate(conn, schema)

@@ -31,6 +31,7 @@ from _fanout.conn import SharedBuffer, Viewer, open_viewer  # noqa: E402
 from _fanout.procs import Measured, free_port, start_server  # noqa: E402
 from livecore.auth import issue  # noqa: E402
 from livecore.config import Settings  # noqa: E402
+from livecore.secrets_check import with_run_secrets  # noqa: E402
 from livecore.services.discover import resolve  # noqa: E402
 
 
@@ -103,7 +104,7 @@ async def transports(args: argparse.Namespace, settings: Settings) -> dict[str, 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    settings = resolve(Settings.from_env())
+    settings = with_run_secrets(resolve(Settings.from_env()))
     report = asyncio.run(transports(args, settings))
     text = json.dumps(report, indent=2)
     print(text)

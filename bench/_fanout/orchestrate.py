@@ -155,7 +155,9 @@ async def gateway_phase(plan: Plan, settings_env: dict[str, str], urls: list[str
     else:
         for i in range(plan.gateways):
             port = free_port()
-            env = {**settings_env, "LIVECORE_NODE_ID": f"fanout-{plan.run_id}-{i}"}
+            # every simulated viewer connects from 127.0.0.1: lift the per-address cap (4507) for the bench
+            env = {**settings_env, "LIVECORE_NODE_ID": f"fanout-{plan.run_id}-{i}",
+                   "LIVECORE_MAX_CONNECTIONS_PER_ADDRESS": "0"}
             servers.append(await start_server(
                 f"gateway{i}", [sys.executable, "-m", "livecore", "gateway", "--procs", "1", "--host", "127.0.0.1",
                                 "--port", str(port)], port, plan.logdir / f"gateway{i}.log", env))
