@@ -56,10 +56,12 @@ ts:
 ts-test: venv ts
 	cd $(TS) && npm test
 
-# regenerate docs/contracts (JSON Schema, AsyncAPI, OpenAPI) and the SDK's types after a protocol or route change
+# regenerate docs/contracts (JSON Schema, AsyncAPI, OpenAPI), the SDK's types and the pages' SDK bundle after a
+# protocol or route change
 contracts: venv
 	$(PY) -m livecore.contracts
 	cd $(TS) && node scripts/gen-types.mjs
+	cd $(TS) && npm ci --no-audit --no-fund --loglevel=error && npm run bundle
 
 test: venv browser check
 	$(PY) -m livecore services

@@ -1,8 +1,10 @@
 """The host console (``/console/``), the viewer page (``/room/{id}``) and their static assets.
 
-Plain HTML, CSS and ES modules served as files: there is no build step, so what is in
-``livecore/console/`` is exactly what the browser runs. The pages find the gateway through ``/api/config``
-and their token in ``?token=`` (or the demo login), so the same files work behind any proxy.
+Plain HTML, CSS and ES modules served as files: what is in ``livecore/console/`` is exactly what the
+browser runs. The one built file, the TypeScript SDK's bundle ``js/sdk/livecore-client.js`` (through which the
+pages speak to the gateway), is built from ``clients/ts/src`` and committed, so serving needs no build step.
+The pages find the gateway through ``/api/config`` and their token in ``?token=`` (or the demo login), so the
+same files work behind any proxy.
 """
 
 from __future__ import annotations

@@ -163,6 +163,8 @@ async def test_pages_are_served(client: httpx.AsyncClient) -> None:
     assert r.status_code == 200 and 'id="viewer"' in r.text
     r = await client.get("/assets/js/live.js")
     assert r.status_code == 200 and "javascript" in r.headers["content-type"]
+    r = await client.get("/assets/js/sdk/livecore-client.js")  # the SDK's bundle, through which the pages speak
+    assert r.status_code == 200 and "javascript" in r.headers["content-type"] and "LiveClient" in r.text
     assert (await client.get("/console", follow_redirects=False)).status_code == 307
 
 

@@ -41,6 +41,9 @@ export interface ClientOptions {
   heartbeatMs?: number;
   /** a ping without a pong for this long drops the connection and reconnects (default 10 000 ms) */
   pongTimeoutMs?: number;
+  /** an opening handshake not done by then is given up and tried again (default 15 000 ms): through a link that
+   * forwards nothing (a proxy or a mobile network gone silent) it would never end by itself */
+  connectTimeoutMs?: number;
   /** how long a request waits for its answer (default 10 000 ms) */
   requestTimeoutMs?: number;
   /** reconnect on the close codes that mean so (default true) */
@@ -76,6 +79,15 @@ export interface ClientEvents {
   refused: { code: number; reason: string };
 }
 
+/** `join` refused: `code` is the gateway's error code (`forbidden`...), or `unavailable` when the connection was
+ * lost before the answer (the client joins again by itself once reconnected), or `closed` once it stopped. */
+export class JoinError extends Error {
+  override name = "JoinError";
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}
+
 interface Pending {
   resolve: (answer: Answer | Joined) => void;
   timer: ReturnType<typeof setTimeout>;
@@ -107,8 +119,8 @@ export class LiveClient extends Emitter<ClientEvents> {
   rtt: number | null = null;
   token: string;
   private ws: WebSocketLike | null = null;
-  private readonly opts: Required<Pick<ClientOptions, "heartbeatMs" | "pongTimeoutMs" | "requestTimeoutMs" |
-    "attempts" | "reconnect" | "tokenIn">> & ClientOptions;
+  private readonly opts: Required<Pick<ClientOptions, "heartbeatMs" | "pongTimeoutMs" | "connectTimeoutMs" |
+    "requestTimeoutMs" | "attempts" | "reconnect" | "tokenIn">> & ClientOptions;
   private readonly backoff: Backoff;
   private readonly WS: WebSocketConstructor;
   private readonly pending = new Map<string, Pending>();
@@ -118,6 +130,7 @@ export class LiveClient extends Emitter<ClientEvents> {
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private pongTimer: ReturnType<typeof setTimeout> | null = null;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private connectTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly online: OnlineSource | null;
   private readonly onOffline = () => this.drop("offline");
   private readonly onOnline = () => this.wake();
@@ -125,7 +138,8 @@ export class LiveClient extends Emitter<ClientEvents> {
   constructor(options: ClientOptions) {
     super();
     this.opts = {
-      heartbeatMs: 25_000, pongTimeoutMs: 10_000, requestTimeoutMs: 10_000, attempts: 5, reconnect: true,
+      heartbeatMs: 25_000, pongTimeoutMs: 10_000, connectTimeoutMs: 15_000, requestTimeoutMs: 10_000, attempts: 5,
+      reconnect: true,
       tokenIn: "query", ...options,
     };
     this.token = options.token;
@@ -186,6 +200,11 @@ export class LiveClient extends Emitter<ClientEvents> {
       ? new this.WS(url, undefined, { headers: { Authorization: `Bearer ${this.token}` } })
       : new this.WS(url);
     this.ws = ws;
+    this.stopConnectTimer();
+    this.connectTimer = setTimeout(() => {
+      this.connectTimer = null;
+      if (this.ws === ws && this.status === "connecting") this.drop("connect timeout");
+    }, this.opts.connectTimeoutMs);
     ws.onopen = () => { if (this.ws === ws) this.opened_(); };
     ws.onmessage = (ev) => { if (this.ws === ws) this.message(ev.data); };
     ws.onclose = (ev) => { if (this.ws === ws) { this.detach(ws); this.closed(ev.code, ev.reason ?? ""); } };
@@ -210,7 +229,13 @@ export class LiveClient extends Emitter<ClientEvents> {
     this.closed(1006, reason);
   }
 
+  private stopConnectTimer(): void {
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    this.connectTimer = null;
+  }
+
   private opened_(): void {
+    this.stopConnectTimer();
     this.status = "open";
     const reconnect = this.opened > 0;
     this.opened += 1;
@@ -237,6 +262,7 @@ export class LiveClient extends Emitter<ClientEvents> {
   }
 
   private closed(code: number, reason: string): void {
+    this.stopConnectTimer();
     this.stopHeartbeat();
     this.closeCode = code;
     this.closeReason = reason;
@@ -415,8 +441,11 @@ export class LiveClient extends Emitter<ClientEvents> {
     await this.ready(timeoutMs, false);
     const answer = await this.sendJoin(room, this.model.offset, timeoutMs);
     if (answer.type === "joined") return answer;
-    if (this.status === "closed") throw new Error(`join refused: close ${this.closeCode} ${this.closeReason}`);
-    throw new Error(answer.type === "error" ? `join refused: ${answer.code} ${answer.message ?? ""}` : "join refused");
+    if (this.status === "closed") {
+      throw new JoinError("closed", `join refused: close ${this.closeCode} ${this.closeReason}`);
+    }
+    if (answer.type === "error") throw new JoinError(answer.code, `join refused: ${answer.code} ${answer.message ?? ""}`);
+    throw new JoinError("refused", "join refused");
   }
 
   private sendJoin(room: string, lastOffset: string | null, timeoutMs = this.opts.requestTimeoutMs):

@@ -4,7 +4,7 @@ export { Emitter } from "./emitter.js";
 export { newKey } from "./keys.js";
 export { after, compareOffsets, RoomModel, type RoomSnapshot } from "./room.js";
 export {
-  LiveClient, type Answer, type ClientEvents, type ClientOptions, type OnlineSource, type Status,
+  JoinError, LiveClient, type Answer, type ClientEvents, type ClientOptions, type OnlineSource, type Status,
   type WebSocketConstructor, type WebSocketLike,
 } from "./client.js";
 export * from "./protocol.js";

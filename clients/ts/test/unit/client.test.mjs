@@ -2,7 +2,7 @@
 // heartbeats and the browser's offline/online events.
 import { test, beforeEach } from "node:test";
 import assert from "node:assert/strict";
-import { LiveClient } from "../../dist/index.js";
+import { JoinError, LiveClient } from "../../dist/index.js";
 import { FakeSocket, tick, until } from "./fake-socket.mjs";
 
 const fast = { baseMs: 5, capMs: 20 };
@@ -164,5 +164,41 @@ test("a rejoin answered unavailable is tried again on the same connection", asyn
   assert.equal(again.last_offset, "1-0");
   s.deliver({ type: "joined", room: "r1", user: "u", role: "viewer", state: {}, offset: "1-0", rid: again.rid });
   await until(() => c.status === "joined");
+  c.close();
+});
+
+test("a handshake that never finishes is given up after connectTimeoutMs and tried again", async () => {
+  FakeSocket.autoOpen = false;
+  const c = make({ connectTimeoutMs: 30 });
+  const connected = c.connect();
+  await until(() => FakeSocket.all.length === 2, 1000);
+  assert.equal(FakeSocket.all[0].readyState, 3); // the silent one was closed, not left to hang
+  assert.equal(c.closeCode, 1006);
+  assert.equal(c.closeReason, "connect timeout");
+  FakeSocket.last().open();
+  await connected;
+  await tick(60); // an open socket is not timed out
+  assert.equal(FakeSocket.all.length, 2);
+  assert.equal(c.status, "open");
+  c.close();
+});
+
+test("a refused join rejects with the gateway's code; one cut off by a drop, with unavailable", async () => {
+  const c = make();
+  await c.connect();
+  const p = c.join("host:r1");
+  await until(() => FakeSocket.last().sent.some((m) => m.type === "join"));
+  FakeSocket.last().deliver({ type: "error", code: "forbidden", message: "hosts only",
+    rid: FakeSocket.last().sent.find((m) => m.type === "join").rid });
+  const err = await p.catch((e) => e);
+  assert.ok(err instanceof JoinError);
+  assert.equal(err.code, "forbidden");
+  const q = c.join("r2");
+  await until(() => FakeSocket.last().sent.filter((m) => m.type === "join").length === 2);
+  FakeSocket.last().serverClose(1006);
+  const lost = await q.catch((e) => e);
+  assert.equal(lost.code, "unavailable");
+  await until(() => FakeSocket.all.length === 2 && FakeSocket.last().sent.some((m) => m.type === "join"));
+  assert.equal(FakeSocket.last().sent.find((m) => m.type === "join").room, "r2"); // joined again by itself
   c.close();
 });
