@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
+from roomhelp import TEST_ROOMS, create_rooms
 
 from livecore.config import Settings
 from livecore.runtime import Runtime, drop_keys, open_runtime, redis_client
@@ -51,6 +52,13 @@ def base_settings() -> Iterator[Settings]:
     finally:
         server.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+async def rooms(redis: Redis, settings: Settings) -> tuple[str, ...]:
+    """The suite's test rooms, created (see ``TEST_ROOMS``)."""
+    await create_rooms(redis, settings, *TEST_ROOMS)
+    return TEST_ROOMS
 
 
 @pytest.fixture
