@@ -40,7 +40,8 @@ def name_of(user: str, names: Mapping[str, str]) -> str:
     return names.get(user) or user
 
 
-def with_names(rows: Sequence[Mapping[str, Any]], names: Mapping[str, str], field: str = "user") -> list[dict[str, Any]]:
+def with_names(rows: Sequence[Mapping[str, Any]], names: Mapping[str, str],
+               field: str = "user") -> list[dict[str, Any]]:
     """Each row with ``name`` beside its ``field`` (a row's own non-empty ``name`` is kept)."""
     out: list[dict[str, Any]] = []
     for row in rows:

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
-from roomhelp import TEST_ROOMS, create_rooms
 
 from livecore.config import Settings
 from livecore.runtime import Runtime, drop_keys, open_runtime, redis_client
@@ -24,6 +23,7 @@ from livecore.services.postgres_server import PostgresServer
 from livecore.services.redis_server import LocalCluster, RedisServer
 from livecore.storage.db import connect, create_pool, drop_schema
 from livecore.storage.migrate import migrate
+from roomhelp import TEST_ROOMS, create_rooms
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(os.environ.get("LIVECORE_TEST_ARTIFACTS", ROOT / "test-artifacts"))

@@ -399,8 +399,8 @@ class LotteryService:
         """The ``drawn`` event, published and marked ``announced`` in one script; False if it was told before."""
         view = await self.get(room, lottery)
         assert view is not None
-        data = {k: view[k] for k in ("prize", "winners_count", "seed_hash", "seed", "winners", "entries",
-                                     "entries_digest", "names") if k in view}
+        fields = ("prize", "winners_count", "seed_hash", "seed", "winners", "entries", "entries_digest", "names")
+        data: dict[str, Any] = {k: view[k] for k in fields if k in view}
         event = LotteryEvent(ts=self._now_ms(), lottery=lottery, phase="drawn", data=data)
         told = await self.rt.bus.publish_reliable_once(room, event, self._hash(room, lottery), "announced")
         return told is not None

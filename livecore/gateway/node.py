@@ -38,8 +38,8 @@ from .link import Admission, Handshake, HttpAnswer
 from .metrics import CONTENT_TYPE, build_registry, render
 from .ports import Background, CommercePort
 from .presence import Presence
-from .roomdir import RoomDirectory
 from .publisher import BatchPublisher
+from .roomdir import RoomDirectory
 
 log = logging.getLogger(__name__)
 

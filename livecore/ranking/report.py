@@ -170,7 +170,8 @@ def render_png(report: dict[str, Any], lang: str = "en") -> bytes:
         f = report["figures"]
         fig.text(0.5, 0.005, words["figures"].format(
             gmv=f"{f['gmv'] / 100:g}", orders=f["orders"], peak_online=f["peak_online"],
-            duration=duration_text(f["duration_s"]), avg_watch_s=f["avg_watch_s"]), ha="center", va="bottom", fontsize=9, **face)
+            duration=duration_text(f["duration_s"]), avg_watch_s=f["avg_watch_s"]),
+            ha="center", va="bottom", fontsize=9, **face)
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     buf = io.BytesIO()
     fig.savefig(buf, format="png")

@@ -7,12 +7,12 @@ import asyncio
 
 import pytest
 from gwhelpers import token, until, url
-from roomhelp import create_rooms
 
 from livecore.client import LiveClient
 from livecore.people import PeopleStore
 from livecore.protocol.server import Joined
 from livecore.ranking.names import RankKeys
+from roomhelp import create_rooms
 
 
 async def test_a_room_never_created_is_not_found_and_leaves_no_trace(settings, start_gateway, redis) -> None:  # type: ignore[no-untyped-def]

@@ -101,7 +101,8 @@ async def test_rank_state_goes_to_the_room_and_metrics_to_the_host(rrt) -> None:
     assert await w.push_ranks() == 2
     state = await rrt.bus.state("A")
     assert state["rank"] == {"hot": 1, "hourly": 1, "hourly_value": 5100}
-    assert state["top"] == [{"user": "whale", "name": "大鲸鱼", "value": 5000}, {"user": "fan", "name": "fan", "value": 100}]
+    assert state["top"] == [{"user": "whale", "name": "大鲸鱼", "value": 5000},
+                            {"user": "fan", "name": "fan", "value": 100}]
     assert (await rrt.bus.state("B"))["rank"]["hot"] == 2
     assert await w.push_ranks() == 0  # nothing changed: nothing sent
     assert await w.push_metrics() == 1  # A is live; B has no session and no host console
