@@ -23,6 +23,7 @@ from livecore.services.postgres_server import PostgresServer
 from livecore.services.redis_server import LocalCluster, RedisServer
 from livecore.storage.db import connect, create_pool, drop_schema
 from livecore.storage.migrate import migrate
+from roomhelp import TEST_ROOMS, create_rooms
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(os.environ.get("LIVECORE_TEST_ARTIFACTS", ROOT / "test-artifacts"))
@@ -51,6 +52,13 @@ def base_settings() -> Iterator[Settings]:
     finally:
         server.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+async def rooms(redis: Redis, settings: Settings) -> tuple[str, ...]:
+    """The suite's test rooms, created (see ``TEST_ROOMS``)."""
+    await create_rooms(redis, settings, *TEST_ROOMS)
+    return TEST_ROOMS
 
 
 @pytest.fixture

@@ -83,6 +83,7 @@ class SessionOut(msgspec.Struct):
 class MutedOut(msgspec.Struct):
     user: str
     until: int
+    name: str = ""  # the display name the user's token carries (the user id when unknown)
 
 
 class WordsOut(msgspec.Struct):
@@ -224,6 +225,7 @@ OPERATIONS: dict[Any, Op] = {
                      tags=("rankings",)),
     _RK.keywords: Op("barrage keywords of the sliding window", errors=_DB, tags=("rankings",)),
     _RK.report: Op("the post-live report of a session", auth="host", errors=_DB, tags=("rankings",)),
-    _RK.report_png: Op("the report's curves as a PNG chart", auth="host", media="image/png", errors=_DB,
+    _RK.report_png: Op("the report's curves and figures as a PNG chart", auth="host", media="image/png",
+                       query=(Param("lang", str, "zh (default) or en: the chart's labels"),), errors=_DB,
                        tags=("rankings",)),
 }

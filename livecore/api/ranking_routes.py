@@ -7,8 +7,11 @@
     GET /api/rooms/{room}/contributors?n=10&session=  gift value per viewer in the (current) session
     GET /api/rooms/{room}/products/ranking?n=20&session=  products by paid GMV and by units
     GET /api/rooms/{room}/keywords                    barrage keywords of the sliding window (top 30, weights)
-    GET /api/rooms/{room}/sessions/{sid}/report      (host)  JSON: curves, funnel, top products/contributors, keywords
-    GET /api/rooms/{room}/sessions/{sid}/report.png  (host)  the curves as a PNG chart
+    GET /api/rooms/{room}/sessions/{sid}/report      (host)  JSON: curves (up to the last written minute), figures
+                                                     (gmv, orders, peak_online, duration_s, avg_watch_s), funnel,
+                                                     top products/contributors, keywords
+    GET /api/rooms/{room}/sessions/{sid}/report.png?lang=zh|en  (host)  the curves as a PNG chart, labelled in
+                                                     Chinese (when a CJK font is installed) or English
 
 Money is in cents. Host endpoints take ``Authorization: Bearer`` or ``?token=`` (so an ``<img>`` can load the PNG).
 """
@@ -144,7 +147,8 @@ async def report(request: Request) -> Response:
 
 
 async def report_png(request: Request) -> Response:
-    png = await asyncio.to_thread(render_png, await _report(request))
+    lang = "en" if request.query_params.get("lang", "zh") == "en" else "zh"  # the pages' rule: Chinese unless en
+    png = await asyncio.to_thread(render_png, await _report(request), lang)
     return Response(png, media_type="image/png", headers={"cache-control": "no-store"})
 
 

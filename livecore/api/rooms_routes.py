@@ -27,7 +27,7 @@ Endpoints (JSON; money in integer cents; times in epoch milliseconds):
     GET    /api/rooms/{room}/audit?n=               the newest audit rows
     POST   /api/rooms/{room}/mute                   {"user","seconds"?}
     POST   /api/rooms/{room}/unmute                 {"user"}
-    GET    /api/rooms/{room}/muted                  [{user, until}]
+    GET    /api/rooms/{room}/muted                  [{user, name, until}]
     POST   /api/rooms/{room}/messages/{msg}/delete  removes a barrage message from every screen
     POST   /api/rooms/{room}/pin                    {"msg"?, "text"?} (置顶); {} unpins
     GET    /api/rooms/{room}/words                  {"words": [...]}
@@ -50,6 +50,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..auth import Identity, Role, issue
 from ..core import modrules
+from ..people import PeopleStore
 from ..protocol.events import LiveEvent, ProductEvent
 from ..ranking.names import SESSION_KEYS_TTL_S, RankKeys
 from ..runtime import Runtime
@@ -237,6 +238,7 @@ async def dev_login(request: Request) -> Response:
         raise ApiError(400, "invalid", "a host token must name its room")
     room = data.room if role is Role.HOST else None
     token = issue(rt.settings.secret, user, role=role, name=data.name.strip() or user, room=room)
+    await PeopleStore(rt.redis, rt.keys).remember(user, data.name.strip())
     return json({"token": token, "user": user, "name": data.name.strip() or user, "role": role.value, "room": room})
 
 
@@ -538,7 +540,8 @@ class _Moderation:
 
     async def muted(self, rt: Runtime, room: str) -> list[dict[str, Any]]:
         rows = await self._store(rt).muted(room)
-        return [{"user": user, "until": int(until * 1000)} for user, until in sorted(rows.items())]
+        listed = [{"user": user, "until": int(until * 1000)} for user, until in sorted(rows.items())]
+        return await PeopleStore(rt.redis, rt.keys).with_names(listed)  # the name beside the id
 
     async def muted_or_empty(self, rt: Runtime, room: str) -> list[dict[str, Any]]:
         try:

@@ -35,7 +35,7 @@ import msgspec
 from redis.typing import EncodableT, FieldT
 
 from .. import replies
-from ..core.coupon_math import CouponKind, CouponTerms, HeldCoupon, Offer, discount, offers
+from ..core.coupon_math import CouponKind, CouponTerms, HeldCoupon, Offer, batch_status, discount, offers
 from ..idem import idem_id
 from ..protocol.events import CouponEvent
 from ..protocol.limits import Coupons, CouponValue, DurationS, EpochMs, Percent, PerUser
@@ -158,15 +158,17 @@ def _terms(h: dict[str, str]) -> CouponTerms:
                        percent=int(h["percent"]), cap=int(h["cap"]))
 
 
-def _public(h: dict[str, str]) -> dict[str, Any]:
-    """The batch as the room and the console see it (no internal counters)."""
+def _public(h: dict[str, str], now_ms: int) -> dict[str, Any]:
+    """The batch as the room and the console see it (no internal counters), with its status as of ``now_ms``."""
+    status = batch_status(h["status"], now_ms, ends_at=int(h["ends_at"]), remaining=int(h["remaining"]),
+                          valid_until=int(h["valid_until"]), valid_for_ms=int(h["valid_for_ms"]))
     return {
         "id": h["id"], "room": h["room"], "title": h.get("title", ""), "kind": h["kind"],
         "amount": int(h["amount"]), "threshold": int(h["threshold"]), "percent": int(h["percent"]),
         "cap": int(h["cap"]), "total": int(h["total"]), "remaining": int(h["remaining"]),
         "per_user": int(h["per_user"]), "starts_at": int(h["starts_at"]), "ends_at": int(h["ends_at"]),
         "valid_from": int(h["valid_from"]) or None, "valid_until": int(h["valid_until"]) or None,
-        "valid_for_s": int(h["valid_for_ms"]) // 1000, "status": h["status"],
+        "valid_for_s": int(h["valid_for_ms"]) // 1000, "status": status,
         "redeemed": int(h.get("redeemed", 0)),
     }
 
@@ -254,7 +256,7 @@ class CouponService:
         await pipe.execute()
         await self.rt.redis.hset(self._batch_room_key(), batch, room)
         await self.rt.redis.sadd(self.rooms_key(), room)
-        public = _public({k: str(v) for k, v in fields.items()})
+        public = _public({k: str(v) for k, v in fields.items()}, now)
         await self.rt.bus.publish_reliable(room, CouponEvent(ts=now, batch=batch, phase="issued", data=public))
         await self.state.publish_now(room, f"coupon:{batch}", lambda: self._state_value(room, batch))
         await self._retire_closed(room)
@@ -315,7 +317,7 @@ class CouponService:
         if not _ID.match(batch):
             return None
         raw = await self.rt.redis.hgetall(self._batch_keys(room, batch)["batch"])
-        return _public({replies.text(k): replies.text(v) for k, v in raw.items()}) if raw else None
+        return _public({replies.text(k): replies.text(v) for k, v in raw.items()}, self.now_ms()) if raw else None
 
     async def batches(self, room: str) -> list[dict[str, Any]]:
         """The room's batches, newest first."""
@@ -324,15 +326,16 @@ class CouponService:
         for b in ids:
             pipe.hgetall(self._batch_keys(room, b)["batch"])
         out = []
+        now = self.now_ms()
         for raw in await pipe.execute():
             if raw:
-                out.append(_public({replies.text(k): replies.text(v) for k, v in raw.items()}))
+                out.append(_public({replies.text(k): replies.text(v) for k, v in raw.items()}, now))
         return out
 
     async def _state_value(self, room: str, batch: str) -> Any:
         """``coupon:<id>`` state: the batch with its remaining count, or null once it cannot be claimed."""
         b = await self.batch(room, batch)
-        if b is None or b["status"] != "active":
+        if b is None or b["status"] in ("ended", "expired"):
             return None
         return b
 

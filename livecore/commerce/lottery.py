@@ -38,6 +38,7 @@ import msgspec
 
 from .. import replies
 from ..core import draw as drawing
+from ..people import PeopleStore
 from ..protocol.codec import event_decoder
 from ..protocol.events import LotteryEvent
 from ..protocol.limits import DurationS, EpochMs, WatchS, Winners
@@ -220,7 +221,10 @@ class LotteryService:
             return None
         if h["status"] in ("open", "drawing"):
             h["entries"] = str(await self.rt.redis.zcard(self._entries_key(room, lottery)))
-        return _state_object(h)
+        out = _state_object(h)
+        if out.get("winners"):  # the winners' display names beside their ids (livecore.people)
+            out["names"] = await PeopleStore(self.rt.redis, self.rt.keys).names_for(out["winners"])
+        return out
 
     async def current(self, room: str) -> dict[str, Any] | None:
         """The room's ``lottery`` state (the open one, or the last drawn), or None."""
@@ -395,8 +399,8 @@ class LotteryService:
         """The ``drawn`` event, published and marked ``announced`` in one script; False if it was told before."""
         view = await self.get(room, lottery)
         assert view is not None
-        data = {k: view[k] for k in ("prize", "winners_count", "seed_hash", "seed", "winners", "entries",
-                                     "entries_digest")}
+        fields = ("prize", "winners_count", "seed_hash", "seed", "winners", "entries", "entries_digest", "names")
+        data: dict[str, Any] = {k: view[k] for k in fields if k in view}
         event = LotteryEvent(ts=self._now_ms(), lottery=lottery, phase="drawn", data=data)
         told = await self.rt.bus.publish_reliable_once(room, event, self._hash(room, lottery), "announced")
         return told is not None

@@ -13,6 +13,7 @@ from typing import Any
 from redis.exceptions import RedisError
 
 from .. import replies
+from ..people import PeopleStore
 from ..protocol.events import OrderEvent
 from ..runtime import Runtime
 from .coupons import CouponError, CouponService
@@ -145,7 +146,8 @@ class OrderService:
         assert order is not None
         if not res[2]:
             try:
-                await self.rt.bus.publish_reliable(room, OrderEvent(ts=now, user=order["user"],
+                name = (await PeopleStore(self.rt.redis, self.rt.keys).names([order["user"]])).get(order["user"], "")
+                await self.rt.bus.publish_reliable(room, OrderEvent(ts=now, user=order["user"], name=name,
                                                                     product=order["product"], qty=order["qty"]))
             except (RedisError, OSError) as exc:
                 log.warning("order event for %s failed: %s", order_id, exc)

@@ -109,3 +109,22 @@ def best_coupon(coupons: Iterable[HeldCoupon], amount: int, now_ms: int) -> Offe
     ranked = offers(coupons, amount, now_ms)
     return ranked[0] if ranked else None
 
+
+
+def batch_status(stored: str, now_ms: int, *, ends_at: int, remaining: int, valid_until: int = 0,
+                 valid_for_ms: int = 0) -> str:
+    """What a batch is now, from its stored status and its clock: ``expired`` once no coupon of it can be used
+    any more (past ``valid_until``, or past the claim window plus ``valid_for_ms``), ``ended`` once the claim
+    window closed (or the host ended it), ``exhausted`` while the window is open and none is left, else
+    ``active``. The stored status only changes on a host action, so a batch whose window simply ran out
+    still says ``active`` there: callers that show batches go through this."""
+    last_use = max(valid_until, ends_at + valid_for_ms if valid_for_ms else 0)
+    if last_use and now_ms >= last_use:
+        return "expired"
+    if stored != "active" and stored != "exhausted":
+        return stored
+    if now_ms >= ends_at:
+        return "ended"
+    if remaining <= 0:
+        return "exhausted"
+    return "active"

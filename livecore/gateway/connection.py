@@ -206,9 +206,19 @@ class Session:
         if is_host and not who.may_control(base):
             self.refuse(ErrorCode.FORBIDDEN, "host room: only the host or an admin", msg.rid)
             return
+        gw = self.gw
+        try:
+            exists = await gw.rooms.exists(base)
+        except Exception as exc:
+            log.warning("join %s: room lookup failed: %s", room, exc)
+            self.join_failed = True
+            self.refuse(ErrorCode.UNAVAILABLE, "room unavailable, retry", msg.rid)
+            return
+        if not exists:  # rooms are created through the API; a mistyped id is not a room
+            self.refuse(ErrorCode.NOT_FOUND, "no such room", msg.rid)
+            return
         if self.room is not None:
             self.leave()
-        gw = self.gw
         bus = gw.bus
         try:
             hub_room = await gw.hub.join(self, room)
@@ -248,6 +258,8 @@ class Session:
         if not is_host:
             gw.presence.joined(room, who.user)
             self.interaction(Kind.ENTER)
+            if who.name and who.name != who.user:  # lists of people show this name (livecore.people)
+                gw.background.submit(gw.people.remember, who.user, who.name)
 
     def leave(self) -> None:
         room = self.room

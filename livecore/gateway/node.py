@@ -26,6 +26,7 @@ from ..core.slow import SlowPolicy
 from ..core.wordfilter import WordFilter, load_words
 from ..interactions.log import InteractionLog
 from ..moderation.store import ModerationStore
+from ..people import PeopleStore
 from ..protocol.codes import CloseCode
 from ..runtime import Runtime
 from .connlog import conn_log, connection_line
@@ -38,6 +39,7 @@ from .metrics import CONTENT_TYPE, build_registry, render
 from .ports import Background, CommercePort
 from .presence import Presence
 from .publisher import BatchPublisher
+from .roomdir import RoomDirectory
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +92,8 @@ class GatewayNode:
                        health_check_s=settings.redis_health_check_s)
         self.likes = LikeAggregator(runtime.redis, runtime.keys, runtime.bus, interval_s=settings.tick_ms / 1000)
         self.background = Background()
+        self.rooms = RoomDirectory(runtime.redis, runtime.keys)
+        self.people = PeopleStore(runtime.redis, runtime.keys)
         self.publisher = BatchPublisher(runtime.redis, runtime.keys)
         self.actions = ActionLimits(action_rates(settings))
         self.caps = ConnectionCaps(settings.max_connections_per_user, settings.max_connections_per_address)

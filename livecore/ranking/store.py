@@ -17,6 +17,7 @@ from ..core import hotrank, hourly
 from ..core.presence import online_from
 from ..core.session import live_of, session_id, stamp
 from ..keys import Keys
+from ..people import PeopleStore
 from ..replies import scored, text
 from .names import FUNNEL_KEYS, NO_SESSION, RankKeys
 
@@ -46,6 +47,7 @@ class RankingStore:
         self.redis = redis
         self.keys = keys
         self.names = RankKeys(keys)
+        self.people = PeopleStore(redis, keys)
         self.half_life_ms = half_life_s * 1000
 
     # -- platform rankings ---------------------------------------------------------------------------
@@ -122,7 +124,8 @@ class RankingStore:
     async def contributors(self, room: str, session: str, n: int = 10) -> list[dict[str, Any]]:
         rows = scored(await self.redis.zrevrange(self.names.contributors(room, session), 0, max(0, n - 1),
                                                  withscores=True))
-        return [{"position": i + 1, "user": text(u), "value": int(v)} for i, (u, v) in enumerate(rows)]
+        ranked = [{"position": i + 1, "user": text(u), "value": int(v)} for i, (u, v) in enumerate(rows)]
+        return await self.people.with_names(ranked)  # the name beside the id (livecore.people)
 
     async def products(self, room: str, session: str, n: int = 20) -> dict[str, list[dict[str, Any]]]:
         pipe = self.redis.pipeline(transaction=False)

@@ -316,6 +316,7 @@ class RankingWorker:
             pipe.zscore(self.names.hourly(hour), room)
             pipe.zrevrange(self.names.contributors(room, sessions[room]), 0, 2, withscores=True)
         replies = await pipe.execute()
+        names = await self.store.people.names(text(u) for i in range(len(rooms)) for u, _ in replies[4 * i + 3])
         changed: list[tuple[str, dict[str, Any]]] = []
         for i, room in enumerate(rooms):
             hot_rank, h_rank, h_value, top = replies[4 * i:4 * i + 4]
@@ -323,7 +324,7 @@ class RankingWorker:
                 "rank": {"hot": None if hot_rank is None else hot_rank + 1,
                          "hourly": None if h_rank is None else h_rank + 1,
                          "hourly_value": int(h_value or 0)},
-                "top": [{"user": text(u), "value": int(v)} for u, v in top],
+                "top": [{"user": text(u), "name": names.get(text(u)) or text(u), "value": int(v)} for u, v in top],
             }
             encoded = _json.encode(state)
             if self._pushed_rank.get(room) != encoded:

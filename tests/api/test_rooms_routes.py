@@ -12,6 +12,7 @@ from livecore.api.app import build_app
 from livecore.auth import issue
 from livecore.config import Settings
 from livecore.keys import Keys
+from livecore.people import PeopleStore
 from livecore.protocol.codec import event_decoder
 from livecore.protocol.events import LiveEvent, ProductEvent
 from livecore.ranking.names import RankKeys
@@ -173,8 +174,10 @@ async def test_moderation_over_http(client: httpx.AsyncClient, settings: Setting
     keys = Keys(settings.key_prefix)
     r = await client.post("/api/rooms/r1/mute", json={"user": "v7", "seconds": 60}, headers=h)
     assert r.status_code == 200 and r.json()["user"] == "v7"
+    await PeopleStore(redis, keys).remember("v7", "小七")  # what a gateway writes when v7 joins
     muted = (await client.get("/api/rooms/r1/muted", headers=h)).json()
     assert [m["user"] for m in muted] == ["v7"] and muted[0]["until"] == r.json()["until"]
+    assert muted[0]["name"] == "小七"  # the name beside the id
     assert await redis.zscore(keys.room_moderation("r1", "muted"), "v7") is not None  # what gateways enforce
     assert (await client.post("/api/rooms/r1/unmute", json={"user": "v7"}, headers=h)).status_code == 200
     assert (await client.get("/api/rooms/r1/muted", headers=h)).json() == []

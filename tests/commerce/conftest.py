@@ -71,7 +71,7 @@ async def client(settings: Settings, migrated: str, redis) -> AsyncIterator[http
 
 
 @pytest.fixture
-async def gateway(settings: Settings, redis) -> AsyncIterator[Gateway]:  # type: ignore[no-untyped-def]
+async def gateway(settings: Settings, redis, rooms) -> AsyncIterator[Gateway]:  # type: ignore[no-untyped-def]
     """A gateway with the real commerce port (it closes the port when it stops)."""
     async with open_runtime(settings.with_(tick_ms=50), database=False) as rt:
         gw = Gateway(rt, commerce=GatewayCommerce(rt))

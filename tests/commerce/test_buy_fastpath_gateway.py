@@ -16,7 +16,7 @@ from livecore.protocol import client as c
 from livecore.protocol.server import Error, Result
 
 
-async def test_a_retry_on_another_gateway_after_the_sell_out_returns_the_first_order(settings, runtime) -> None:  # type: ignore[no-untyped-def]
+async def test_a_retry_on_another_gateway_after_the_sell_out_returns_the_first_order(settings, runtime, rooms) -> None:  # type: ignore[no-untyped-def]
     commerces = [GatewayCommerce(runtime, SalesService(runtime)) for _ in range(2)]
     gateways = [Gateway(runtime, commerce=cm, node=f"g{i}") for i, cm in enumerate(commerces)]
     ports = [await gw.start("127.0.0.1", 0) for gw in gateways]

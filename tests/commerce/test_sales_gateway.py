@@ -15,7 +15,7 @@ from livecore.protocol import client as c
 from livecore.protocol.server import Error, Result
 
 
-async def test_viewers_buy_through_the_gateway_and_see_the_stock_within_a_tick(settings, runtime) -> None:  # type: ignore[no-untyped-def]
+async def test_viewers_buy_through_the_gateway_and_see_the_stock_within_a_tick(settings, runtime, rooms) -> None:  # type: ignore[no-untyped-def]
     sales = SalesService(runtime)
     commerce = GatewayCommerce(runtime, sales)
     gw = Gateway(runtime, commerce=commerce)

@@ -80,9 +80,15 @@ async def test_refusals_are_translated_without_ids(browser: Browser, stack: Any,
     await expect(viewer.locator("#sale")).to_be_visible(timeout=WAIT)
     await viewer.click("#buy-btn")
     await expect(viewer.locator("#buy-result")).to_contain_text("已下单", timeout=WAIT)
+    # the page knows the limit is reached: the button says so and cannot be pressed
+    await expect(viewer.locator("#buy-btn")).to_be_disabled(timeout=WAIT)
+    await expect(viewer.locator("#buy-btn")).to_have_text(await zh_text(viewer, "limit_reached"))
+    # a reloaded page does not know it yet: the server's refusal is shown in words, and the button follows
+    await viewer.reload()
     await expect(viewer.locator("#buy-btn")).to_be_enabled(timeout=WAIT)
     await viewer.click("#buy-btn")
     await expect(viewer.locator("#buy-result")).to_contain_text(await zh_text(viewer, "limit_reached"), timeout=WAIT)
+    await expect(viewer.locator("#buy-btn")).to_be_disabled()
     assert not LATIN_OR_ID.search(await viewer.locator("#buy-result").inner_text())
     await viewer.screenshot(path=str(artifacts_dir / "refusal-viewer.png"))
 

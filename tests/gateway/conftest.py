@@ -26,7 +26,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 @pytest.fixture
-async def start_gateway(settings: Settings, redis: Any) -> AsyncIterator[Callable[..., Awaitable[Gateway]]]:
+async def start_gateway(settings: Settings, redis: Any,
+                        rooms: tuple[str, ...]) -> AsyncIterator[Callable[..., Awaitable[Gateway]]]:
     """``await start_gateway(**setting_overrides)`` -> a started in-process Gateway (stopped afterwards)."""
     async with AsyncExitStack() as stack:
         started: list[Gateway] = []
@@ -93,7 +94,8 @@ def _healthy(port: int) -> bool:
 
 
 @pytest.fixture
-def spawn_gateway(settings: Settings, artifacts_dir: Any) -> Iterator[Callable[..., GatewayProcess]]:
+def spawn_gateway(settings: Settings, artifacts_dir: Any,
+                  rooms: tuple[str, ...]) -> Iterator[Callable[..., GatewayProcess]]:
     """Start ``python -m livecore gateway --port P`` with the test's settings in its environment."""
     procs: list[GatewayProcess] = []
 

@@ -19,6 +19,7 @@ from livecore.protocol import client as c
 from livecore.protocol.server import Error, Result
 from livecore.runtime import open_runtime
 from livecore.workers.orders import order_persister
+from roomhelp import create_rooms
 from storm import Storm, audit, until_persisted
 
 
@@ -47,6 +48,7 @@ async def test_a_failed_join_answers_unavailable_and_the_sdk_rejoins_before_retr
                 break
         assert msg.code == "unavailable"
         redis_server.start()
+        await create_rooms(rt.redis, settings, "r1")  # this Redis is the test's own: the room is created in it
         sales = SalesService(rt)
         await sales.create("r1", live_spec(5), "host")
         answer = await client.request(c.Buy(sale="flash", key="k1"))  # the SDK joins again first

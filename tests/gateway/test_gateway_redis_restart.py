@@ -9,6 +9,7 @@ from gwhelpers import collect, token, url
 
 from livecore.client import LiveClient
 from livecore.protocol import client as c
+from roomhelp import create_rooms
 
 
 async def test_viewers_keep_receiving_after_redis_restarts(start_gateway: Any, settings: Any,
@@ -18,6 +19,7 @@ async def test_viewers_keep_receiving_after_redis_restarts(start_gateway: Any, s
     sender = LiveClient(url(gw.port), token(settings, "s1"), reconnect=False)
     await viewer.connect()
     await sender.connect()
+    await create_rooms(gw.runtime.redis, settings, "7")  # this Redis is the test's own: the room is created in it
     await viewer.join("7")
     await sender.join("7")
     await sender.send(c.Gift(gift="rose", key="before"))

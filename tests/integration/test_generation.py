@@ -11,6 +11,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from livecore.commerce.model import SaleSpec
 from livecore.commerce.restore import restore
 from livecore.commerce.sales import SalesService
+from livecore.gateway.roomdir import RoomDirectory
 from livecore.generation import GenerationCollector
 from livecore.runtime import open_runtime
 
@@ -20,6 +21,9 @@ async def test_an_emptied_redis_is_noticed_by_running_and_new_processes(  # type
     cfg = settings.with_(redis_url=redis_server.url, redis_cluster=False, generation_check_s=60)
     async with open_runtime(cfg) as rt:
         assert rt.generation is not None and not await rt.generation.check()
+        assert rt.db is not None
+        await rt.db.execute("INSERT INTO hosts (id, name) VALUES ('h', 'Host')")
+        await rt.db.execute("INSERT INTO rooms (id, host_id, title) VALUES ('r1', 'h', 'room')")
         sales = SalesService(rt)
         now = int(time.time() * 1000)
         await sales.create("r1", SaleSpec(product="p", price=1, quantity=3, ends_at=now + 60_000, id="s1"), "h")
@@ -35,7 +39,9 @@ async def test_an_emptied_redis_is_noticed_by_running_and_new_processes(  # type
         text = generate_latest(registry).decode()
         assert "livecore_redis_generation_changes_total 1.0" in text
         assert "livecore_redis_restore_required 1.0" in text
+        assert not await RoomDirectory(rt.redis, rt.keys).exists("r1")  # the emptied Redis knows no room
         await restore(rt)
         assert not await rt.generation.check()
+        assert await RoomDirectory(rt.redis, rt.keys).exists("r1")  # gateways admit joins to it again
         async with open_runtime(cfg) as later:
             assert later.generation is not None and not later.generation.restore_required

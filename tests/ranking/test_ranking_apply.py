@@ -169,8 +169,8 @@ async def test_likes_capped_and_contributors_ranked(rrt) -> None:  # type: ignor
     await agg.apply_and_publish(blobs(items), {}, m0, sessions={"R": "s1"})
     m = await store.metrics("R", m0 + 1000, "s1")
     assert m["likes"] == 10 + 3
-    assert await store.contributors("R", "s1") == [{"position": 1, "user": "whale", "value": 50_000},
-                                                   {"position": 2, "user": "fan", "value": 300}]
+    assert await store.contributors("R", "s1") == [{"position": 1, "user": "whale", "value": 50_000, "name": "whale"},
+                                                   {"position": 2, "user": "fan", "value": 300, "name": "fan"}]
     model = HotModel(HotConfig(half_life_s=600.0, like_cap_per_minute=10))
     model.apply_all(Event(i.id, i.kind, i.room, i.user, i.ts, i.count, i.value) for i in items)
     assert (await store.hot_scores())[1]["R"] == pytest.approx(model.scores()["R"], rel=1e-12)

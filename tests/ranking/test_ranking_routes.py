@@ -18,6 +18,7 @@ from livecore.core import hourly
 from livecore.core.keywords import KeywordExtractor
 from livecore.interactions.log import InteractionLog
 from livecore.interactions.model import Interaction
+from livecore.people import PeopleStore
 from livecore.workers.ranking import RankingWorker
 from livecore.workers.snapshots import SnapshotWorker
 
@@ -73,8 +74,9 @@ async def test_rankings_rank_contributors_products_keywords(client, runtime, set
     assert (await client.get("/api/rankings/hot", params={"n": 0})).status_code == 400
     rank = (await client.get("/api/rooms/B/rank")).json()
     assert rank["hot"]["position"] == 2 and rank["hourly"]["position"] is None
+    await PeopleStore(runtime.redis, runtime.keys).remember("whale", "大鲸鱼")
     r = await client.get("/api/rooms/A/contributors", params={"n": 1})
-    assert r.json()["contributors"] == [{"position": 1, "user": "whale", "value": 9900}]
+    assert r.json()["contributors"] == [{"position": 1, "user": "whale", "value": 9900, "name": "大鲸鱼"}]
     r = await client.get("/api/rooms/A/products/ranking")
     assert [(p["product"], p["gmv"]) for p in r.json()["by_gmv"]] == [("lipstick", 5970), ("serum", 4990)]
     assert [(p["product"], p["units"]) for p in r.json()["by_units"]] == [("lipstick", 3), ("serum", 1)]
@@ -142,7 +144,9 @@ async def test_report_returns_curves_and_a_png(client, runtime, settings, db) ->
     # ordered and paid, which passes every step before (they entered, were engaged and clicked): no step
     # exceeds the one before it
     assert [s["users"] for s in rep["funnel"]] == [20, 20, 15, 15, 15]
-    assert rep["top_contributors"] == [{"position": 1, "user": "whale", "value": 5200}]
+    assert rep["top_contributors"] == [{"position": 1, "user": "whale", "value": 5200, "name": "whale"}]
+    assert rep["figures"]["orders"] == 15 and rep["figures"]["gmv"] == 15_000
+    assert rep["figures"]["duration_s"] == 300 and rep["figures"]["peak_online"] >= 42
     assert rep["top_products"]["by_gmv"] == [{"position": 1, "product": "p1", "gmv": 15_000}]
     assert rep["keywords"][0]["word"] == "口红"
     assert rep["totals"]["likes"] == 150
@@ -151,4 +155,7 @@ async def test_report_returns_curves_and_a_png(client, runtime, settings, db) ->
     assert r.status_code == 200 and r.headers["content-type"] == "image/png"
     assert r.content[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(r.content) > 20_000
+    english = await client.get("/api/rooms/A/sessions/s1/report.png",
+                               params={"token": host(settings)["authorization"][7:], "lang": "en"})
+    assert english.status_code == 200 and english.content != r.content  # the labels differ
     assert (await client.get("/api/rooms/A/sessions/nope/report", headers=host(settings))).status_code == 404

@@ -17,6 +17,7 @@ from rankhelp import assert_counted_once as _counted_once
 
 from livecore.core.keywords import KeywordExtractor
 from livecore.interactions.model import Interaction
+from livecore.people import PeopleStore
 from livecore.ranking.mix import mix
 from livecore.ranking.names import RankKeys
 from livecore.workers.ranking import RankingWorker, RoundPipeline
@@ -96,10 +97,12 @@ async def test_rank_state_goes_to_the_room_and_metrics_to_the_host(rrt) -> None:
                         ix("3", "enter", "B", "u", now), ix("4", "chat", "A", "fan", now, text="口红链接在哪里")])
     w = RankingWorker(rrt, "w", keywords=KeywordExtractor())
     await drain(w)
+    await PeopleStore(rrt.redis, rrt.keys).remember("whale", "大鲸鱼")  # a name its token carried
     assert await w.push_ranks() == 2
     state = await rrt.bus.state("A")
     assert state["rank"] == {"hot": 1, "hourly": 1, "hourly_value": 5100}
-    assert state["top"] == [{"user": "whale", "value": 5000}, {"user": "fan", "value": 100}]
+    assert state["top"] == [{"user": "whale", "name": "大鲸鱼", "value": 5000},
+                            {"user": "fan", "name": "fan", "value": 100}]
     assert (await rrt.bus.state("B"))["rank"]["hot"] == 2
     assert await w.push_ranks() == 0  # nothing changed: nothing sent
     assert await w.push_metrics() == 1  # A is live; B has no session and no host console

@@ -3,6 +3,7 @@ from livecore.core.coupon_math import (
     CouponTerms,
     HeldCoupon,
     applies,
+    batch_status,
     best_coupon,
     discount,
     offers,
@@ -72,3 +73,14 @@ def test_best_coupon_ranks_by_discount_then_earliest_expiry() -> None:
     best = best_coupon(held, 3000, now_ms=1_000)
     assert best is not None and best.coupon.claim == "a" and best.discount == 500
     assert best_coupon(held, 3000, now_ms=20_000) is None
+
+
+def test_a_batch_status_follows_its_clock_not_only_what_was_stored() -> None:
+    window = {"ends_at": 10_000, "remaining": 5, "valid_for_ms": 60_000}
+    assert batch_status("active", 9_999, **window) == "active"
+    assert batch_status("active", 10_000, **window) == "ended"  # the claim window ran out: no host action
+    assert batch_status("ended", 5_000, **window) == "ended"  # the host ended it early
+    assert batch_status("active", 5_000, ends_at=10_000, remaining=0, valid_for_ms=60_000) == "exhausted"
+    assert batch_status("active", 70_000, **window) == "expired"  # no coupon of it can be used any more
+    assert batch_status("ended", 20_000, ends_at=10_000, remaining=5, valid_until=15_000) == "expired"
+    assert batch_status("active", 12_000, ends_at=10_000, remaining=5, valid_until=15_000) == "ended"

@@ -10,15 +10,18 @@ export function lineChart(canvas, points, { color = "#ff2d55", format = String, 
   const ctx = canvas.getContext("2d");
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, w, hgt);
-  const pad = { l: 50, r: 8, t: 18, b: 18 };
-  const cw = w - pad.l - pad.r, ch = hgt - pad.t - pad.b;
   ctx.font = "11px system-ui, sans-serif";
-  ctx.fillStyle = "#8a8f98";
-  ctx.textBaseline = "top";
-  if (label) ctx.fillText(label, pad.l, 2);
   const ys = points.map((p) => p[1]);
   const max = Math.max(minMax, ...ys);
   const min = 0;
+  const ticks = [0, 1, 2].map((i) => format(Math.round(min + ((max - min) * i) / 2)));
+  // the y axis is as wide as its widest label (¥12345.6 needs more room than 50 px)
+  const pad = { l: Math.max(36, Math.ceil(Math.max(...ticks.map((s) => ctx.measureText(s).width))) + 8), r: 8, t: 18, b: 18 };
+  const cw = w - pad.l - pad.r, ch = hgt - pad.t - pad.b;
+  ctx.fillStyle = "#8a8f98";
+  ctx.textBaseline = "top";
+  if (label) ctx.fillText(label, pad.l, 2);
+  canvas.dataset.axisWidth = String(pad.l); // for tests: the room the labels got
   // grid and y labels
   ctx.strokeStyle = "#2a2f3a";
   ctx.lineWidth = 1;
@@ -30,7 +33,7 @@ export function lineChart(canvas, points, { color = "#ff2d55", format = String, 
     ctx.moveTo(pad.l, y + 0.5);
     ctx.lineTo(pad.l + cw, y + 0.5);
     ctx.stroke();
-    ctx.fillText(format(Math.round(min + ((max - min) * i) / 2)), pad.l - 4, y);
+    ctx.fillText(ticks[i], pad.l - 4, y);
   }
   ctx.textAlign = "left";
   if (points.length === 0) {

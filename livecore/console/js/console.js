@@ -142,6 +142,7 @@ function connect() {
 // -- rendering ---------------------------------------------------------------------------------------------
 function renderAll() {
   renderLive();
+  renderDemoHost();
   renderProducts();
   renderSales();
   renderCoupons();
@@ -156,7 +157,11 @@ function renderState(change) {
   const keys = Object.keys(change);
   const any = (pred) => keys.some(pred);
   if (any((k) => ["live", "title", "session"].includes(k))) renderLive();
-  if (any((k) => k === "session")) pollDashboard(); // a new show: its figures, not the previous session's
+  if (any((k) => k === "demo_host")) renderDemoHost();
+  if (any((k) => k === "session")) { // a new show: its figures and curves, not the previous session's
+    resetCharts();
+    pollDashboard();
+  }
   if (any((k) => k === "product")) renderProducts();
   if (any((k) => k.startsWith("sale:") || k.startsWith("stock:"))) renderSales();
   if (any((k) => k.startsWith("coupon:"))) renderCoupons();
@@ -178,6 +183,18 @@ function renderLive() {
   btn.textContent = live ? t("end_live") : t("go_live");
   btn.classList.toggle("primary", !live);
   btn.classList.toggle("danger", live);
+}
+
+/** The demo's scripted host (room state ``demo_host``): a switch to pause and resume it, only where there is one. */
+function renderDemoHost() {
+  const mode = c.state.demo_host;
+  const btn = $("#demo-host-btn");
+  btn.hidden = mode !== "running" && mode !== "paused";
+  if (btn.hidden) return;
+  btn.dataset.mode = mode;
+  btn.textContent = mode === "running" ? `🤖 ${t("demo_host_running")} · ${t("pause")}` : `🤖 ${t("demo_host_paused")} · ${t("resume")}`;
+  btn.title = t("demo_host_hint");
+  btn.classList.toggle("on", mode === "running");
 }
 
 function renderProducts() {
@@ -305,7 +322,7 @@ function lotteryCard(l) {
         mergeLottery(l.id, res);
       }, ev.target.nextElementSibling) }), h("span.outcome")) : null,
     drawn ? h("div.winners", {}, h("span", { text: t("winners") + ": " }),
-      h("b.winner-list", { text: (l.winners || []).length ? l.winners.map(model.winnerName).join("、") : t("no_winner") })) : null,
+      h("b.winner-list", { text: (l.winners || []).length ? l.winners.map((w) => model.winnerName(w, l.names)).join("、") : t("no_winner") })) : null,
     h("div.verify", {},
       h("div.mono", {}, h("span.muted", { text: t("seed_hash") + ": " }), h("span.seed-hash", { text: l.seedHash || "-" })),
       drawn ? h("div.mono", {}, h("span.muted", { text: t("seed") + ": " }), h("span.seed", { text: l.seed || "-" })) : null,
@@ -351,7 +368,8 @@ function renderPinned() {
 function renderMuted(list) {
   $("#muted-count").textContent = list.length ? `(${list.length})` : "";
   $("#muted").replaceChildren(...list.map((m) => h("li.row", { dataset: { user: m.user } },
-    h("span.grow", { text: `${m.user} · ${lang === "en" ? "until" : "至"} ${clock(m.until)}` }),
+    h("span.grow.person", { text: m.name || m.user, title: m.user }),
+    h("span.muted", { text: `${lang === "en" ? "until" : "至"} ${clock(m.until)}` }),
     h("button", { type: "button", text: t("unmute"), onclick: (ev) => busy(ev.target, async () => {
       await c.api.post(`${R()}/unmute`, { user: m.user });
       refreshMuted();
@@ -457,18 +475,29 @@ function renderFigures() {
   $("#m-uv").textContent = compact(m.uv ?? s.uv ?? 0);
   $("#m-comments").textContent = compact(m.comments ?? 0);
   const now = Date.now();
-  c.series.online.add(now, online);
-  if (m.gmv != null) c.series.gmv.add(now, m.gmv);
+  const current = !m.session || !s.session || m.session === s.session; // figures of an older session stay off the curves
+  if (s.live !== false) c.series.online.add(now, online);
+  if (m.gmv != null && current) c.series.gmv.add(now, m.gmv);
+  drawCharts();
+}
+
+/** The charts cover the current live session only: a new session starts them again. */
+function resetCharts() {
+  c.series = { online: new Series(), gmv: new Series() };
+  c.chartSession = c.state.session || null;
+  prefillCharts();
   drawCharts();
 }
 
 /** The session so far, minute by minute (persisted snapshots), so the charts start with history, not empty. */
 async function prefillCharts() {
   if (!c.state.live || !c.state.session) return;
+  const session = c.state.session;
   let rep;
   try {
-    rep = await c.api.get(`${R()}/sessions/${encodeURIComponent(c.state.session)}/report`);
+    rep = await c.api.get(`${R()}/sessions/${encodeURIComponent(session)}/report`);
   } catch { return; }
+  if (c.state.session !== session) return; // another session began meanwhile
   const cv = rep?.curves || {};
   const xs = (cv.minutes || []).map(model.ms);
   let gmv = 0;
@@ -501,7 +530,7 @@ function renderFunnel(steps) {
 
 function renderContributors(list) {
   const items = Array.isArray(list) ? list : list?.contributors || [];
-  $("#contributors").replaceChildren(...items.slice(0, 5).map((x) => h("li", {}, h("span.grow", { text: model.winnerName(x) }), h("span", { text: money(x.value ?? x.score ?? 0) }))));
+  $("#contributors").replaceChildren(...items.slice(0, 5).map((x) => h("li", { dataset: { user: model.winnerId(x) } }, h("span.grow.person", { text: model.winnerName(x), title: model.winnerId(x) }), h("span", { text: money(x.value ?? x.score ?? 0) }))));
 }
 
 function renderProductRank(p) {
@@ -571,6 +600,13 @@ function renderSessions() {
     h("button", { type: "button", text: t("view_report"), onclick: (ev) => busy(ev.target, () => showReport(s), $("#report")) }))));
 }
 
+function duration(seconds) {
+  if (seconds == null) return "-";
+  const hh = Math.floor(seconds / 3600), mm = Math.floor((seconds % 3600) / 60), ss = Math.floor(seconds % 60);
+  const two = (n) => String(n).padStart(2, "0");
+  return hh ? `${hh}:${two(mm)}:${two(ss)}` : `${mm}:${two(ss)}`;
+}
+
 /** A list, or the list under ``key`` of an object (the report nests some of its rankings). */
 function asList(v, key) {
   if (Array.isArray(v)) return v;
@@ -593,13 +629,18 @@ async function showReport(s) {
     return [cv, name];
   });
   const funnel = h("div.funnel");
+  const f = rep.figures || {};
+  const fig = (key, value) => h("div.card.report-fig", { dataset: { fig: key } }, h("div.label", { text: t(key === "duration_s" ? "duration" : key === "avg_watch_s" ? "avg_watch" : key === "peak_online" ? "peak" : key) }), h("b", { text: value }));
   box.replaceChildren(h("h4", { text: `${t("report")} · ${s.title || s.id}` }),
+    h("div.report-figs", {}, fig("gmv", money(f.gmv ?? rep.totals?.gmv ?? 0)), fig("orders", compact(f.orders ?? rep.totals?.orders ?? 0)),
+      fig("peak_online", compact(f.peak_online ?? rep.peak_online ?? 0)), fig("duration_s", duration(f.duration_s)),
+      fig("avg_watch_s", f.avg_watch_s != null ? `${f.avg_watch_s}${lang === "en" ? " s" : " 秒"}` : "-")),
     h("div.report-grid", {}, ...canvases.map(([cv]) => cv)),
     h("h4", { text: t("funnel") }), funnel,
     h("div.two", {},
       h("div", {}, h("h4", { text: t("top_products") }), h("ol.rank-list", {}, ...(asList(rep.top_products, "by_gmv").slice(0, 5).map((x) => h("li", {}, h("span.grow", { text: c.products.find((p) => p.id === x.product)?.title || x.product }), h("span", { text: money(x.gmv ?? 0) })))))),
-      h("div", {}, h("h4", { text: t("top_contributors") }), h("ol.rank-list", {}, ...(asList(rep.top_contributors, "contributors").slice(0, 5).map((x) => h("li", {}, h("span.grow", { text: model.winnerName(x) }), h("span", { text: money(x.value ?? 0) }))))))),
-    h("img.report-png", { src: `${base}.png?token=${encodeURIComponent(c.token)}`, alt: t("curves") }));
+      h("div", {}, h("h4", { text: t("top_contributors") }), h("ol.rank-list", {}, ...(asList(rep.top_contributors, "contributors").slice(0, 5).map((x) => h("li", {}, h("span.grow.person", { text: model.winnerName(x), title: model.winnerId(x) }), h("span", { text: money(x.value ?? 0) }))))))),
+    h("img.report-png", { src: `${base}.png?token=${encodeURIComponent(c.token)}&lang=${lang}`, alt: t("curves") }));
   const colors = { online: "#0a84ff", gmv: "#ff2d55", orders: "#34c759", likes: "#ff9500" };
   for (const [cv, name] of canvases) lineChart(cv, series(name), { color: colors[name], label: t(name === "online" ? "chart_online" : name), format: name === "gmv" ? money : compact });
   const old = $("#funnel");
@@ -619,6 +660,15 @@ function wire() {
     tab.addEventListener("click", () => selectTab(tab.dataset.tab));
   }
   selectTab("products");
+
+  $("#demo-host-btn").addEventListener("click", (ev) => {
+    const next = c.state.demo_host === "running" ? "paused" : "running";
+    busy(ev.target, async () => {
+      const res = await c.api.post(`${R()}/demo/host`, { mode: next });
+      c.state = { ...c.state, demo_host: res?.mode ?? next }; // the room state follows within a tick
+      renderDemoHost();
+    }, $("#live-msg"));
+  });
 
   $("#live-btn").addEventListener("click", (ev) => {
     const live = !!c.state.live;

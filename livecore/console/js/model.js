@@ -95,6 +95,20 @@ export function coupon(id, v) {
   };
 }
 
+/** A batch a viewer can claim now: its window open, some left, neither ended nor expired. */
+export function claimable(c, now = Date.now()) {
+  if (!["active", "issued"].includes(c.status)) return false;
+  if (!(c.remaining > 0)) return false;
+  if (c.endsAt && now >= c.endsAt) return false;
+  if (c.startsAt && now < c.startsAt) return false;
+  return true;
+}
+
+/** What an order of ``amount`` cents costs after a coupon taking ``discount`` off (never below zero). */
+export function afterCoupon(amount, discount) {
+  return Math.max(0, Number(amount || 0) - Math.max(0, Number(discount || 0)));
+}
+
 export function couponLabel(c, money, lang) {
   if (c.title) return c.title;
   if (c.kind === "threshold") return lang === "en" ? `${money(c.amount)} off over ${money(c.threshold)}` : `满${money(c.threshold)}减${money(c.amount)}`;
@@ -122,15 +136,19 @@ export function lottery(v) {
     entries: Number(pick(v, "entries", "entries_count", "entered") ?? 0),
     winners: Array.isArray(v.winners) ? v.winners : Array.isArray(v.winner_list) ? v.winner_list : null,
     status: String(pick(v, "status", "phase") || "opened"),
+    names: v.names && typeof v.names === "object" ? v.names : {}, // winner id -> display name
     raw: v,
   };
 }
 
-/** Winner entries may be user ids or objects {user, name}. */
+/** People in lists (winners, contributors, muted) are user ids or objects {user, name}. */
 export function winnerId(w) {
   return typeof w === "object" && w ? String(w.user ?? w.id ?? "") : String(w);
 }
 
-export function winnerName(w) {
-  return typeof w === "object" && w ? String(w.name ?? w.user ?? w.id ?? "") : String(w);
+/** A person's display name: their own ``name``, else the one ``names`` (user id -> name) gives, else the id. */
+export function winnerName(w, names) {
+  const id = winnerId(w);
+  const own = typeof w === "object" && w ? w.name : null;
+  return String(own || (names && names[id]) || id);
 }

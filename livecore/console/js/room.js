@@ -25,6 +25,10 @@ const ui = {
   likesLocal: 0,
   likesPending: 0,
   wonShown: new Set(),
+  entered: new Set(), // lotteries this viewer entered (kept for the tab's life): only they get the result popup
+  bought: new Map(), // sale id -> units this viewer ordered here (for the per-user limit)
+  limited: new Set(), // sales the server answered limit_reached for
+  couponsShown: "",
   gifts: GIFTS,
 };
 window.livecoreViewer = ui; // for people poking at the page, and for tests that simulate a network drop
@@ -63,8 +67,8 @@ function renderTop3() {
   const ol = $("#top3");
   ol.replaceChildren(...list.slice(0, 3).map((c, i) => {
     const name = model.winnerName(c);
-    return h("li", { title: `${name} ${money(c.value ?? c.score ?? 0)}` }, h("span.medal", { text: String(i + 1) }),
-      h("span.name", { text: name.slice(0, 4) }));
+    return h("li", { title: `${name} ${money(c.value ?? c.score ?? 0)}`, dataset: { user: model.winnerId(c) } },
+      h("span.medal", { text: String(i + 1) }), h("span.name", { text: name }));
   }));
 }
 
@@ -120,11 +124,33 @@ function renderSale(sale) {
   $("#stock-fill").style.width = pct + "%";
   $("#sale-stock").textContent = `${t("stock")} ${sale.stock} / ${sale.quantity}`;
   btn.hidden = false;
-  if (!btn.dataset.busy) {
-    btn.disabled = ph !== "started";
-    btn.textContent = ph === "started" ? t("buy") : ph === "scheduled" ? t("not_started") : t(ph);
-  }
+  setBuyButton(sale);
   tickClock();
+}
+
+/** Why this viewer cannot buy now (an i18n key), or null when the button may be pressed. */
+function buyBlocked(sale) {
+  const ph = model.phase(sale);
+  if (ph === "scheduled") return "not_started";
+  if (ph === "sold_out") return "sold_out";
+  if (ph === "ended") return "ended";
+  const per = Number(sale.perUser || 0);
+  if (ui.limited.has(sale.id) || (per > 0 && (ui.bought.get(sale.id) || 0) >= per)) return "limit_reached";
+  return null;
+}
+
+function setBuyButton(sale) {
+  const btn = $("#buy-btn");
+  const why = $("#buy-why");
+  const blocked = buyBlocked(sale);
+  const per = Number(sale.perUser || 0);
+  // the button names the reason; under the limit it also says what the limit is
+  why.textContent = blocked === "limit_reached" && per > 0 ? (lang === "en" ? `${per} per person` : `每人限购${per}件`) : "";
+  if (btn.dataset.busy) return;
+  btn.disabled = blocked !== null;
+  btn.dataset.reason = blocked || "";
+  btn.textContent = blocked ? t(blocked) : t("buy");
+  btn.title = blocked ? t(blocked) : "";
 }
 
 function tickClock() {
@@ -136,12 +162,9 @@ function tickClock() {
     if (ph === "scheduled" && sale.startsAt) el.textContent = (lang === "en" ? "Starts in " : "距开始 ") + remaining(sale.startsAt - now);
     else if (ph === "started" && sale.endsAt) el.textContent = (lang === "en" ? "Ends in " : "距结束 ") + remaining(sale.endsAt - now);
     else el.textContent = t(ph === "started" ? "st_started" : ph);
-    const btn = $("#buy-btn");
-    if (!btn.dataset.busy) {
-      btn.disabled = ph !== "started";
-      btn.textContent = ph === "started" ? t("buy") : ph === "scheduled" ? t("not_started") : t(ph);
-    }
+    setBuyButton(sale);
   }
+  if (claimableKey() !== ui.couponsShown) renderCoupons(); // a claim window opened or closed since the last frame
   const l = model.lottery(ui.state.lottery);
   if (l && l.endsAt && !l.winners) {
     const chip = $("#lottery-chip .when");
@@ -149,9 +172,18 @@ function tickClock() {
   }
 }
 
+function claimable(now = Date.now()) {
+  return model.coupons(ui.state).filter((c) => model.claimable(c, now));
+}
+
+function claimableKey() {
+  return claimable().map((c) => c.id).join(",");
+}
+
 function renderCoupons() {
   const box = $("#coupons");
-  const list = model.coupons(ui.state).filter((c) => !["ended", "exhausted"].includes(c.status) && c.remaining > 0);
+  const list = claimable();
+  ui.couponsShown = list.map((c) => c.id).join(",");
   box.replaceChildren(...list.map((c) => {
     const btn = h("button.chip.coupon-chip", { type: "button", dataset: { batch: c.id } },
       h("b", { text: model.couponLabel(c, money, lang) }), h("small", { text: `${t("claim")} · ${t("remaining")} ${c.remaining}` }));
@@ -163,7 +195,7 @@ function renderCoupons() {
 function renderLottery() {
   const l = model.lottery(ui.state.lottery);
   const chip = $("#lottery-chip");
-  chip.hidden = !l;
+  chip.hidden = !l || l.status === "cancelled";
   if (!l) return;
   chip.replaceChildren(h("span", { text: "🎁 " + t("lottery") }), h("b", { text: l.prize }),
     h("small.when", { text: l.winners ? t("drawn") : l.endsAt ? remaining(l.endsAt - Date.now()) : "" }));
@@ -210,7 +242,11 @@ function onEvent(e) {
       if (e.phase === "ended") toast(t("live_ended"));
       break;
     case "lottery":
-      if (e.phase === "drawn") showLotteryResult(e.lottery, e.data || {});
+      // the result pops up for those who took part; everyone else sees "drawn" on the chip and may open it
+      if (e.phase === "drawn" && !ui.wonShown.has(e.lottery) && (ui.entered.has(e.lottery) || isWinner(e.data || {}))) {
+        ui.wonShown.add(e.lottery);
+        showLotteryResult(e.lottery, e.data || {});
+      }
       break;
     default:
       break;
@@ -226,6 +262,20 @@ async function sendChat(ev) {
   await sendText(text, $("#chat-send"));
 }
 
+/** A chat that is the open keyword lottery's keyword enters it (the server enters it the same way). */
+function noteKeyword(text) {
+  const l = model.lottery(ui.state.lottery);
+  if (l && !l.winners && l.condition === "keyword" && l.keyword && text.trim() === String(l.keyword).trim()) markEntered(l.id);
+}
+
+function markEntered(id) {
+  if (id) ui.entered.add(id);
+}
+
+function isWinner(data) {
+  return (data.winners || []).some((w) => model.winnerId(w) === ui.me.user);
+}
+
 async function sendText(text, button) {
   const err = $("#chat-error");
   err.textContent = "";
@@ -238,7 +288,10 @@ async function sendText(text, button) {
     }
     return true;
   }, err);
-  if (done) $("#chat-input").value = "";
+  if (done) {
+    $("#chat-input").value = "";
+    noteKeyword(text);
+  }
   return done;
 }
 
@@ -278,8 +331,18 @@ async function buy() {
   try {
     await busy(btn, async () => {
       if (ui.state.product?.id) ui.socket.send({ type: "click", product: ui.state.product.id });
-      const res = await ui.socket.request({ type: "buy", sale: sale.id, key: uuid(), qty: 1 });
-      if (res.ok === false) throw { code: res.code, message: res.message };
+      let res;
+      try {
+        res = await ui.socket.request({ type: "buy", sale: sale.id, key: uuid(), qty: 1 });
+      } catch (e) {
+        if (e.code === "limit_reached") ui.limited.add(sale.id);
+        throw e;
+      }
+      if (res.ok === false) {
+        if (res.code === "limit_reached") ui.limited.add(sale.id);
+        throw { code: res.code, message: res.message };
+      }
+      ui.bought.set(sale.id, (ui.bought.get(sale.id) || 0) + 1);
       ui.order = { id: res.order || res.order_id || res.id, sale: sale.id, amount: res.amount ?? sale.price };
       out.textContent = "✓ " + t("ordered");
       out.classList.add("ok");
@@ -297,16 +360,27 @@ async function openPay() {
   const body = $("#sheet-body");
   const status = h("div.outcome");
   const select = h("select#pay-coupon", {}, h("option", { value: "", text: lang === "en" ? "No coupon" : "不使用优惠券" }));
+  const discounts = new Map(); // claim id -> cents off this order
   try {
     const mine = await ui.api.get(`/api/rooms/${encodeURIComponent(roomId)}/coupons/mine?amount=${order.amount}`);
     for (const c of (Array.isArray(mine) ? mine : mine?.coupons || [])) {
       const id = c.claim || c.id;
+      discounts.set(id, Number(c.discount ?? 0));
       const label = c.title || model.couponLabel(model.coupon(c.batch, c), money, lang);
       select.append(h("option", { value: id, text: `${label} -${money(c.discount ?? 0)}` }));
     }
     if (mine?.best) select.value = mine.best;
   } catch { /* no coupons to offer */ }
-  const payBtn = h("button.primary#pay-confirm", { type: "button", text: t("pay") + " " + money(order.amount) });
+  const payBtn = h("button.primary#pay-confirm", { type: "button" });
+  const total = h("p.big#pay-total");
+  const showTotal = () => { // the price after the chosen coupon, on the button and above it
+    const due = model.afterCoupon(order.amount, discounts.get(select.value) || 0);
+    payBtn.textContent = t("pay") + " " + money(due);
+    total.replaceChildren(h("span", { text: money(due) }),
+      due < order.amount ? h("s.list-price", { text: " " + money(order.amount) }) : null);
+  };
+  select.addEventListener("change", showTotal);
+  showTotal();
   payBtn.addEventListener("click", async () => {
     await busy(payBtn, async () => {
       const res = await ui.api.post(`/api/orders/${encodeURIComponent(order.id)}/pay`, select.value ? { coupon: select.value } : {});
@@ -321,7 +395,7 @@ async function openPay() {
     if (status.classList.contains("ok")) payBtn.disabled = true;
   });
   body.replaceChildren(h("h3", { text: t("pay") }), h("p", { text: `${t("product")}: ${ui.sale?.title || ui.state.product?.title || ""}` }),
-    h("p.big", { text: money(order.amount) }), select, payBtn, status);
+    total, select, payBtn, status);
   $("#sheet").hidden = false;
 }
 
@@ -344,6 +418,7 @@ function openLottery() {
   if (l.winners) return showLotteryResult(l.id, l.raw);
   const body = $("#sheet-body");
   const out = h("div.outcome#lottery-outcome");
+  if (ui.entered.has(l.id)) { out.textContent = "✓ " + t("entered"); out.classList.add("ok"); }
   const condText = {
     keyword: `${t("c_keyword")}「${l.keyword ?? ""}」`, follow: t("c_follow"),
     watch: `${t("c_watch")} ≥ ${l.watchS ?? "?"}s`, purchase: t("c_purchase"),
@@ -359,7 +434,11 @@ function openLottery() {
     if (l.condition === "follow") ui.socket.send({ type: "follow" });
     await busy(action, async () => {
       const res = await ui.socket.request({ type: "enter", lottery: l.id });
-      if (res.ok === false) throw { code: res.code, message: res.message };
+      if (res.ok === false) {
+        if (res.code === "already") markEntered(l.id);
+        throw { code: res.code, message: res.message };
+      }
+      markEntered(l.id);
       out.textContent = "✓ " + t("entered");
       out.classList.add("ok");
     }, out);
@@ -374,15 +453,15 @@ function openLottery() {
 }
 
 function showLotteryResult(id, data) {
-  if (ui.wonShown.has(id)) return;
-  ui.wonShown.add(id);
   const winners = data.winners || [];
-  const won = winners.some((w) => model.winnerId(w) === ui.me.user);
+  const won = isWinner(data);
+  const took = won || ui.entered.has(id);
   const body = $("#sheet-body");
   body.replaceChildren(
-    h("h3#lottery-result", { dataset: { won: won ? "1" : "0" }, text: won ? "🎉 " + t("you_won") : t("you_lost") }),
+    h("h3#lottery-result", { dataset: { won: won ? "1" : took ? "0" : "" },
+      text: won ? "🎉 " + t("you_won") : took ? t("you_lost") : "🎁 " + t("lottery_drawn") }),
     h("p.big", { text: data.prize || model.lottery(ui.state.lottery)?.prize || "" }),
-    h("p", { text: t("winners") + ": " + (winners.length ? winners.map(model.winnerName).join("、") : t("no_winner")) }),
+    h("p.winner-names", { text: t("winners") + ": " + (winners.length ? winners.map((w) => model.winnerName(w, data.names)).join("、") : t("no_winner")) }),
     data.seed ? h("p.mono", { text: `${t("seed")}: ${data.seed}` }) : null,
     id ? h("a", { href: `/api/lotteries/${encodeURIComponent(id)}/verify`, target: "_blank", text: t("verify") }) : null);
   $("#sheet").hidden = false;
@@ -401,6 +480,16 @@ function setConn(status, detail) {
   const signIn = !code || code === 4501 || code === 4502;
   el.textContent = `${t("refused")}: ${reason(detail?.reason)}` + (signIn ? ` — ${t("sign_in_again")}` : "");
   if (signIn) forgetToken();
+}
+
+/** The gateway knows no such room (a mistyped link): say so, and stop trying. */
+function roomMissing() {
+  ui.socket.close();
+  const el = $("#conn");
+  el.dataset.status = "refused";
+  el.dataset.code = "not_found";
+  el.textContent = `${t("room_not_found")}: ${roomId} — ${t("check_link")}`;
+  $("#room-title").textContent = roomId;
 }
 
 /** A fresh token for the same viewer after 4502 (demo mode only: elsewhere the app signs the viewer in again). */
@@ -455,7 +544,10 @@ async function start() {
       if (Object.keys(change).length) renderAll();
     },
     onStatus: setConn,
-    onError(err) { toast(errorText(err), "error"); },
+    onError(err) {
+      if (err.code === "not_found" && !ui.socket.joined) return roomMissing(); // the join itself was refused
+      toast(errorText(err), "error");
+    },
   });
   ui.socket.connect();
 
