@@ -31,6 +31,7 @@ import _plots  # noqa: E402
 import _sweep  # noqa: E402
 from _fanout.orchestrate import Plan, baseline_phase, default_probes, default_procs, gateway_phase  # noqa: E402
 from _fanout.report import summarize  # noqa: E402
+from _rooms import create_room  # noqa: E402
 from livecore.config import Settings  # noqa: E402
 from livecore.secrets_check import with_run_secrets  # noqa: E402
 from livecore.services.discover import resolve  # noqa: E402
@@ -89,6 +90,8 @@ async def run(args: argparse.Namespace, settings: Settings) -> dict[str, object]
            "LIVECORE_BARRAGE_BUDGET": str(int(budget))}
     started = time.time()
     try:
+        if not external:  # a deployment's gateways join a room created through its API
+            await create_room(settings.redis_url, prefix, plan.room, cluster=settings.redis_cluster)
         gw = await gateway_phase(plan, env, args.gateway_url)
         base = None
         if args.baseline:

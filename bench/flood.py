@@ -215,6 +215,7 @@ async def orchestrate(args: argparse.Namespace) -> dict[str, Any]:
         async with httpx.AsyncClient(base_url=api, headers={"Authorization": f"Bearer {host}"}) as http:
             for _ in range(50):
                 try:
+                    (await http.post("/api/rooms", json={"id": ROOM, "title": "flood"})).raise_for_status()
                     r = await http.post(f"/api/rooms/{ROOM}/sales", json={
                         "id": "s1", "product": "p1", "price": 100, "quantity": 1_000_000, "per_user": 1000,
                         "ends_at": now_ms + 3_600_000})

@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import _compare  # noqa: E402
 from _fanout.conn import SharedBuffer, Viewer, open_viewer  # noqa: E402
 from _fanout.procs import Measured, free_port, start_server  # noqa: E402
+from _rooms import create_room  # noqa: E402
 from livecore.auth import issue  # noqa: E402
 from livecore.config import Settings  # noqa: E402
 from livecore.secrets_check import with_run_secrets  # noqa: E402
@@ -59,7 +60,9 @@ async def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     room = f"mem-{run_id}"
     port = free_port()
     logdir = Path(tempfile.mkdtemp(prefix=f"memory-{run_id}-"))
-    env = {**settings.env(), "LIVECORE_KEY_PREFIX": f"{settings.key_prefix}mem{run_id}",
+    prefix = f"{settings.key_prefix}mem{run_id}"
+    await create_room(settings.redis_url, prefix, room, cluster=settings.redis_cluster)
+    env = {**settings.env(), "LIVECORE_KEY_PREFIX": prefix,
            "LIVECORE_MAX_CONNECTIONS_PER_ADDRESS": "0", "LIVECORE_IDLE_TIMEOUT_S": "86400",
            "LIVECORE_NODE_ID": f"memory-{run_id}"}
     server = await start_server("gateway", [sys.executable, "-m", "livecore", "gateway", "--procs", "1", "--host",
