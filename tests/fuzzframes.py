@@ -9,13 +9,13 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from livecore.protocol.codes import ErrorCode
+from livecore.protocol.codes import HTTP_ONLY, ErrorCode
 
 # text frames are UTF-8: no lone surrogates
 utf8_chars = st.characters(exclude_categories=["Cs"])
 
 # every code a refusal may carry except ``internal``, which would mean the server did not expect the input
-DOCUMENTED = frozenset(code.value for code in ErrorCode) - {ErrorCode.INTERNAL.value}
+DOCUMENTED = frozenset(code.value for code in ErrorCode if code not in HTTP_ONLY) - {ErrorCode.INTERNAL.value}
 
 TEMPLATES: list[dict[str, Any]] = [
     {"type": "join", "room": "fz", "last_offset": "0-0", "rid": "j"},

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from livecore.core.outcome import accepted
 from livecore.commerce.sale_keys import SaleKeys
 from livecore.commerce.sales import SalesService
 from livecore.runtime import open_runtime
@@ -32,7 +33,7 @@ async def _sell(sales: SalesService, room: str, n: int, make_spec, *, sale_id: s
     async def one(i: int) -> str:
         async with gate:
             res = await sales.buy(room, f"u{i}", sale_id, "k")
-            assert res["ok"], res
+            assert accepted(res), res
             return str(res["order"])
 
     return list(await asyncio.gather(*(one(i) for i in range(first_user, first_user + n))))
