@@ -20,8 +20,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from ..config import Settings
-from ..runtime import open_runtime
 from ..protocol.codes import ErrorCode
+from ..runtime import open_runtime
 from .access_log import AccessLogMiddleware
 from .deps import ApiError, error_response
 from .errors import on_api_error, on_http_exception, on_unexpected

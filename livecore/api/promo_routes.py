@@ -48,9 +48,10 @@ from ..commerce.coupons import CouponBatchIn, CouponService
 from ..commerce.lottery import LotteryIn, LotteryService
 from ..core.coupon_math import HeldCoupon, usable
 from ..core.outcome import Refusal, RefusedError
-from ..protocol.limits import MAX_TOTAL, bounded_int
 from ..protocol.codes import ErrorCode
+from ..protocol.limits import MAX_TOTAL, bounded_int
 from .deps import ApiError, app_service, body, identity, json, require_host, require_room, runtime
+
 
 def coupons(request: Request) -> CouponService:
     """One service per app (it keeps caches and throttled state publishing)."""

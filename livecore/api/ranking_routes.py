@@ -23,10 +23,10 @@ from starlette.routing import BaseRoute, Route
 
 from ..core import hourly
 from ..core.keywords import KeywordExtractor, in_window
+from ..protocol.codes import ErrorCode
 from ..ranking.report import SessionNotFound, build_report, render_png
 from ..ranking.store import RankingStore
 from ..runtime import Runtime
-from ..protocol.codes import ErrorCode
 from .deps import ApiError, json, require_host, runtime
 
 

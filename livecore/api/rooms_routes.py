@@ -48,14 +48,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ..auth import Identity, Role, issue
+from ..auth import Role, issue
 from ..core import modrules
+from ..protocol.codes import ErrorCode
 from ..protocol.events import LiveEvent, ProductEvent
 from ..protocol.ids import ROOM_ID_RULE, valid_room_id
 from ..ranking.names import SESSION_KEYS_TTL_S, RankKeys
 from ..runtime import Runtime
 from ..storage.audit import audit
-from ..protocol.codes import ErrorCode
 from .deps import ApiError, body, json, require_host, runtime
 from .deps import database as _db
 

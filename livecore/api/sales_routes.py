@@ -32,8 +32,6 @@ already, 404 not_found, 400 invalid, 403 forbidden, 503 unavailable (retry with 
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
@@ -48,9 +46,10 @@ from ..commerce.reconcile import SaleNotFound, reconcile
 from ..commerce.sales import SalesService
 from ..core.outcome import Refusal, RefusedError
 from ..core.session import live_of
-from ..protocol.limits import Qty
 from ..protocol.codes import ErrorCode
+from ..protocol.limits import Qty
 from .deps import ApiError, app_service, body, identity, json, require_host, require_room, runtime
+
 
 class BuyIn(msgspec.Struct, forbid_unknown_fields=False):
     key: str
@@ -81,8 +80,9 @@ async def create_sale(request: Request) -> Response:
         raise ApiError.of(exc) from exc
     rt = runtime(request)
     if live_of(await rt.redis.hget(rt.keys.room_state(room), "live")) is not True:
-        sale["warning"] = {"code": ErrorCode.NOT_LIVE.value, "message": "the room is not live: orders of this sale belong to no "
-                                                          "live session and appear in no session's report"}
+        sale["warning"] = {"code": ErrorCode.NOT_LIVE.value,
+                           "message": "the room is not live: orders of this sale belong to no live session and "
+                                      "appear in no session's report"}
     return json(sale, status=201)
 
 

@@ -19,10 +19,10 @@ from types import FrameType
 from ..auth import issue
 from ..cli_help import setting_default
 from ..config import Settings
+from ..protocol.ids import ROOM_ID_RULE, valid_room_id
 from ..services.discover import Started, resolve
 from .bots import run_bots
 from .host import DEMO_HOST, DEMO_HOST_NAME, ScriptedHost, seed_room
-from ..protocol.ids import ROOM_ID_RULE, valid_room_id
 from .http import ApiRefused
 from .procs import Deployment
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 import collections
 
-from livecore.core.outcome import accepted
 from livecore.commerce.orders import OrderService
 from livecore.commerce.sale_keys import SaleKeys
 from livecore.commerce.sales import SalesService
+from livecore.core.outcome import accepted
 
 T0_MS = 1_800_000_000_000
 

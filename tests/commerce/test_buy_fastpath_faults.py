@@ -11,9 +11,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from livecore.core.outcome import accepted
 from livecore.commerce.sale_keys import SaleKeys
 from livecore.commerce.sales import SalesService
+from livecore.core.outcome import accepted
 from livecore.keys import Keys
 from livecore.runtime import open_runtime
 

@@ -6,9 +6,9 @@ import msgspec
 import pytest
 from commercehelp import together
 
-from livecore.core.outcome import accepted, RefusedError
 from livecore.clock import ManualClock
 from livecore.commerce.coupons import CouponBatchIn, CouponService, persist_claims
+from livecore.core.outcome import RefusedError, accepted
 from livecore.protocol.codec import event_decoder
 from livecore.protocol.events import CouponEvent
 

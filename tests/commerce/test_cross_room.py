@@ -13,11 +13,11 @@ import httpx
 import msgspec
 import pytest
 
-from livecore.core.outcome import accepted
 from livecore.api.app import build_app
 from livecore.auth import issue
 from livecore.commerce.payments import SIGNATURE_HEADER, callback_secret, sign
 from livecore.config import Settings
+from livecore.core.outcome import accepted
 
 
 @pytest.fixture

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 from redis import Redis as SyncRedis
 
-from livecore.core.outcome import Refusal, accepted
 from livecore.commerce.model import SaleSpec
 from livecore.commerce.sales import SalesService
 from livecore.config import Settings
+from livecore.core.outcome import Refusal, accepted
 from livecore.durability import DurabilityError
 from livecore.runtime import open_runtime
 from livecore.services.redis_server import RedisServer
@@ -172,7 +172,8 @@ async def test_replica_durability_answers_unavailable_without_a_replica_and_the_
             assert sales.purchases.batcher.stats.waits == 1
             replica = await asyncio.to_thread(replica_of, tmp_path / "late", primary)
             again = await asyncio.gather(*(sales.buy("r1", "u", "flash", f"k{i}") for i in range(3)))
-            assert all(accepted(a) and a["replayed"] for a in again), again  # the retry with the same key returns the order
+            # the retry with the same key returns the order
+            assert all(accepted(a) and a["replayed"] for a in again), again
             assert again[0]["stock"] == 2
             await sales.close()
     finally:

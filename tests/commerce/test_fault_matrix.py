@@ -21,12 +21,12 @@ from typing import Any
 
 import pytest
 
-from livecore.core.outcome import Refusal, accepted
 from livecore.commerce.model import SaleSpec
 from livecore.commerce.orders import OrderService
 from livecore.commerce.reconcile import reconcile
 from livecore.commerce.restore import restore
 from livecore.commerce.sales import SalesService
+from livecore.core.outcome import Refusal, accepted
 from livecore.runtime import open_runtime
 from livecore.services.redis_server import RedisServer
 from livecore.storage.db import connect

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 
-from livecore.core.outcome import accepted, RefusedError
 from livecore.clock import ManualClock
 from livecore.commerce.orders import OrderService
 from livecore.commerce.payments import PaymentNotice, callback_secret, sign, verify
 from livecore.commerce.sale_keys import SaleKeys
+from livecore.core.outcome import RefusedError, accepted
 from livecore.interactions.model import decoder as interaction_decoder
 from livecore.workers.expiry import PaymentTimeouts
 from livecore.workers.orders import order_persister

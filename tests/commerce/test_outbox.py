@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from livecore.core.outcome import accepted
 from livecore.commerce.sale_keys import SaleKeys
 from livecore.commerce.sales import SalesService
+from livecore.core.outcome import accepted
 from livecore.runtime import open_runtime
 from livecore.storage.db import connect
 from livecore.storage.migrate import migrate

@@ -8,8 +8,8 @@ import collections
 import msgspec
 import pytest
 
-from livecore.core.outcome import accepted, RefusedError
 from livecore.commerce.sale_keys import SaleKeys
+from livecore.core.outcome import RefusedError, accepted
 from livecore.interactions.model import decoder as interaction_decoder
 
 T0 = 1_800_000_000.0

@@ -10,8 +10,8 @@ from gwhelpers import token, until, url
 
 from livecore.client import LiveClient
 from livecore.core.outcome import Refusal
-from livecore.protocol.codes import ErrorCode
 from livecore.protocol import client as c
+from livecore.protocol.codes import ErrorCode
 from livecore.protocol.server import Error, Result
 
 

@@ -10,9 +10,9 @@ import urllib.request
 
 import pytest
 
-from livecore.core.outcome import accepted
 from livecore.commerce.model import SaleSpec
 from livecore.commerce.sales import SalesService
+from livecore.core.outcome import accepted
 from livecore.interactions.log import InteractionLog
 from livecore.interactions.model import Interaction
 from livecore.services.ports import free_port
