@@ -54,7 +54,7 @@ values = st.recursive(
 def mutated(draw: st.DrawFn) -> str:
     frame = dict(draw(st.sampled_from(TEMPLATES)))
     for _ in range(draw(st.integers(min_value=0, max_value=3))):
-        key = draw(st.sampled_from(sorted(frame) + ["extra", "type"]))
+        key = draw(st.sampled_from([*sorted(frame), "extra", "type"]))
         action = draw(st.sampled_from(["set", "delete"]))
         if action == "delete":
             frame.pop(key, None)

@@ -54,7 +54,7 @@ class Storm:
         while True:
             try:
                 answer = await asyncio.wait_for(self.buy(b.user, b.key), self.answer_timeout_s)
-            except Exception as exc:  # noqa: BLE001 - a lost connection is an answer to retry
+            except Exception as exc:
                 answer = Refusal(ErrorCode.UNAVAILABLE, repr(exc))
             if accepted(answer):
                 b.answers.append("ok")
@@ -135,7 +135,7 @@ async def until_persisted(db: Any, orders: set[str], timeout_s: float = 30.0) ->
         try:
             have = {r["id"] for r in await db.fetch("SELECT id FROM orders WHERE id = any($1::text[])",
                                                     list(orders))}
-        except Exception:  # noqa: BLE001 - PostgreSQL coming back
+        except Exception:
             have = set()
         missing = orders - have
         if not missing or loop.time() >= deadline:

@@ -173,7 +173,7 @@ async def _products(rt: Runtime, room: str) -> list[dict[str, Any]]:
 
 
 def _product_row(r: asyncpg.Record) -> dict[str, Any]:
-    skus = r["skus"] if "skus" in r.keys() else []
+    skus = r.get("skus", [])
     price = min((s["price"] for s in skus), default=r["list_price"])
     return {"id": r["id"], "title": r["title"], "image": r["image_url"], "list_price": r["list_price"],
             "price": price, "position": r["position"], "skus": skus}

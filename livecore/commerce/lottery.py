@@ -279,7 +279,7 @@ class LotteryService:
             try:
                 lost = bool(await self.rt.db.fetchval(
                     "SELECT true FROM lotteries WHERE id = $1 AND room_id = $2 AND status = 'open'", lottery, room))
-            except Exception as exc:  # noqa: BLE001 - PostgreSQL away: fall back on the generation marker
+            except Exception as exc:
                 log.warning("lottery %s/%s: PostgreSQL check failed (%s)", room, lottery, exc)
         if not lost and self.rt.generation is not None:
             lost = await self.rt.generation.commerce_blocked()
