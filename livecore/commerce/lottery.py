@@ -46,7 +46,7 @@ from ..protocol.ids import valid_room_id
 from ..protocol.limits import DurationS, EpochMs, WatchS, Winners
 from ..runtime import Runtime
 from ..storage.audit import audit
-from .coupons import SKIP, StatePublisher, ms
+from .state_publish import SKIP, StatePublisher, ms
 
 log = logging.getLogger(__name__)
 
