@@ -31,8 +31,9 @@ Endpoints (JSON; money in integer cents; times in epoch milliseconds; durations 
     GET    /api/lotteries/{id}/verify                   public: recompute the winners -> {"ok", "problems", ...}
 
 Refused claims and entries answer 409 with ``{"error": {"code", "message"}}`` (``sold_out``,
-``limit_reached``, ``not_started``, ``ended``, ``not_eligible``, ``already``); unknown ids 404; bad input 400; ``unavailable`` (a batch or lottery being restored) 503, retry. Every route
-turns a code into its status through one map (``livecore.api.status``).
+``limit_reached``, ``not_started``, ``ended``, ``not_eligible``, ``already``); unknown ids 404; bad input 400;
+``unavailable`` (a batch or lottery being restored) 503, retry. Every route turns a code into its status
+through one map (``livecore.api.status``).
 Host actions are written to ``audit_log`` by the services.
 """
 
