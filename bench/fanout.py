@@ -26,15 +26,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import _compare  # noqa: E402
-import _plots  # noqa: E402
-import _sweep  # noqa: E402
-from _fanout.orchestrate import Plan, baseline_phase, default_probes, default_procs, gateway_phase  # noqa: E402
-from _fanout.report import summarize  # noqa: E402
-from _rooms import create_room  # noqa: E402
-from livecore.config import Settings  # noqa: E402
-from livecore.secrets_check import with_run_secrets  # noqa: E402
-from livecore.services.discover import resolve  # noqa: E402
+import _compare
+import _plots
+import _sweep
+from _fanout.orchestrate import Plan, baseline_phase, default_probes, default_procs, gateway_phase
+from _fanout.report import summarize
+from _rooms import create_room
+from livecore.config import Settings
+from livecore.secrets_check import with_run_secrets
+from livecore.services.discover import resolve
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -93,7 +93,7 @@ class Children:
             spec = {**spec, "out": str(self.logdir / f"{role}{j}.json")}
             proc = subprocess.Popen(
                 [sys.executable, __file__, "--child", role, json.dumps(spec)], cwd=ROOT, env=self.env,
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=open(self.logdir / f"{role}{j}.log", "wb"))
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=open(self.logdir / f"{role}{j}.log", "wb"))  # noqa: SIM115
             self._out_of[proc.pid] = spec["out"]
             started.append(proc)
         self.procs.extend(started)
@@ -181,12 +181,12 @@ async def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
                 [sys.executable, "-m", "livecore", "gateway", "--procs", "1", "--host", "127.0.0.1", "--port",
                  str(port)], cwd=ROOT,
                 env={**env, "LIVECORE_NODE_ID": f"fs-{run_id}-{i}"}, stdout=subprocess.DEVNULL,
-                stderr=open(logdir / f"gateway{i}.log", "wb"))
+                stderr=open(logdir / f"gateway{i}.log", "wb"))  # noqa: SIM115 - the child's log
             procs.append(gw)
             pids[f"gateway{i}"] = gw.pid
         worker = subprocess.Popen([sys.executable, "-m", "livecore", "worker", "--only", "orders",
                                    "--name", f"fs-{run_id}"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                  stderr=open(logdir / "worker.log", "wb"))
+                                  stderr=open(logdir / "worker.log", "wb"))  # noqa: SIM115 - the child's log
         procs.append(worker)
         pids["worker"] = worker.pid
         deadline = time.monotonic() + 30

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import secrets
@@ -97,10 +98,8 @@ async def flood(cfg: dict[str, Any]) -> dict[str, Any]:
             return
         out["accepted"] += 1
         conns.append(ws)
-        try:
+        with contextlib.suppress(ConnectionClosed):
             await ws.send(encode(c.Join(room=ROOM)).decode())
-        except ConnectionClosed:
-            pass
         readers.append(asyncio.get_running_loop().create_task(drain(ws)))
 
     async def api_writes() -> None:

@@ -66,7 +66,7 @@ def percentile(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
     s = sorted(values)
-    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+    return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))]
 
 
 class Appender:
@@ -91,7 +91,7 @@ def start_workers(n: int, settings: Settings) -> list[subprocess.Popen[bytes]]:
     logs = Path(os.environ.get("TMPDIR", "/tmp"))
     return [subprocess.Popen([sys.executable, "-m", "livecore.workers.ranking"], env=env,
                              stdout=subprocess.DEVNULL,
-                             stderr=open(logs / f"bench-ranking-worker{i}.log", "wb"))  # noqa: SIM115
+                             stderr=open(logs / f"bench-ranking-worker{i}.log", "wb"))
             for i in range(n)]
 
 
@@ -239,14 +239,12 @@ async def run(args: argparse.Namespace, base: Settings) -> dict[str, object]:
         per_tick = max(1, int(args.rate * tick))
         ticks = int(args.live_s / tick)
         began = time.perf_counter()
-        seq = 0
         for i in range(ticks):
             now_ms = int(time.time() * 1000)
             batch = list(mix(live_rng, rooms, per_tick, now_ms, 1, id_prefix=f"l{i}-"))
             probe_room = PROBE_ROOMS[i % len(PROBE_ROOMS)]
-            batch.append(Interaction(id=f"probe{seq}", kind="gift", room=probe_room, user="probe", ts=now_ms,
+            batch.append(Interaction(id=f"probe{i}", kind="gift", room=probe_room, user="probe", ts=now_ms,
                                      value=1))
-            seq += 1
             sent[probe_room].append(time.perf_counter())
             await appender.append(batch)
             delay = began + (i + 1) * tick - time.perf_counter()

@@ -6,6 +6,7 @@ import argparse
 
 from .auth import Role, issue
 from .config import Settings
+from .protocol.ids import ROOM_ID_RULE, valid_room_id
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -20,5 +21,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.role == Role.HOST and not args.room:
         raise SystemExit("a host token must name its room: --room ID")
+    if args.room is not None and not valid_room_id(args.room):
+        raise SystemExit(f"--room: a room id is {ROOM_ID_RULE}")
     print(issue(settings.secret, args.user, role=args.role, name=args.name, room=args.room, ttl_s=args.ttl))
     return 0

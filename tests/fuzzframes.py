@@ -9,13 +9,13 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from livecore.protocol.codes import ErrorCode
+from livecore.protocol.codes import HTTP_ONLY, ErrorCode
 
 # text frames are UTF-8: no lone surrogates
 utf8_chars = st.characters(exclude_categories=["Cs"])
 
 # every code a refusal may carry except ``internal``, which would mean the server did not expect the input
-DOCUMENTED = frozenset(code.value for code in ErrorCode) - {ErrorCode.INTERNAL.value}
+DOCUMENTED = frozenset(code.value for code in ErrorCode if code not in HTTP_ONLY) - {ErrorCode.INTERNAL.value}
 
 TEMPLATES: list[dict[str, Any]] = [
     {"type": "join", "room": "fz", "last_offset": "0-0", "rid": "j"},
@@ -54,7 +54,7 @@ values = st.recursive(
 def mutated(draw: st.DrawFn) -> str:
     frame = dict(draw(st.sampled_from(TEMPLATES)))
     for _ in range(draw(st.integers(min_value=0, max_value=3))):
-        key = draw(st.sampled_from(sorted(frame) + ["extra", "type"]))
+        key = draw(st.sampled_from([*sorted(frame), "extra", "type"]))
         action = draw(st.sampled_from(["set", "delete"]))
         if action == "delete":
             frame.pop(key, None)

@@ -14,7 +14,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-Buy = Callable[[str, str], Awaitable[dict[str, Any]]]  # (user, key) -> the answer (ok / code)
+from livecore.core.outcome import Refusal, accepted
+from livecore.protocol.codes import ErrorCode
+
+Buy = Callable[[str, str], Awaitable[dict[str, Any] | Refusal]]  # (user, key) -> the answer (a result or a refusal)
 
 DEFINITE = frozenset({"sold_out", "limit_reached", "ended", "not_found", "invalid", "already"})
 
@@ -51,15 +54,16 @@ class Storm:
         while True:
             try:
                 answer = await asyncio.wait_for(self.buy(b.user, b.key), self.answer_timeout_s)
-            except Exception as exc:  # noqa: BLE001 - a lost connection is an answer to retry
-                answer = {"ok": False, "code": "unavailable", "message": repr(exc)}
-            if answer.get("ok"):
+            except Exception as exc:
+                answer = Refusal(ErrorCode.UNAVAILABLE, repr(exc))
+            if accepted(answer):
                 b.answers.append("ok")
                 if answer["order"] not in b.orders:
                     b.orders.append(answer["order"])
                 b.final = "ok"
                 return
-            code = str(answer.get("code"))
+            assert isinstance(answer, Refusal), answer
+            code = answer.code.value
             b.answers.append(code)
             if code in DEFINITE:
                 b.final = code
@@ -131,7 +135,7 @@ async def until_persisted(db: Any, orders: set[str], timeout_s: float = 30.0) ->
         try:
             have = {r["id"] for r in await db.fetch("SELECT id FROM orders WHERE id = any($1::text[])",
                                                     list(orders))}
-        except Exception:  # noqa: BLE001 - PostgreSQL coming back
+        except Exception:
             have = set()
         missing = orders - have
         if not missing or loop.time() >= deadline:

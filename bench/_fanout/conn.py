@@ -130,7 +130,7 @@ class Viewer(asyncio.BufferedProtocol):
     def _captured(self, frames: list[tuple[int, bytes]]) -> None:
         now = time.time()
         for opcode, payload in frames:
-            if opcode == OP_TEXT or opcode == OP_BINARY:
+            if opcode in (OP_TEXT, OP_BINARY):
                 if not self.joined.done():
                     self.joined.set_result(payload)
                     if self.on_text is None:

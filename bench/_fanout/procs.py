@@ -7,6 +7,7 @@ Load generators and the baseline speak one JSON object per line on stdout; gatew
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -124,10 +125,8 @@ class Measured:
     def rss(self) -> int:
         total = 0
         for p in self._procs():
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess):
                 total += p.memory_info().rss
-            except psutil.NoSuchProcess:
-                pass
         return total
 
     def alive(self) -> bool:

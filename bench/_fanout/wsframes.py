@@ -125,7 +125,7 @@ class FrameScanner:
                 length = int.from_bytes(data[pos + 2:pos + 10], "big")
                 start = pos + 10
             opcode = b0 & 0x0F
-            if opcode == OP_TEXT or opcode == OP_BINARY:
+            if opcode in (OP_TEXT, OP_BINARY):
                 if not b0 & 0x80:
                     raise ValueError("fragmented server frame")
                 self.frames += 1
@@ -143,7 +143,7 @@ class FrameScanner:
                 pos = end
                 continue
             if end > n:
-                if opcode == OP_TEXT or opcode == OP_BINARY:  # counted now; do not count it again
+                if opcode in (OP_TEXT, OP_BINARY):  # counted now; do not count it again
                     self.frames -= 1
                     self.payload_bytes -= length
                 self._pending = bytes(data[pos:])

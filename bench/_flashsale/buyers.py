@@ -90,7 +90,7 @@ class Buyer(asyncio.Protocol):
         if frames is None:
             return
         for opcode, payload in frames:
-            if opcode == OP_TEXT or opcode == OP_BINARY:
+            if opcode in (OP_TEXT, OP_BINARY):
                 kind = payload[TYPE_AT:TYPE_AT + 4]
                 if kind == b"resu" or kind == b"erro":
                     self._answered(payload)

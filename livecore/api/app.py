@@ -20,6 +20,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from ..config import Settings
+from ..protocol.codes import ErrorCode
 from ..runtime import open_runtime
 from .access_log import AccessLogMiddleware
 from .deps import ApiError, error_response
@@ -71,7 +72,7 @@ def build_app(settings: Settings, modules: list[str] | None = None) -> Starlette
 
     async def on_bad_data(request: Request, exc: Exception) -> Response:
         # input PostgreSQL cannot take (a NUL in a path or query value, a number out of range): bad input
-        return error_response(ApiError(400, "invalid", "the database refused a value: " + type(exc).__name__))
+        return error_response(ApiError(ErrorCode.INVALID, "the database refused a value: " + type(exc).__name__))
 
     metrics = ApiMetrics()
     app = Starlette(routes=collect_routes(ROUTE_MODULES if modules is None else modules), lifespan=lifespan,

@@ -17,8 +17,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from ..protocol.codes import ErrorCode
+from ..storage.audit import audit
 from .deps import ApiError, body, json, require_host, runtime
-from .rooms_routes import audit
+from .deps import database as _db
 
 MODES = ("running", "paused", "off")
 
@@ -32,10 +34,10 @@ async def set_demo_host(request: Request) -> Response:
     room = request.path_params["room"]
     who = require_host(request, room)
     if not rt.settings.demo:
-        raise ApiError(404, "not_found", "the scripted host exists in demo mode only")
+        raise ApiError(ErrorCode.NOT_FOUND, "the scripted host exists in demo mode only")
     data: DemoHostIn = await body(request, DemoHostIn)
     await rt.bus.set_state(room, {"demo_host": data.mode})
-    await audit(rt, room, who, "demo.host", {"mode": data.mode})
+    await audit(_db(rt), room, who.user, "demo.host", {"mode": data.mode})
     return json({"mode": data.mode})
 
 

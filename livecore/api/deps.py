@@ -1,7 +1,7 @@
 """What every route module needs: the runtime, the caller's identity, JSON answers and errors.
 
-Errors are ``{"error": {"code": ..., "message": ...}}`` with the codes of ``livecore.protocol.ErrorCode``
-(plus ``unauthorized``), so a console speaks one vocabulary over HTTP and WebSocket.
+Errors are ``{"error": {"code": ..., "message": ...}}`` with the codes of ``livecore.protocol.ErrorCode``, so a
+console speaks one vocabulary over HTTP and WebSocket; ``status.STATUS`` gives each code its HTTP status.
 """
 
 from __future__ import annotations
@@ -9,22 +9,34 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
+import asyncpg
 import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
 from ..auth import AuthError, Identity, verify
+from ..core.outcome import Refusal, RefusedError
+from ..protocol.codes import ErrorCode
 from ..runtime import Runtime
+from .status import status_of
 
 _encoder = msgspec.json.Encoder()
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str = "") -> None:
-        super().__init__(message or code)
-        self.status = status
+    """An error answer: its status comes from the code (``status.STATUS``) unless ``status`` is given."""
+
+    def __init__(self, code: ErrorCode, message: str = "", *, status: int | None = None) -> None:
+        super().__init__(message or code.value)
+        self.status = status_of(code) if status is None else status
         self.code = code
-        self.message = message or code
+        self.message = message or code.value
+
+    @classmethod
+    def of(cls, refused: Refusal | RefusedError) -> ApiError:
+        """The answer to a service's refusal."""
+        r = refused.refusal if isinstance(refused, RefusedError) else refused
+        return cls(r.code, r.message)
 
 
 def json(data: Any, status: int = 200) -> Response:
@@ -32,11 +44,18 @@ def json(data: Any, status: int = 200) -> Response:
 
 
 def error_response(err: ApiError) -> Response:
-    return json({"error": {"code": err.code, "message": err.message}}, status=err.status)
+    return json({"error": {"code": err.code.value, "message": err.message}}, status=err.status)
 
 
 def runtime(request: Request) -> Runtime:
     return request.app.state.runtime
+
+
+def database(rt: Runtime) -> asyncpg.Pool:
+    """The runtime's PostgreSQL pool, or 503 ``unavailable`` in a process without one."""
+    if rt.db is None:
+        raise ApiError(ErrorCode.UNAVAILABLE, "no database")
+    return rt.db
 
 
 class Closable(Protocol):
@@ -65,14 +84,14 @@ def identity(request: Request) -> Identity:
     try:
         return verify(runtime(request).settings.secret, token)
     except AuthError as exc:
-        raise ApiError(401, "unauthorized", f"token {exc.reason}") from exc
+        raise ApiError(ErrorCode.UNAUTHORIZED, f"token {exc.reason}") from exc
 
 
 def require_host(request: Request, room: str) -> Identity:
     """The caller must be the host of ``room`` (or an admin)."""
     who = identity(request)
     if not who.may_control(room):
-        raise ApiError(403, "forbidden", f"this token does not control room {room}")
+        raise ApiError(ErrorCode.FORBIDDEN, f"this token does not control room {room}")
     return who
 
 
@@ -81,7 +100,7 @@ def require_room(request: Request, room: str) -> Identity:
     touch a room's stock, coupons or lotteries (buy, claim, enter)."""
     who = identity(request)
     if not who.may_join(room):
-        raise ApiError(403, "forbidden", f"this token does not allow room {room}")
+        raise ApiError(ErrorCode.FORBIDDEN, f"this token does not allow room {room}")
     return who
 
 
@@ -90,8 +109,8 @@ async def body(request: Request, kind: type[Any]) -> Any:
     is refused here, before any effect: PostgreSQL cannot store them."""
     raw = await request.body()
     if b"\\u0000" in raw:
-        raise ApiError(400, "invalid", "NUL characters are not allowed")
+        raise ApiError(ErrorCode.INVALID, "NUL characters are not allowed")
     try:
         return msgspec.json.decode(raw, type=kind)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-        raise ApiError(400, "invalid", str(exc)) from exc
+        raise ApiError(ErrorCode.INVALID, str(exc)) from exc

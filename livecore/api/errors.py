@@ -9,11 +9,11 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..protocol.codes import ErrorCode
 from .deps import ApiError, error_response
+from .status import code_for_status
 
 log = logging.getLogger(__name__)
-
-_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 429: "rate_limited"}
 
 
 async def on_api_error(request: Request, exc: Exception) -> Response:
@@ -23,12 +23,12 @@ async def on_api_error(request: Request, exc: Exception) -> Response:
 
 async def on_http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    code = _CODES.get(exc.status_code, "invalid" if exc.status_code < 500 else "internal")
-    response = error_response(ApiError(exc.status_code, code, str(exc.detail)))
+    code = code_for_status(exc.status_code)
+    response = error_response(ApiError(code, str(exc.detail), status=exc.status_code))
     response.headers.update(exc.headers or {})  # e.g. Allow on 405
     return response
 
 
 async def on_unexpected(request: Request, exc: Exception) -> Response:
     log.error("api: %s %s failed", request.method, request.url.path, exc_info=exc)
-    return error_response(ApiError(500, "internal", "internal error"))
+    return error_response(ApiError(ErrorCode.INTERNAL, "internal error"))

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..protocol.codes import ErrorCode
 from .deps import ApiError, error_response
 
 
 class BodyTooLarge(ApiError):
     def __init__(self, limit: int) -> None:
-        super().__init__(413, "too_large", f"request body over {limit} bytes")
+        super().__init__(ErrorCode.TOO_LARGE, f"request body over {limit} bytes")
 
 
 class BodyLimitMiddleware:

@@ -31,7 +31,9 @@ Endpoints (JSON; money in integer cents; times in epoch milliseconds; durations 
     GET    /api/lotteries/{id}/verify                   public: recompute the winners -> {"ok", "problems", ...}
 
 Refused claims and entries answer 409 with ``{"error": {"code", "message"}}`` (``sold_out``,
-``limit_reached``, ``not_started``, ``ended``, ``not_eligible``, ``already``); unknown ids 404; bad input 400.
+``limit_reached``, ``not_started``, ``ended``, ``not_eligible``, ``already``); unknown ids 404; bad input 400;
+``unavailable`` (a batch or lottery being restored) 503, retry. Every route turns a code into its status
+through one map (``livecore.api.status``).
 Host actions are written to ``audit_log`` by the services.
 """
 
@@ -44,13 +46,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ..commerce.coupons import CouponBatchIn, CouponError, CouponService
-from ..commerce.lottery import LotteryError, LotteryIn, LotteryService
+from ..commerce.coupons import CouponBatchIn, CouponService
+from ..commerce.lottery import LotteryIn, LotteryService
 from ..core.coupon_math import HeldCoupon, usable
+from ..core.outcome import Refusal, RefusedError
+from ..protocol.codes import ErrorCode
 from ..protocol.limits import MAX_TOTAL, bounded_int
 from .deps import ApiError, app_service, body, identity, json, require_host, require_room, runtime
-
-_STATUS = {"not_found": 404, "invalid": 400, "busy": 409}
 
 
 def coupons(request: Request) -> CouponService:
@@ -60,11 +62,6 @@ def coupons(request: Request) -> CouponService:
 
 def lotteries(request: Request) -> LotteryService:
     return app_service(request, "lotteries", LotteryService)
-
-
-def _refused(result: dict[str, Any]) -> ApiError:
-    code = result["code"]
-    return ApiError(_STATUS.get(code, 409), code, result.get("message", code))
 
 
 class _Key(msgspec.Struct):
@@ -86,8 +83,8 @@ async def create_batch(request: Request) -> Response:
     spec = await body(request, CouponBatchIn)
     try:
         return json(await coupons(request).create_batch(room, spec, who.user), status=201)
-    except CouponError as exc:
-        raise ApiError(400, exc.code, exc.message) from exc
+    except RefusedError as exc:
+        raise ApiError.of(exc) from exc
 
 
 async def list_batches(request: Request) -> Response:
@@ -97,7 +94,7 @@ async def list_batches(request: Request) -> Response:
 async def get_batch(request: Request) -> Response:
     batch = await coupons(request).batch(request.path_params["room"], request.path_params["batch"])
     if batch is None:
-        raise ApiError(404, "not_found", "no such coupon batch")
+        raise ApiError(ErrorCode.NOT_FOUND, "no such coupon batch")
     return json(batch)
 
 
@@ -106,8 +103,8 @@ async def claim(request: Request) -> Response:
     who = require_room(request, room)
     req = await body(request, _Key)
     result = await coupons(request).claim(room, who.user, request.path_params["batch"], req.key)
-    if not result["ok"]:
-        raise _refused(result)
+    if isinstance(result, Refusal):
+        raise ApiError.of(result)
     return json(result)
 
 
@@ -115,7 +112,7 @@ async def end_batch(request: Request) -> Response:
     room, batch = request.path_params["room"], request.path_params["batch"]
     who = require_host(request, room)
     if not await coupons(request).end_batch(room, batch, who.user):
-        raise ApiError(409, "ended", "no active batch with this id")
+        raise ApiError(ErrorCode.ENDED, "no active batch with this id")
     return json(await coupons(request).batch(room, batch))
 
 
@@ -124,7 +121,7 @@ async def mine(request: Request) -> Response:
     room = request.path_params["room"]
     amount = bounded_int(request.query_params.get("amount", "0"), 0, MAX_TOTAL)
     if amount is None:
-        raise ApiError(400, "invalid", f"amount must be an integer number of cents, 0..{MAX_TOTAL}")
+        raise ApiError(ErrorCode.INVALID, f"amount must be an integer number of cents, 0..{MAX_TOTAL}")
     svc = coupons(request)
     if amount > 0:
         ranked = await svc.offers(room, who.user, amount)
@@ -150,8 +147,8 @@ async def open_lottery(request: Request) -> Response:
     spec = await body(request, LotteryIn)
     try:
         return json(await lotteries(request).open(room, spec, who.user), status=201)
-    except LotteryError as exc:
-        raise ApiError(_STATUS.get(exc.code, 400), exc.code, exc.message) from exc
+    except RefusedError as exc:
+        raise ApiError.of(exc) from exc
 
 
 async def list_lotteries(request: Request) -> Response:
@@ -174,8 +171,8 @@ async def enter(request: Request) -> Response:
     who = require_room(request, room)
     await _optional_body(request, _Empty)
     result = await lotteries(request).enter(room, who.user, request.path_params["id"], 0)
-    if not result["ok"]:
-        raise _refused(result)
+    if isinstance(result, Refusal):
+        raise ApiError.of(result)
     return json(result)
 
 
@@ -184,22 +181,22 @@ async def draw(request: Request) -> Response:
     who = require_host(request, room)
     try:
         return json(await lotteries(request).draw(room, request.path_params["id"], actor=who.user))
-    except LotteryError as exc:
-        raise ApiError(_STATUS.get(exc.code, 409), exc.code, exc.message) from exc
+    except RefusedError as exc:
+        raise ApiError.of(exc) from exc
 
 
 async def cancel(request: Request) -> Response:
     room = request.path_params["room"]
     who = require_host(request, room)
     if not await lotteries(request).cancel(room, request.path_params["id"], who.user):
-        raise ApiError(409, "ended", "no open lottery with this id")
+        raise ApiError(ErrorCode.ENDED, "no open lottery with this id")
     return json(await lotteries(request).get(room, request.path_params["id"]))
 
 
 async def public_lottery(request: Request) -> Response:
     record = await lotteries(request).public_record(request.path_params["id"])
     if record is None:
-        raise ApiError(404, "not_found", "no such lottery")
+        raise ApiError(ErrorCode.NOT_FOUND, "no such lottery")
     if request.query_params.get("entries") not in ("1", "true"):
         record.pop("entries", None)
     return json(record)
@@ -208,7 +205,7 @@ async def public_lottery(request: Request) -> Response:
 async def verify(request: Request) -> Response:
     report = await lotteries(request).verify(request.path_params["id"])
     if "seed" not in report and report["problems"] == ["no such lottery"]:
-        raise ApiError(404, "not_found", "no such lottery")
+        raise ApiError(ErrorCode.NOT_FOUND, "no such lottery")
     return json(report)
 
 

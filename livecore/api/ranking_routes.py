@@ -26,6 +26,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..core import hourly
 from ..core.keywords import KeywordExtractor, in_window
+from ..protocol.codes import ErrorCode
 from ..ranking.report import SessionNotFound, build_report, render_png
 from ..ranking.store import RankingStore
 from ..runtime import Runtime
@@ -47,9 +48,9 @@ def _n(request: Request, default: int, top: int = 100) -> int:
     try:
         n = int(raw)
     except ValueError:
-        raise ApiError(400, "invalid", "n must be an integer") from None
+        raise ApiError(ErrorCode.INVALID, "n must be an integer") from None
     if not 1 <= n <= top:
-        raise ApiError(400, "invalid", f"n must be between 1 and {top}")
+        raise ApiError(ErrorCode.INVALID, f"n must be between 1 and {top}")
     return n
 
 
@@ -70,7 +71,7 @@ async def hourly_ranking(request: Request) -> Response:
     try:
         hour = hourly.parse_hour(raw) if raw else hourly.hour_of(_now_ms(rt))
     except ValueError:
-        raise ApiError(400, "invalid", "hour must be an hour index or an ISO date-time") from None
+        raise ApiError(ErrorCode.INVALID, "hour must be an hour index or an ISO date-time") from None
     return json({"hour": hour, "start": hourly.format_hour(hour),
                  "rooms": await _store(rt).hourly_top(hour, _n(request, 10))})
 
@@ -134,12 +135,12 @@ async def _report(request: Request) -> dict[str, object]:
     require_host(request, room)
     rt = runtime(request)
     if rt.db is None:
-        raise ApiError(503, "unavailable", "the report needs the database")
+        raise ApiError(ErrorCode.UNAVAILABLE, "the report needs the database")
     try:
         return await build_report(rt.db, _store(rt), room, request.path_params["sid"], _now_ms(rt),
                                   keyword_window_s=rt.settings.keyword_window_s)
     except SessionNotFound:
-        raise ApiError(404, "not_found", "no such live session in this room") from None
+        raise ApiError(ErrorCode.NOT_FOUND, "no such live session in this room") from None
 
 
 async def report(request: Request) -> Response:

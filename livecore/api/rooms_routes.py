@@ -48,13 +48,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ..auth import Identity, Role, issue
+from ..auth import Role, issue
 from ..core import modrules
 from ..people import PeopleStore
+from ..protocol.codes import ErrorCode
 from ..protocol.events import LiveEvent, ProductEvent
+from ..protocol.ids import ROOM_ID_RULE, valid_room_id
 from ..ranking.names import SESSION_KEYS_TTL_S, RankKeys
 from ..runtime import Runtime
+from ..storage.audit import audit
 from .deps import ApiError, body, json, require_host, runtime
+from .deps import database as _db
 
 MAX_TITLE = 80
 MAX_WORDS = 500
@@ -127,12 +131,6 @@ class WordsIn(msgspec.Struct, forbid_unknown_fields=False):
 
 
 # -- helpers -------------------------------------------------------------------------------------------
-def _db(rt: Runtime) -> asyncpg.Pool:
-    if rt.db is None:
-        raise ApiError(503, "unavailable", "no database")
-    return rt.db
-
-
 def _ms(value: Any) -> int | None:
     return None if value is None else int(value.timestamp() * 1000)
 
@@ -148,14 +146,8 @@ def _clean_words(words: list[str]) -> list[str]:
         if w and w not in out:
             out.append(w[:30])
     if len(out) > MAX_WORDS:
-        raise ApiError(400, "invalid", f"at most {MAX_WORDS} words")
+        raise ApiError(ErrorCode.INVALID, f"at most {MAX_WORDS} words")
     return out
-
-
-async def audit(rt: Runtime, room: str, who: Identity, action: str, detail: dict[str, Any] | None = None) -> None:
-    """One row per host action: who did what to which room, and with which arguments."""
-    await _db(rt).execute("INSERT INTO audit_log (room_id, actor, action, detail) VALUES ($1, $2, $3, $4)",
-                          room, who.user, action, detail or {})
 
 
 def _room_row(row: asyncpg.Record, *, with_words: bool) -> dict[str, Any]:
@@ -168,7 +160,7 @@ def _room_row(row: asyncpg.Record, *, with_words: bool) -> dict[str, Any]:
 async def _load_room(rt: Runtime, room: str) -> asyncpg.Record:
     row = await _db(rt).fetchrow("SELECT * FROM rooms WHERE id = $1", room)
     if row is None:
-        raise ApiError(404, "not_found", f"room {room} does not exist")
+        raise ApiError(ErrorCode.NOT_FOUND, f"room {room} does not exist")
     return row
 
 
@@ -182,7 +174,7 @@ async def _products(rt: Runtime, room: str) -> list[dict[str, Any]]:
 
 
 def _product_row(r: asyncpg.Record) -> dict[str, Any]:
-    skus = r["skus"] if "skus" in r.keys() else []
+    skus = r.get("skus", [])
     price = min((s["price"] for s in skus), default=r["list_price"])
     return {"id": r["id"], "title": r["title"], "image": r["image_url"], "list_price": r["list_price"],
             "price": price, "position": r["position"], "skus": skus}
@@ -192,19 +184,19 @@ async def _product(rt: Runtime, room: str, pid: str) -> dict[str, Any]:
     for p in await _products(rt, room):
         if p["id"] == pid:
             return p
-    raise ApiError(404, "not_found", f"product {pid} is not in room {room}")
+    raise ApiError(ErrorCode.NOT_FOUND, f"product {pid} is not in room {room}")
 
 
 def _check_title(title: str) -> str:
     title = title.strip()
     if len(title) > MAX_TITLE:
-        raise ApiError(400, "invalid", f"title longer than {MAX_TITLE} characters")
+        raise ApiError(ErrorCode.INVALID, f"title longer than {MAX_TITLE} characters")
     return title
 
 
 def _check_money(name: str, value: int | None) -> None:
     if value is not None and value < 0:
-        raise ApiError(400, "invalid", f"{name} must be >= 0 cents")
+        raise ApiError(ErrorCode.INVALID, f"{name} must be >= 0 cents")
 
 
 # -- public --------------------------------------------------------------------------------------------
@@ -225,17 +217,17 @@ async def gifts(request: Request) -> Response:
 async def dev_login(request: Request) -> Response:
     rt = runtime(request)
     if not rt.settings.demo:
-        raise ApiError(404, "not_found", "dev login exists in demo mode only")
+        raise ApiError(ErrorCode.NOT_FOUND, "dev login exists in demo mode only")
     data: LoginIn = await body(request, LoginIn)
     user = data.user.strip()
     if not user or len(user) > 64:
-        raise ApiError(400, "invalid", "user must be 1..64 characters")
+        raise ApiError(ErrorCode.INVALID, "user must be 1..64 characters")
     try:
         role = Role(data.role)
     except ValueError as exc:
-        raise ApiError(400, "invalid", f"unknown role {data.role!r}") from exc
+        raise ApiError(ErrorCode.INVALID, f"unknown role {data.role!r}") from exc
     if role is Role.HOST and not data.room:
-        raise ApiError(400, "invalid", "a host token must name its room")
+        raise ApiError(ErrorCode.INVALID, "a host token must name its room")
     room = data.room if role is Role.HOST else None
     token = issue(rt.settings.secret, user, role=role, name=data.name.strip() or user, room=room)
     await PeopleStore(rt.redis, rt.keys).remember(user, data.name.strip())
@@ -275,14 +267,14 @@ async def create_room(request: Request) -> Response:
     rt = runtime(request)
     data: RoomIn = await body(request, RoomIn)
     room = data.id.strip()
-    if not room or len(room) > 64 or "{" in room or "}" in room or room.startswith("host:"):
-        raise ApiError(400, "invalid", "room id must be 1..64 characters without braces")
+    if not valid_room_id(room):  # the gateway's rule for a join (``livecore.protocol.ids``)
+        raise ApiError(ErrorCode.INVALID, f"room id must be {ROOM_ID_RULE}")
     who = require_host(request, room)
     title, words = _check_title(data.title), _clean_words(data.words)
     async with _db(rt).acquire() as conn, conn.transaction():
         existing = await conn.fetchrow("SELECT host_id FROM rooms WHERE id = $1", room)
         if existing is not None and existing["host_id"] != who.user and who.role is not Role.ADMIN:
-            raise ApiError(409, "already", f"room {room} belongs to another host")
+            raise ApiError(ErrorCode.ALREADY, f"room {room} belongs to another host")
         host = existing["host_id"] if existing is not None else who.user
         await conn.execute("INSERT INTO hosts (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING", host, who.name)
         row = await conn.fetchrow(
@@ -292,7 +284,7 @@ async def create_room(request: Request) -> Response:
     await rt.bus.set_state(room, {"title": title, "cover": data.cover})
     await rt.redis.sadd(RankKeys(rt.keys).known(), room)  # a created room may enter the platform rankings
     await _mod.set_words(rt, room, words)
-    await audit(rt, room, who, "room.save", {"title": title, "cover": data.cover, "words": len(words)})
+    await audit(_db(rt), room, who.user, "room.save", {"title": title, "cover": data.cover, "words": len(words)})
     return json(_room_row(row, with_words=True), status=201 if existing is None else 200)
 
 
@@ -308,12 +300,12 @@ async def patch_room(request: Request) -> Response:
     if data.cover is not None:
         change["cover"] = data.cover.strip()
     if not change:
-        raise ApiError(400, "invalid", "nothing to change: give title or cover")
+        raise ApiError(ErrorCode.INVALID, "nothing to change: give title or cover")
     row = await _db(rt).fetchrow(
         "UPDATE rooms SET title = COALESCE($2, title), cover_url = COALESCE($3, cover_url) WHERE id = $1 RETURNING *",
         room, change.get("title"), change.get("cover"))
     await rt.bus.set_state(room, change)
-    await audit(rt, room, who, "room.update", change)
+    await audit(_db(rt), room, who.user, "room.update", change)
     return json(_room_row(row, with_words=True))
 
 
@@ -340,7 +332,7 @@ async def add_product(request: Request) -> Response:
     data: ProductIn = await body(request, ProductIn)
     title = data.title.strip()
     if not title or len(title) > 120:
-        raise ApiError(400, "invalid", "product title must be 1..120 characters")
+        raise ApiError(ErrorCode.INVALID, "product title must be 1..120 characters")
     _check_money("price", data.price)
     _check_money("list_price", data.list_price)
     for s in data.skus:
@@ -359,12 +351,12 @@ async def add_product(request: Request) -> Response:
                 "VALUES ($1, $2, $3, $4, $5, $6)",
                 pid, room, title, data.image, data.list_price if data.list_price is not None else data.price, position)
         except asyncpg.UniqueViolationError as exc:
-            raise ApiError(409, "already", f"product {pid} exists") from exc
+            raise ApiError(ErrorCode.ALREADY, f"product {pid} exists") from exc
         for i, s in enumerate(skus):
             await conn.execute("INSERT INTO skus (id, product_id, title, price) VALUES ($1, $2, $3, $4)",
                                s.id or f"{pid}-{i + 1}", pid, s.title or title,
                                s.price if s.price is not None else data.price)
-    await audit(rt, room, who, "product.add", {"product": pid, "title": title, "price": data.price})
+    await audit(_db(rt), room, who.user, "product.add", {"product": pid, "title": title, "price": data.price})
     return json(await _product(rt, room, pid), status=201)
 
 
@@ -387,7 +379,7 @@ async def patch_product(request: Request) -> Response:
     state = await rt.bus.state(room)
     if (state.get("product") or {}).get("id") == pid:  # keep the screen honest
         await rt.bus.set_state(room, {"product": _screen(product)})
-    await audit(rt, room, who, "product.update", {"product": pid, **msgspec.to_builtins(data)})
+    await audit(_db(rt), room, who.user, "product.update", {"product": pid, **msgspec.to_builtins(data)})
     return json(product)
 
 
@@ -401,11 +393,11 @@ async def delete_product(request: Request) -> Response:
             await conn.execute("DELETE FROM skus WHERE product_id = $1", pid)
             await conn.execute("DELETE FROM products WHERE id = $1 AND room_id = $2", pid, room)
     except asyncpg.ForeignKeyViolationError as exc:
-        raise ApiError(409, "in_use", "a sale or order refers to this product; it stays in the cart") from exc
+        raise ApiError(ErrorCode.IN_USE, "a sale or order refers to this product; it stays in the cart") from exc
     state = await rt.bus.state(room)
     if (state.get("product") or {}).get("id") == pid:
         await _set_screen(rt, room, None)
-    await audit(rt, room, who, "product.remove", {"product": pid})
+    await audit(_db(rt), room, who.user, "product.remove", {"product": pid})
     return json({"ok": True})
 
 
@@ -427,7 +419,7 @@ async def push_product(request: Request) -> Response:
     who = require_host(request, room)
     screen = _screen(await _product(rt, room, pid))
     await _set_screen(rt, room, screen)
-    await audit(rt, room, who, "product.push", {"product": pid})
+    await audit(_db(rt), room, who.user, "product.push", {"product": pid})
     return json(screen)
 
 
@@ -437,7 +429,7 @@ async def clear_screen(request: Request) -> Response:
     who = require_host(request, room)
     await _load_room(rt, room)
     await _set_screen(rt, room, None)
-    await audit(rt, room, who, "product.clear")
+    await audit(_db(rt), room, who.user, "product.clear")
     return json({"ok": True})
 
 
@@ -463,7 +455,7 @@ async def live_start(request: Request) -> Response:
     async with _db(rt).acquire() as conn, conn.transaction():
         await conn.execute("SELECT 1 FROM rooms WHERE id = $1 FOR UPDATE", room)  # one start at a time
         if await conn.fetchval("SELECT 1 FROM live_sessions WHERE room_id = $1 AND ended_at IS NULL", room):
-            raise ApiError(409, "already", "the room is already live; end the session first")
+            raise ApiError(ErrorCode.ALREADY, "the room is already live; end the session first")
         session = await conn.fetchrow("INSERT INTO live_sessions (id, room_id, title) VALUES ($1, $2, $3) RETURNING *",
                                       sid, room, title)
         if title != row["title"]:
@@ -476,7 +468,7 @@ async def live_start(request: Request) -> Response:
                           args=[started, SESSION_KEYS_TTL_S])
     await rt.bus.publish_reliable(room, LiveEvent(ts=int(rt.clock.now() * 1000), phase="started", session=sid,
                                                   title=title))
-    await audit(rt, room, who, "live.start", {"session": sid, "title": title})
+    await audit(_db(rt), room, who.user, "live.start", {"session": sid, "title": title})
     return json(_session_row(session), status=201)
 
 
@@ -488,11 +480,11 @@ async def live_end(request: Request) -> Response:
     session = await _db(rt).fetchrow(
         "UPDATE live_sessions SET ended_at = now() WHERE room_id = $1 AND ended_at IS NULL RETURNING *", room)
     if session is None:
-        raise ApiError(409, "not_live", "the room is not live")
+        raise ApiError(ErrorCode.NOT_LIVE, "the room is not live")
     await rt.bus.set_state(room, {"live": False, "product": None, "live_since": None})
     await rt.bus.publish_reliable(room, LiveEvent(ts=int(rt.clock.now() * 1000), phase="ended", session=session["id"],
                                                   title=session["title"]))
-    await audit(rt, room, who, "live.end", {"session": session["id"]})
+    await audit(_db(rt), room, who.user, "live.end", {"session": session["id"]})
     return json(_session_row(session))
 
 
@@ -517,7 +509,7 @@ def _limit(request: Request, default: int) -> int:
     try:
         return max(1, min(500, int(request.query_params.get("n", default))))
     except ValueError as exc:
-        raise ApiError(400, "invalid", "n must be an integer") from exc
+        raise ApiError(ErrorCode.INVALID, "n must be an integer") from exc
 
 
 # -- moderation ----------------------------------------------------------------------------------------
@@ -529,7 +521,7 @@ class _Moderation:
         try:
             from ..moderation.store import ModerationStore
         except ImportError as exc:
-            raise ApiError(503, "unavailable", "moderation is not installed in this build") from exc
+            raise ApiError(ErrorCode.UNAVAILABLE, "moderation is not installed in this build") from exc
         return ModerationStore(rt.redis, rt.keys, rt.bus, rt.clock)
 
     async def mute(self, rt: Runtime, room: str, user: str, seconds: int, *, by: str) -> int:
@@ -576,9 +568,9 @@ async def mute(request: Request) -> Response:
     who = require_host(request, room)
     data: MuteIn = await body(request, MuteIn)
     if (problem := modrules.mute_problem(data.user, data.seconds)) is not None:
-        raise ApiError(400, "invalid", problem)
+        raise ApiError(ErrorCode.INVALID, problem)
     until = await _mod.mute(rt, room, data.user, data.seconds, by=who.user)
-    await audit(rt, room, who, "mute", {"user": data.user, "seconds": data.seconds})
+    await audit(_db(rt), room, who.user, "mute", {"user": data.user, "seconds": data.seconds})
     return json({"user": data.user, "until": until})
 
 
@@ -588,9 +580,9 @@ async def unmute(request: Request) -> Response:
     who = require_host(request, room)
     data: UserIn = await body(request, UserIn)
     if (problem := modrules.user_problem(data.user)) is not None:
-        raise ApiError(400, "invalid", problem)
+        raise ApiError(ErrorCode.INVALID, problem)
     await _mod.unmute(rt, room, data.user, by=who.user)
-    await audit(rt, room, who, "unmute", {"user": data.user})
+    await audit(_db(rt), room, who.user, "unmute", {"user": data.user})
     return json({"ok": True})
 
 
@@ -606,7 +598,7 @@ async def delete_message(request: Request) -> Response:
     room, msg = request.path_params["room"], request.path_params["msg"]
     who = require_host(request, room)
     await _mod.delete(rt, room, msg, by=who.user)
-    await audit(rt, room, who, "delete", {"msg": msg})
+    await audit(_db(rt), room, who.user, "delete", {"msg": msg})
     return json({"ok": True})
 
 
@@ -616,9 +608,9 @@ async def pin(request: Request) -> Response:
     who = require_host(request, room)
     data: PinIn = await body(request, PinIn) if await request.body() else PinIn()
     if (problem := modrules.pin_problem(data.msg, data.text)) is not None:
-        raise ApiError(400, "invalid", problem)
+        raise ApiError(ErrorCode.INVALID, problem)
     pinned = await _mod.pin(rt, room, data.msg, modrules.pin_text(data.text), by=who.user)
-    await audit(rt, room, who, "pin" if pinned else "unpin", {"msg": data.msg, "text": data.text})
+    await audit(_db(rt), room, who.user, "pin" if pinned else "unpin", {"msg": data.msg, "text": data.text})
     return json({"pinned": pinned})
 
 
@@ -639,7 +631,7 @@ async def put_words(request: Request) -> Response:
     await _load_room(rt, room)
     await _db(rt).execute("UPDATE rooms SET words = $2 WHERE id = $1", room, words)
     await _mod.set_words(rt, room, words)
-    await audit(rt, room, who, "words", {"count": len(words)})
+    await audit(_db(rt), room, who.user, "words", {"count": len(words)})
     return json({"words": words})
 
 

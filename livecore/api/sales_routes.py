@@ -32,8 +32,6 @@ already, 404 not_found, 400 invalid, 403 forbidden, 503 unavailable (retry with 
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
@@ -45,12 +43,12 @@ from ..commerce.model import SaleSpec
 from ..commerce.orders import OrderService
 from ..commerce.payments import SIGNATURE_HEADER, PaymentNotice, callback_secret, verify
 from ..commerce.reconcile import SaleNotFound, reconcile
-from ..commerce.sales import SaleError, SalesService
+from ..commerce.sales import SalesService
+from ..core.outcome import Refusal, RefusedError
 from ..core.session import live_of
+from ..protocol.codes import ErrorCode
 from ..protocol.limits import Qty
 from .deps import ApiError, app_service, body, identity, json, require_host, require_room, runtime
-
-_STATUS = {"not_found": 404, "invalid": 400, "forbidden": 403, "unavailable": 503, "unauthorized": 401}
 
 
 class BuyIn(msgspec.Struct, forbid_unknown_fields=False):
@@ -71,15 +69,6 @@ def _services(request: Request) -> tuple[SalesService, OrderService]:
     return sales, orders
 
 
-def _refusal(answer: dict[str, Any]) -> ApiError:
-    code = str(answer.get("code", "internal"))
-    return ApiError(_STATUS.get(code, 409), code, str(answer.get("message", code)))
-
-
-def _sale_error(exc: SaleError) -> ApiError:
-    return ApiError(_STATUS.get(exc.code, 409), exc.code, exc.message)
-
-
 async def create_sale(request: Request) -> Response:
     room = request.path_params["room"]
     who = require_host(request, room)
@@ -87,12 +76,13 @@ async def create_sale(request: Request) -> Response:
     sales, _ = _services(request)
     try:
         sale = await sales.create(room, spec, who.user)
-    except SaleError as exc:
-        raise _sale_error(exc) from exc
+    except RefusedError as exc:
+        raise ApiError.of(exc) from exc
     rt = runtime(request)
     if live_of(await rt.redis.hget(rt.keys.room_state(room), "live")) is not True:
-        sale["warning"] = {"code": "not_live", "message": "the room is not live: orders of this sale belong to no "
-                                                          "live session and appear in no session's report"}
+        sale["warning"] = {"code": ErrorCode.NOT_LIVE.value,
+                           "message": "the room is not live: orders of this sale belong to no live session and "
+                                      "appear in no session's report"}
     return json(sale, status=201)
 
 
@@ -106,8 +96,8 @@ async def get_sale(request: Request) -> Response:
     view = await sales.get(request.path_params["room"], request.path_params["sale"])
     if view is None:
         if await sales.lost(request.path_params["room"], request.path_params["sale"]):
-            raise ApiError(503, "unavailable", "this sale is being restored from PostgreSQL; retry")
-        raise ApiError(404, "not_found", "no such sale")
+            raise ApiError(ErrorCode.UNAVAILABLE, "this sale is being restored from PostgreSQL; retry")
+        raise ApiError(ErrorCode.NOT_FOUND, "no such sale")
     return json(view)
 
 
@@ -125,8 +115,8 @@ async def _window(request: Request, action: str) -> Response:
     sales, _ = _services(request)
     try:
         view = await (sales.start if action == "start" else sales.stop)(room, sale, who.user)
-    except SaleError as exc:
-        raise _sale_error(exc) from exc
+    except RefusedError as exc:
+        raise ApiError.of(exc) from exc
     return json(view)
 
 
@@ -136,8 +126,8 @@ async def buy(request: Request) -> Response:
     req = await body(request, BuyIn)
     sales, _ = _services(request)
     answer = await sales.buy(room, who.user, sale, req.key, req.qty)
-    if not answer["ok"]:
-        raise _refusal(answer)
+    if isinstance(answer, Refusal):
+        raise ApiError.of(answer)
     return json(answer)
 
 
@@ -147,7 +137,7 @@ async def reconcile_sale(request: Request) -> Response:
     try:
         report = await reconcile(runtime(request), sale, room)
     except SaleNotFound as exc:
-        raise ApiError(404, "not_found", f"no sale {sale} in room {room}") from exc
+        raise ApiError(ErrorCode.NOT_FOUND, f"no sale {sale} in room {room}") from exc
     return json(report.as_dict())
 
 
@@ -156,12 +146,12 @@ async def list_orders(request: Request) -> Response:
     require_host(request, room)
     rt = runtime(request)
     if rt.db is None:
-        raise ApiError(503, "unavailable", "no database")
+        raise ApiError(ErrorCode.UNAVAILABLE, "no database")
     q = request.query_params
     try:
         limit = max(1, min(int(q.get("limit", "100")), 1000))
     except ValueError as exc:
-        raise ApiError(400, "invalid", "limit must be an integer") from exc
+        raise ApiError(ErrorCode.INVALID, "limit must be an integer") from exc
     rows = await rt.db.fetch(
         """SELECT id, sale_id, user_id, product_id, sku_id, qty, amount, discount, paid_amount, status,
                   (extract(epoch FROM created_at) * 1000)::bigint AS created_at
@@ -181,9 +171,9 @@ async def get_order(request: Request) -> Response:
     _, orders = _services(request)
     order = await orders.get(order_id)
     if order is None:
-        raise ApiError(404, "not_found", "no such order")
+        raise ApiError(ErrorCode.NOT_FOUND, "no such order")
     if order["user"] != who.user and not who.may_control(order["room"]) and who.role is not Role.ADMIN:
-        raise ApiError(403, "forbidden", "not your order")
+        raise ApiError(ErrorCode.FORBIDDEN, "not your order")
     return json(order)
 
 
@@ -192,26 +182,26 @@ async def pay_order(request: Request) -> Response:
     who = identity(request)
     req = await body(request, PayIn) if await request.body() else PayIn()
     if room_of(order_id) is None:
-        raise ApiError(404, "not_found", "no such order")
+        raise ApiError(ErrorCode.NOT_FOUND, "no such order")
     _, orders = _services(request)
     answer = await orders.pay(order_id, who.user, req.coupon)
-    if not answer["ok"]:
-        raise _refusal(answer)
+    if isinstance(answer, Refusal):
+        raise ApiError.of(answer)
     return json(answer)
 
 
 async def payment_callback(request: Request) -> Response:
     raw = await request.body()
     if not verify(callback_secret(runtime(request).settings), raw, request.headers.get(SIGNATURE_HEADER)):
-        raise ApiError(401, "unauthorized", "bad or missing signature")
+        raise ApiError(ErrorCode.UNAUTHORIZED, "bad or missing signature")
     try:
         notice = msgspec.json.decode(raw, type=PaymentNotice)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-        raise ApiError(400, "invalid", str(exc)) from exc
+        raise ApiError(ErrorCode.INVALID, str(exc)) from exc
     _, orders = _services(request)
     answer = await orders.confirm(notice)
-    if not answer["ok"]:
-        raise _refusal(answer)
+    if isinstance(answer, Refusal):
+        raise ApiError.of(answer)
     return json(answer)
 
 

@@ -21,6 +21,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..config import Settings
 from ..core.conncaps import client_address
 from ..core.ratelimit import RateLimiter
+from ..protocol.codes import ErrorCode
+from .status import status_of
 
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 EXEMPT = frozenset({"/api/payments/callback"})
@@ -67,9 +69,9 @@ class WriteLimitMiddleware:
             await self.app(scope, receive, send)
             return
         retry_after = round(wait, 3)
-        body = msgspec.json.encode({"error": {"code": "rate_limited", "message": "too many requests, retry later",
-                                              "retry_after": retry_after}})
-        await send({"type": "http.response.start", "status": 429, "headers": [
+        body = msgspec.json.encode({"error": {"code": ErrorCode.RATE_LIMITED.value,
+                                              "message": "too many requests, retry later", "retry_after": retry_after}})
+        await send({"type": "http.response.start", "status": status_of(ErrorCode.RATE_LIMITED), "headers": [
             (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
             (b"retry-after", str(max(1, math.ceil(wait))).encode())]})
         await send({"type": "http.response.body", "body": body})

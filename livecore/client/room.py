@@ -75,7 +75,7 @@ class RoomModel:
                 if not after(eo, self.offset):
                     continue  # already seen (a replay overlapping what this model had)
                 self.offset = eo
-            if event.get("type") == "moderation" and event.get("action", "delete") == "delete" and event.get("msg"):
+            if event.get("type") == "moderation" and event.get("action") == "delete" and event.get("msg"):
                 gone = event["msg"]
                 kept = [e for e in self.events if not (e.get("type") == "chat" and e.get("id") == gone)]
                 self.events.clear()

@@ -21,13 +21,9 @@ named ``*_s`` and are seconds; money is integer cents.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 import logging
-import re
 import secrets
-from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 import asyncpg
@@ -36,28 +32,21 @@ from redis.typing import EncodableT, FieldT
 
 from .. import replies
 from ..core.coupon_math import CouponKind, CouponTerms, HeldCoupon, Offer, batch_status, discount, offers
+from ..core.outcome import Refusal, RefusedError, Subject, code_of, refusal
 from ..idem import idem_id
+from ..protocol.codes import ErrorCode
 from ..protocol.events import CouponEvent
+from ..protocol.ids import PROMO_ID as _ID
+from ..protocol.ids import valid_room_id
 from ..protocol.limits import Coupons, CouponValue, DurationS, EpochMs, Percent, PerUser
 from ..runtime import Runtime
+from ..storage.audit import audit
 from .ids import room_of
+from .state_publish import StatePublisher, ms
 
 log = logging.getLogger(__name__)
 
-_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-SKIP = object()
 _HINT_TTL_S = 90 * 86400  # longer than any payment window or refund period
-
-
-class CouponError(Exception):
-    """A redemption was refused; ``code`` is one of not_found, not_owner, already_used, not_yet_valid,
-    expired, threshold_not_met, order_has_coupon, wrong_room (the order is of another room), invalid."""
-
-    def __init__(self, code: str, message: str = "") -> None:
-        super().__init__(message or code)
-        self.code = code
-        self.message = message or code
-
 
 class CouponBatchIn(msgspec.Struct, forbid_unknown_fields=True):
     """A batch as the host asks for it (also the JSON body of ``POST /api/rooms/{room}/coupons``)."""
@@ -76,77 +65,6 @@ class CouponBatchIn(msgspec.Struct, forbid_unknown_fields=True):
     valid_from: EpochMs | None = None  # epoch ms
     valid_until: EpochMs | None = None  # epoch ms (exclusive)
     valid_for_s: DurationS = 0  # each claim valid this many seconds after it was made
-
-
-_MESSAGES = {
-    "not_found": "no such coupon batch",
-    "ended": "this coupon can no longer be claimed",
-    "not_started": "this coupon cannot be claimed yet",
-    "limit_reached": "you already hold as many of these coupons as allowed",
-    "sold_out": "all of these coupons have been claimed",
-    "invalid": "invalid request",
-}
-
-
-class StatePublisher:
-    """Publishes a latest-value-wins room state field at most once per ``interval_s`` per field.
-
-    ``mark`` is cheap and never waits: it schedules one flush per field; the flush reads the *current* value
-    when it runs, so the last change always goes out. Flushes of one field are serialized (a lock per field)
-    so an older read is never published after a newer one; ``publish_now`` goes through the same lock.
-    """
-
-    def __init__(self, rt: Runtime, interval_s: float = 0.05) -> None:
-        self.rt = rt
-        self.interval_s = interval_s
-        self._pending: dict[tuple[str, str], asyncio.Task[None]] = {}
-        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
-        self._last: dict[tuple[str, str], float] = {}
-
-    def mark(self, room: str, field: str, read: Callable[[], Awaitable[Any]]) -> None:
-        key = (room, field)
-        if key in self._pending:
-            return
-        self._pending[key] = asyncio.get_running_loop().create_task(self._flush(key, read))
-
-    async def publish_now(self, room: str, field: str, read: Callable[[], Awaitable[Any]]) -> None:
-        await self._publish((room, field), read)
-
-    async def _flush(self, key: tuple[str, str], read: Callable[[], Awaitable[Any]]) -> None:
-        loop = asyncio.get_running_loop()
-        delay = self._last.get(key, float("-inf")) + self.interval_s - loop.time()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        self._pending.pop(key, None)  # before reading: a change after the read schedules another flush
-        try:
-            await self._publish(key, read)
-        except Exception:
-            log.exception("could not publish state %s of room %s", key[1], key[0])
-
-    async def _publish(self, key: tuple[str, str], read: Callable[[], Awaitable[Any]]) -> None:
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        async with lock:
-            self._last[key] = asyncio.get_running_loop().time()
-            value = await read()
-            if value is not SKIP:
-                await self.rt.bus.set_state(key[0], {key[1]: value})
-
-    async def drain(self) -> None:
-        """Wait until every scheduled flush has gone out (tests, shutdown)."""
-        while self._pending:
-            await asyncio.gather(*list(self._pending.values()), return_exceptions=True)
-
-    async def close(self) -> None:
-        for task in self._pending.values():
-            task.cancel()
-        for task in list(self._pending.values()):
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._pending.clear()
-
-
-def ms(seconds: float) -> int:
-    return int(round(seconds * 1000))
 
 
 def _ts(millis: int) -> dt.datetime | None:
@@ -214,19 +132,19 @@ class CouponService:
 
     # -- batches --------------------------------------------------------------------------------------
     async def create_batch(self, room: str, spec: CouponBatchIn, actor: str) -> dict[str, Any]:
-        """Create and announce a batch; raises ``CouponError('invalid')`` with the reasons."""
+        """Create and announce a batch; raises ``RefusedError`` (``invalid``) with the reasons."""
         now = self.now_ms()
         problems = self._problems(room, spec)
         if problems:
-            raise CouponError("invalid", "; ".join(problems))
+            raise RefusedError(ErrorCode.INVALID, "; ".join(problems))
         starts = spec.starts_at if spec.starts_at is not None else now
         ends = spec.ends_at if spec.ends_at is not None else starts + spec.duration_s * 1000
         vfrom = spec.valid_from or 0
         vuntil = spec.valid_until or 0
         if ends <= starts:
-            raise CouponError("invalid", "the claim window must end after it starts")
+            raise RefusedError(ErrorCode.INVALID, "the claim window must end after it starts")
         if vuntil and vuntil <= max(starts, vfrom):
-            raise CouponError("invalid", "valid_until must be after the claim window opens and valid_from")
+            raise RefusedError(ErrorCode.INVALID, "valid_until must be after the claim window opens and valid_from")
         batch = "cb" + secrets.token_hex(6)
         fields: dict[str, str | int] = {
             "id": batch, "room": room, "title": spec.title, "kind": spec.kind, "amount": spec.amount,
@@ -265,10 +183,10 @@ class CouponService:
     @staticmethod
     def _problems(room: str, spec: CouponBatchIn) -> list[str]:
         out: list[str] = []
-        if not room or "}" in room or "{" in room:
+        if not valid_room_id(room):
             out.append("invalid room id")
         if spec.kind not in {k.value for k in CouponKind}:
-            return out + [f"kind must be one of {', '.join(k.value for k in CouponKind)}"]
+            return [*out, f"kind must be one of {', '.join(k.value for k in CouponKind)}"]
         out += CouponTerms(CouponKind(spec.kind), spec.amount, spec.threshold, spec.percent, spec.cap).problems()
         if spec.total <= 0 or spec.total > 10_000_000:
             out.append("total must be between 1 and 10000000")
@@ -340,9 +258,9 @@ class CouponService:
         return b
 
     # -- claims ---------------------------------------------------------------------------------------
-    async def claim(self, room: str, user: str, batch: str, key: str) -> dict[str, Any]:
+    async def claim(self, room: str, user: str, batch: str, key: str) -> dict[str, Any] | Refusal:
         if not (_ID.match(batch) and user and "\n" not in user and key and len(key) <= 64 and "\n" not in key):
-            return _refusal("invalid", "batch, user and key (1..64 characters) are required")
+            return refusal(ErrorCode.INVALID, "batch, user and key (1..64 characters) are required")
         keys = self._batch_keys(room, batch)
         res = await self.rt.scripts.call(
             "coupon_claim",
@@ -350,10 +268,10 @@ class CouponService:
                   self.stream(room)],
             args=[user, key, self.now_ms(), self.rt.settings.order_stream_maxlen, idem_id(user, key)])
         if replies.text(res[0]) != "ok":
-            code = replies.text(res[1])
-            if code == "not_found" and await self.lost(room, batch):
-                return _refusal("unavailable", "this coupon batch is being restored; retry with the same key")
-            return _refusal(code, _MESSAGES.get(code, code))
+            code = code_of(res[1])
+            if code is ErrorCode.NOT_FOUND and await self.lost(room, batch):
+                return refusal(ErrorCode.UNAVAILABLE, "this coupon batch is being restored; retry with the same key")
+            return refusal(code, about=Subject.COUPON)
         claim_id, remaining, replayed = replies.text(res[1]), int(res[2]), bool(int(res[5]))
         if not replayed:
             self.state.mark(room, f"coupon:{batch}", lambda: self._state_value(room, batch))
@@ -371,7 +289,7 @@ class CouponService:
                 return bool(await self.rt.db.fetchval(
                     """SELECT true FROM coupon_batches WHERE id = $1 AND room_id = $2 AND status = 'active'
                        AND ends_at > $3""", batch, room, _ts(self.now_ms())))
-            except Exception as exc:  # noqa: BLE001 - PostgreSQL away: fall back on the generation marker
+            except Exception as exc:
                 log.warning("coupon batch %s/%s: PostgreSQL check failed (%s)", room, batch, exc)
         generation = self.rt.generation
         return generation is not None and await generation.commerce_blocked()
@@ -411,12 +329,12 @@ class CouponService:
     async def _locate(self, claim_id: str) -> tuple[str, str, str]:
         batch, _, seq = claim_id.rpartition("-")
         if not (_ID.match(batch) and seq.isdigit()):
-            raise CouponError("not_found", f"no coupon {claim_id!r}")
+            raise RefusedError(ErrorCode.NOT_FOUND, f"no coupon {claim_id!r}")
         room = self._rooms.get(batch)
         if room is None:
             raw = await self.rt.redis.hget(self._batch_room_key(), batch)
             if raw is None:
-                raise CouponError("not_found", f"no coupon {claim_id!r}")
+                raise RefusedError(ErrorCode.NOT_FOUND, f"no coupon {claim_id!r}")
             room = self._rooms[batch] = replies.text(raw)
         return room, batch, seq
 
@@ -425,49 +343,50 @@ class CouponService:
         if terms is None:
             raw = await self.rt.redis.hgetall(self._batch_keys(room, batch)["batch"])
             if not raw:
-                raise CouponError("not_found", f"no coupon batch {batch!r}")
+                raise RefusedError(ErrorCode.NOT_FOUND, f"no coupon batch {batch!r}")
             terms = self._terms[batch] = _terms({replies.text(k): replies.text(v) for k, v in raw.items()})
         return terms
 
     async def redeem(self, user: str, claim_id: str, order_id: str, amount: int) -> int:
-        """Apply the claim to the order; returns the discount in cents. Raises ``CouponError``.
+        """Apply the claim to the order; returns the discount in cents. Raises ``RefusedError``.
 
         Redeeming the same claim for the same order again returns the same discount (a retried payment);
         one order holds at most one coupon.
         """
         if not order_id or "\n" in order_id or amount <= 0:
-            raise CouponError("invalid", "an order id and a positive amount are required")
+            raise RefusedError(ErrorCode.INVALID, "an order id and a positive amount are required")
         room, batch, seq = await self._locate(claim_id)
         if room_of(order_id) != room:
-            raise CouponError("wrong_room", f"coupon {claim_id} belongs to another room than order {order_id}")
+            raise RefusedError(ErrorCode.WRONG_ROOM, f"coupon {claim_id} belongs to another room than order {order_id}")
         off = self._discount(await self._batch_terms(room, batch), amount)
         keys = self._batch_keys(room, batch)
         hint = self._order_key(order_id)
         previous = await self.rt.redis.get(hint)
         prior = replies.text_or_none(previous)
         if prior is not None and prior != claim_id and await self._holds(prior, order_id):
-            raise CouponError("order_has_coupon", f"order {order_id} already uses coupon {prior}")
+            raise RefusedError(ErrorCode.ORDER_HAS_COUPON, f"order {order_id} already uses coupon {prior}")
         await self.rt.redis.set(hint, claim_id, ex=_HINT_TTL_S)  # for release(); the script decides
         res = await self.rt.scripts.call(
             "coupon_redeem", keys=[keys["batch"], keys["claims"], keys["used"], self.stream(room)],
             args=[seq, user, order_id, amount, off, self.now_ms(), self.rt.settings.order_stream_maxlen])
         if replies.text(res[0]) != "ok":
             code = replies.text(res[1])
-            raise CouponError(code, f"coupon {claim_id}: {code.replace('_', ' ')}")
+            raise RefusedError(code_of(code), f"coupon {claim_id}: {code.replace('_', ' ')}")
         return int(res[2])
 
     @staticmethod
     def _discount(terms: CouponTerms, amount: int) -> int:
         off = discount(terms, amount)
         if off <= 0:
-            raise CouponError("threshold_not_met", f"this coupon needs an order of at least {terms.threshold} cents")
+            raise RefusedError(ErrorCode.THRESHOLD_NOT_MET,
+                               f"this coupon needs an order of at least {terms.threshold} cents")
         return off
 
     async def _holds(self, claim_id: str, order_id: str) -> bool:
         """Does ``order_id`` currently hold a redemption of ``claim_id``?"""
         try:
             room, batch, seq = await self._locate(claim_id)
-        except CouponError:
+        except RefusedError:
             return False
         used = await self.rt.redis.hget(self._batch_keys(room, batch)["used"], seq)
         return used is not None and replies.text(used).split("\n", 1)[0] == order_id
@@ -480,7 +399,7 @@ class CouponService:
         claim_id = replies.text(raw)
         try:
             room, batch, seq = await self._locate(claim_id)
-        except CouponError:
+        except RefusedError:
             return False
         keys = self._batch_keys(room, batch)
         rid = await self.rt.scripts.call(
@@ -492,15 +411,6 @@ class CouponService:
     async def close(self) -> None:
         await self.state.drain()
         await self.state.close()
-
-
-def _refusal(code: str, message: str) -> dict[str, Any]:
-    return {"ok": False, "code": code, "message": message}
-
-
-async def audit(conn: asyncpg.Connection, room: str, actor: str, action: str, detail: dict[str, Any]) -> None:
-    await conn.execute("INSERT INTO audit_log (room_id, actor, action, detail) VALUES ($1, $2, $3, $4)",
-                       room, actor, action, detail)
 
 
 # -- persistence of the claims stream (the handler of the ``claims`` outbox worker) ----------------------

@@ -30,7 +30,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-import re
 import secrets
 from typing import Any
 
@@ -38,34 +37,23 @@ import msgspec
 
 from .. import replies
 from ..core import draw as drawing
+from ..core.outcome import Refusal, RefusedError, Subject, code_of, refusal
 from ..people import PeopleStore
 from ..protocol.codec import event_decoder
+from ..protocol.codes import ErrorCode
 from ..protocol.events import LotteryEvent
+from ..protocol.ids import PROMO_ID as _ID
+from ..protocol.ids import valid_room_id
 from ..protocol.limits import DurationS, EpochMs, WatchS, Winners
 from ..runtime import Runtime
-from .coupons import SKIP, StatePublisher, audit, ms
+from ..storage.audit import audit
+from .state_publish import SKIP, StatePublisher, ms
 
 log = logging.getLogger(__name__)
 
 CONDITIONS = ("keyword", "follow", "watch", "purchase")
-_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _KEYWORD_CACHE_S = 1.0
 _ENTERED_CACHE_MAX = 200_000
-
-_MESSAGES = {
-    "not_found": "no such lottery",
-    "ended": "this lottery no longer takes entries",
-    "already": "you have already entered",
-    "invalid": "invalid request",
-}
-
-
-class LotteryError(Exception):
-    def __init__(self, code: str, message: str = "") -> None:
-        super().__init__(message or code)
-        self.code = code
-        self.message = message or code
-
 
 class LotteryIn(msgspec.Struct, forbid_unknown_fields=True):
     """A lottery as the host asks for it (also the JSON body of ``POST /api/rooms/{room}/lotteries``)."""
@@ -81,10 +69,6 @@ class LotteryIn(msgspec.Struct, forbid_unknown_fields=True):
 
 def _ts(millis: int) -> dt.datetime:
     return dt.datetime.fromtimestamp(millis / 1000, dt.UTC)
-
-
-def _refusal(code: str, message: str = "") -> dict[str, Any]:
-    return {"ok": False, "code": code, "message": message or _MESSAGES.get(code, code)}
 
 
 def _state_object(h: dict[str, str]) -> dict[str, Any]:
@@ -143,12 +127,12 @@ class LotteryService:
 
     # -- opening --------------------------------------------------------------------------------------
     async def open(self, room: str, spec: LotteryIn, actor: str) -> dict[str, Any]:
-        """Open and announce a lottery; raises ``LotteryError`` (invalid, busy)."""
+        """Open and announce a lottery; raises ``RefusedError`` (invalid, busy)."""
         now = self._now_ms()
         ends = spec.ends_at if spec.ends_at is not None else now + spec.duration_s * 1000
         problems = _problems(room, spec, now, ends)
         if problems:
-            raise LotteryError("invalid", "; ".join(problems))
+            raise RefusedError(ErrorCode.INVALID, "; ".join(problems))
         lottery = "lt" + secrets.token_hex(6)
         seed = drawing.new_seed()
         fields = {
@@ -165,8 +149,8 @@ class LotteryService:
             args=args)
         if replies.text(res[0]) != "ok":
             code = replies.text(res[1])
-            raise LotteryError("busy", f"lottery {replies.text(res[2])} is still open in this room") if code == "busy" \
-                else LotteryError("invalid", code)
+            raise RefusedError(ErrorCode.BUSY, f"lottery {replies.text(res[2])} is still open in this room") \
+                if code == "busy" else RefusedError(ErrorCode.INVALID, code)
         assert self.rt.db is not None, "lotteries need the database"
         try:
             async with self.rt.db.acquire() as conn, conn.transaction():
@@ -254,11 +238,11 @@ class LotteryService:
             self._rules[(room, lottery)] = rules
         return rules
 
-    async def enter(self, room: str, user: str, lottery: str, watched_s: float) -> dict[str, Any]:
+    async def enter(self, room: str, user: str, lottery: str, watched_s: float) -> dict[str, Any] | Refusal:
         """Enter ``user`` if the lottery's condition holds; ``watched_s`` is the viewer's time in the room as
         measured by the server (the gateway)."""
         if not (_ID.match(lottery) and user and len(user) <= 128 and "\n" not in user):
-            return _refusal("invalid")
+            return refusal(ErrorCode.INVALID, about=Subject.LOTTERY)
         rules = await self._entry_rules(room, lottery)
         if rules is None:
             return await self._missing(room, lottery)
@@ -274,7 +258,8 @@ class LotteryService:
             eligible, why = False, f"comment \u201c{rules['keyword']}\u201d to enter"
         return await self._enter(room, user, lottery, eligible, why)
 
-    async def _enter(self, room: str, user: str, lottery: str, eligible: bool, why: str = "") -> dict[str, Any]:
+    async def _enter(self, room: str, user: str, lottery: str, eligible: bool,
+                     why: str = "") -> dict[str, Any] | Refusal:
         res = await self.rt.scripts.call(
             "lottery_enter", keys=[self._hash(room, lottery), self._entries_key(room, lottery)],
             args=[user, self._now_ms(), "1" if eligible else "0"])
@@ -283,29 +268,29 @@ class LotteryService:
             self.state.mark(room, "lottery", lambda: self._state_value(room, lottery))
             return {"ok": True, "lottery": lottery, "entries": int(res[1])}
         if outcome == "already":
-            return _refusal("already")
-        code = replies.text(res[1])
-        if code == "not_eligible":
-            return _refusal("not_eligible", f"to enter, {why}")
-        if code == "not_found":
+            return refusal(ErrorCode.ALREADY, about=Subject.LOTTERY)
+        code = code_of(res[1])
+        if code is ErrorCode.NOT_ELIGIBLE:
+            return refusal(code, f"to enter, {why}")
+        if code is ErrorCode.NOT_FOUND:
             return await self._missing(room, lottery)
-        return _refusal(code)
+        return refusal(code, about=Subject.LOTTERY)
 
-    async def _missing(self, room: str, lottery: str) -> dict[str, Any]:
+    async def _missing(self, room: str, lottery: str) -> Refusal:
         """``not_found``, or ``unavailable`` for an open lottery Redis lost (until ``livecore restore``)."""
         lost = False
         if self.rt.db is not None:
             try:
                 lost = bool(await self.rt.db.fetchval(
                     "SELECT true FROM lotteries WHERE id = $1 AND room_id = $2 AND status = 'open'", lottery, room))
-            except Exception as exc:  # noqa: BLE001 - PostgreSQL away: fall back on the generation marker
+            except Exception as exc:
                 log.warning("lottery %s/%s: PostgreSQL check failed (%s)", room, lottery, exc)
         if not lost and self.rt.generation is not None:
             lost = await self.rt.generation.commerce_blocked()
         if lost:
             self._entered.pop(lottery, None)
-            return _refusal("unavailable", "this lottery is being restored; retry")
-        return _refusal("not_found")
+            return refusal(ErrorCode.UNAVAILABLE, "this lottery is being restored; retry")
+        return refusal(ErrorCode.NOT_FOUND, about=Subject.LOTTERY)
 
     async def _open_lottery(self, room: str) -> dict[str, str] | None:
         """The room's open lottery's rules, cached for ``_KEYWORD_CACHE_S`` (called on every comment)."""
@@ -334,7 +319,7 @@ class LotteryService:
             if user in seen:
                 return
             result = await self._enter(room, user, lottery, True)
-            if result["ok"] or result.get("code") == "already":
+            if not isinstance(result, Refusal) or result.code is ErrorCode.ALREADY:
                 if len(seen) >= _ENTERED_CACHE_MAX:
                     seen.clear()
                 seen.add(user)
@@ -353,18 +338,18 @@ class LotteryService:
         Safe to call concurrently and to retry after a crash: the result is deterministic, PostgreSQL keeps
         the first one and exactly one caller announces it. A drawer that dies after recording the result but
         before announcing it leaves the lottery in the timer's set, due ``ANNOUNCE_LEASE_MS`` after the draw;
-        the timer (``reannounce``) then announces it. Raises ``LotteryError`` (not_found, cancelled,
+        the timer (``reannounce``) then announces it. Raises ``RefusedError`` (not_found, cancelled,
         not_ended).
         """
         if not _ID.match(lottery):
-            raise LotteryError("not_found")
+            raise RefusedError(ErrorCode.NOT_FOUND)
         now = self._now_ms()
         res = await self.rt.scripts.call("lottery_close", keys=[self._hash(room, lottery), self._pointer(room)],
                                          args=[lottery, now, "1" if early else "0"])
         outcome = replies.text(res[0])
         if outcome == "no":
             code = replies.text(res[1])
-            raise LotteryError(code, f"lottery {lottery}: {code.replace('_', ' ')}")
+            raise RefusedError(code_of(code), f"lottery {lottery}: {code.replace('_', ' ')}")
         self._open.pop(room, None)
         self._entered.pop(lottery, None)
         member = f"{room}:{lottery}"
@@ -414,7 +399,7 @@ class LotteryService:
             row = await conn.fetchrow("SELECT status, seed, winners_count, entries_digest FROM lotteries "
                                       "WHERE id = $1 FOR UPDATE", lottery)
             if row is None:
-                raise LotteryError("not_found", f"lottery {lottery} has no database record")
+                raise RefusedError(ErrorCode.NOT_FOUND, f"lottery {lottery} has no database record")
             if row["status"] == "drawn":
                 winners = [r["user_id"] for r in await conn.fetch(
                     "SELECT user_id FROM lottery_winners WHERE lottery_id = $1 ORDER BY rank", lottery)]
@@ -443,10 +428,10 @@ class LotteryService:
                 await self.draw(room, lottery, early=False, reannounce=True)
                 drawn.append(lottery)
                 self.drawn_by_timer += 1
-            except LotteryError as exc:
-                if exc.code in ("not_found", "cancelled"):
+            except RefusedError as exc:
+                if exc.code in (ErrorCode.NOT_FOUND, ErrorCode.CANCELLED):
                     await self.rt.redis.zrem(self._due_key(), replies.text(member))
-                elif exc.code != "not_ended":
+                elif exc.code is not ErrorCode.NOT_ENDED:
                     raise
         return drawn
 
@@ -535,7 +520,7 @@ class LotteryService:
 
 def _problems(room: str, spec: LotteryIn, now: int, ends: int) -> list[str]:
     out: list[str] = []
-    if not room or "{" in room or "}" in room:
+    if not valid_room_id(room):
         out.append("invalid room id")
     if not spec.prize.strip() or len(spec.prize) > 200:
         out.append("prize must be 1..200 characters")

@@ -9,9 +9,9 @@ from typing import Any
 
 import msgspec
 
-from ..protocol.limits import MAX_QTY, EpochMs, PerUser, Price, Stock
+from ..protocol.ids import valid_sale_id
+from ..protocol.limits import EpochMs, PerUser, Price, Stock
 
-MAX_QTY_PER_BUY = MAX_QTY
 MAX_KEY_CHARS = 128
 
 
@@ -44,13 +44,9 @@ def validate_spec(spec: SaleSpec, now_ms: int) -> str | None:
         return "ends_at must be after starts_at"
     if spec.ends_at <= now_ms:
         return "ends_at is in the past"
-    if spec.id is not None and not valid_id(spec.id):
+    if spec.id is not None and not valid_sale_id(spec.id):
         return "id must be 1-40 characters of [A-Za-z0-9_-]"
     return None
-
-
-def valid_id(value: str) -> bool:
-    return 0 < len(value) <= 40 and all(c.isascii() and (c.isalnum() or c in "_-") for c in value)
 
 
 def valid_key(key: str) -> bool:
@@ -80,21 +76,3 @@ def sale_view(sale_id: str, fields: dict[bytes, bytes], stock: int | None, now_m
     view["phase"] = raw.get("phase", "scheduled")
     view["status"] = sale_status(view["starts_at"], view["ends_at"], view["stock"], now_ms)
     return view
-
-
-def refused(code: str, message: str = "") -> dict[str, Any]:
-    return {"ok": False, "code": code, "message": message or _MESSAGES.get(code, code)}
-
-
-_MESSAGES = {
-    "not_found": "no such sale",
-    "invalid": "invalid request",
-    "not_started": "the sale has not started yet",
-    "ended": "the sale has ended",
-    "sold_out": "sold out",
-    "limit_reached": "you reached this sale's per-user limit",
-    "unavailable": "temporarily unavailable; retry with the same key",
-    "expired": "the payment window of this order has passed",
-    "forbidden": "this order belongs to someone else",
-    "already": "this order is already paid",
-}

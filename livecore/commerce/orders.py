@@ -13,12 +13,13 @@ from typing import Any
 from redis.exceptions import RedisError
 
 from .. import replies
+from ..core.outcome import Refusal, RefusedError, Subject, from_script, refusal
 from ..people import PeopleStore
+from ..protocol.codes import ErrorCode
 from ..protocol.events import OrderEvent
 from ..runtime import Runtime
-from .coupons import CouponError, CouponService
+from .coupons import CouponService
 from .ids import room_of
-from .model import refused
 from .payments import PaymentNotice, PaymentProvider, SimulatedProvider
 from .sale_keys import SaleKeys
 from .stock import StockPublisher
@@ -71,41 +72,38 @@ class OrderService:
         return None
 
     # -- payment ---------------------------------------------------------------------------------------------
-    async def pay(self, order_id: str, user: str, coupon: str | None = None) -> dict[str, Any]:
+    async def pay(self, order_id: str, user: str, coupon: str | None = None) -> dict[str, Any] | Refusal:
         """Pay an order through the configured provider, optionally redeeming a coupon claim first."""
         order = await self.get(order_id)
         if order is None or "expires_at" not in order:
-            return refused("not_found", "no such order")
+            return refusal(ErrorCode.NOT_FOUND, "no such order")
         if order["user"] != user:
-            return refused("forbidden")
+            return refusal(ErrorCode.FORBIDDEN, about=Subject.ORDER)
         if order["status"] == "paid":
             return {"ok": True, "order": order, "replayed": True}
         if order["status"] != "reserved" or self.now_ms() >= order["expires_at"]:
-            return refused("expired")
+            return refusal(ErrorCode.EXPIRED, about=Subject.ORDER)
         discount = 0
         if coupon:
             coupons = self._coupon_service()
             try:
                 discount = int(await coupons.redeem(user, coupon, order_id, order["amount"]))
-            except Exception as exc:  # CouponError(code) from the coupon service
-                code = getattr(exc, "code", None)
-                if code is None:
-                    raise
-                return refused("invalid", f"coupon refused: {code}")
+            except RefusedError as exc:
+                return refusal(ErrorCode.INVALID, f"coupon refused: {exc.code.value}")
         charge = max(0, order["amount"] - discount)
         ref = await self.provider.charge(order_id, charge)
         result = await self._settle(order_id, user, self.provider.name, ref, charge, discount, coupon or "")
-        if not result["ok"] and coupon:
+        if isinstance(result, Refusal) and coupon:
             await self._release_coupon(order_id)
         return result
 
-    async def confirm(self, notice: PaymentNotice) -> dict[str, Any]:
+    async def confirm(self, notice: PaymentNotice) -> dict[str, Any] | Refusal:
         """A provider's (signature-checked) callback: settle the order it names."""
         order = await self.get(notice.order)
         if order is None or "expires_at" not in order:
-            return refused("not_found", "no such order")
+            return refusal(ErrorCode.NOT_FOUND, "no such order")
         if notice.status != "succeeded":
-            return refused("invalid", f"payment {notice.status}")
+            return refusal(ErrorCode.INVALID, f"payment {notice.status}")
         if order["status"] == "paid":  # a repeated notice: the script answers it (same ref: replayed)
             return await self._settle(notice.order, "", notice.provider, notice.ref, notice.amount,
                                       order.get("discount", 0), notice.coupon or "")
@@ -114,21 +112,21 @@ class OrderService:
             try:
                 discount = int(await self._coupon_service().redeem(order["user"], notice.coupon, notice.order,
                                                                    order["amount"]))
-            except CouponError as exc:
-                return refused("invalid", f"coupon refused: {exc.code}")
+            except RefusedError as exc:
+                return refusal(ErrorCode.INVALID, f"coupon refused: {exc.code.value}")
         due = max(0, order["amount"] - discount)
         if notice.amount != due:
             if notice.coupon:
                 await self._release_coupon(notice.order)
-            return refused("invalid", f"paid {notice.amount} cents, {due} due")
+            return refusal(ErrorCode.INVALID, f"paid {notice.amount} cents, {due} due")
         result = await self._settle(notice.order, "", notice.provider, notice.ref, notice.amount, discount,
                                     notice.coupon or "")
-        if not result["ok"] and notice.coupon:
+        if isinstance(result, Refusal) and notice.coupon:
             await self._release_coupon(notice.order)
         return result
 
     async def _settle(self, order_id: str, user: str, provider: str, ref: str, charge: int, discount: int,
-                      coupon: str) -> dict[str, Any]:
+                      coupon: str) -> dict[str, Any] | Refusal:
         room = room_of(order_id)
         assert room is not None
         s = self.rt.settings
@@ -141,7 +139,7 @@ class OrderService:
                   s.interaction_maxlen],
         )
         if res[0] != b"ok":
-            return refused(res[1].decode())
+            return from_script(res[1], Subject.ORDER)
         order = await self.get(order_id)
         assert order is not None
         if not res[2]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..core.outcome import Refusal
 from ..runtime import Runtime
 from .coupons import CouponService
 from .lottery import LotteryService
@@ -21,13 +22,13 @@ class GatewayCommerce:
         self.coupons = CouponService(rt)
         self.lottery = LotteryService(rt)
 
-    async def buy(self, room: str, user: str, sale: str, key: str, qty: int = 1) -> dict[str, Any]:
+    async def buy(self, room: str, user: str, sale: str, key: str, qty: int = 1) -> dict[str, Any] | Refusal:
         return await self.sales.buy(room, user, sale, key, qty)
 
-    async def claim(self, room: str, user: str, batch: str, key: str) -> dict[str, Any]:
+    async def claim(self, room: str, user: str, batch: str, key: str) -> dict[str, Any] | Refusal:
         return await self.coupons.claim(room, user, batch, key)
 
-    async def enter_lottery(self, room: str, user: str, lottery: str, watched_s: float) -> dict[str, Any]:
+    async def enter_lottery(self, room: str, user: str, lottery: str, watched_s: float) -> dict[str, Any] | Refusal:
         return await self.lottery.enter(room, user, lottery, watched_s)
 
     async def on_chat(self, room: str, user: str, text: str) -> None:

@@ -18,34 +18,26 @@ order is sold again).
 from __future__ import annotations
 
 import logging
-import re
 from datetime import UTC, datetime
 from typing import Any, cast
 
 from redis.exceptions import RedisError
 
 from .. import replies
+from ..core.outcome import Refusal, RefusedError, Subject, from_script, refusal
+from ..protocol.codes import ErrorCode
 from ..protocol.events import SaleEvent
+from ..protocol.ids import SALE_ID
+from ..protocol.limits import MAX_QTY
 from ..runtime import Runtime
+from ..storage.audit import audit
 from .buying import Purchases
 from .ids import new_sale_id
-from .model import MAX_QTY_PER_BUY, SaleSpec, refused, sale_view, valid_key, validate_spec
+from .model import SaleSpec, sale_view, valid_key, validate_spec
 from .sale_keys import SaleKeys
 from .stock import StockPublisher
 
 log = logging.getLogger(__name__)
-
-# ``model.valid_id`` as one regex: on the purchase path its per-character generator was a visible cost
-_SALE_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")
-
-
-class SaleError(Exception):
-    """A host action was refused; ``code`` is an ``ErrorCode`` value."""
-
-    def __init__(self, code: str, message: str = "") -> None:
-        super().__init__(message or code)
-        self.code = code
-        self.message = message or code
 
 
 def ms_to_dt(ms: int) -> datetime:
@@ -76,11 +68,11 @@ class SalesService:
         now = self.now_ms()
         problem = validate_spec(spec, now)
         if problem:
-            raise SaleError("invalid", problem)
+            raise RefusedError(ErrorCode.INVALID, problem)
         sale_id = spec.id or new_sale_id()
         starts = now if spec.starts_at is None else spec.starts_at
         if self.rt.db is None:
-            raise SaleError("unavailable", "no database in this process")
+            raise RefusedError(ErrorCode.UNAVAILABLE, "no database in this process")
         async with self.rt.db.acquire() as conn, conn.transaction():
             inserted = await conn.fetchval(
                 """INSERT INTO sales (id, room_id, product_id, sku_id, title, price, quantity, per_user,
@@ -93,9 +85,9 @@ class SalesService:
                 row = await conn.fetchrow("SELECT * FROM sales WHERE id = $1", sale_id)
                 why = _differs(row, room, spec, starts, now)
                 if why:
-                    raise SaleError("already", f"sale {sale_id} already exists: {why}")
+                    raise RefusedError(ErrorCode.ALREADY, f"sale {sale_id} already exists: {why}")
             else:
-                await self._audit(conn, room, actor, "sale.create", {"sale": sale_id, "product": spec.product,
+                await audit(conn, room, actor, "sale.create", {"sale": sale_id, "product": spec.product,
                                   "price": spec.price, "quantity": spec.quantity, "per_user": spec.per_user,
                                   "starts_at": starts, "ends_at": spec.ends_at})
         created = await self.rt.scripts.call(
@@ -131,21 +123,17 @@ class SalesService:
         now = self.now_ms()
         edges = await self.rt.scripts.call("sale_window", keys=[self.k.sale(room, sale)], args=[action, now])
         if not edges:
-            raise SaleError("not_found", "no such sale")
+            raise RefusedError(ErrorCode.NOT_FOUND, "no such sale")
         if self.rt.db is not None:
             async with self.rt.db.acquire() as conn, conn.transaction():
                 if action == "stop":
                     await conn.execute("UPDATE sales SET stopped_at = $2 WHERE id = $1 AND stopped_at IS NULL",
                                        sale, ms_to_dt(now))
-                await self._audit(conn, room, actor, f"sale.{action}", {"sale": sale, "at": now})
+                await audit(conn, room, actor, f"sale.{action}", {"sale": sale, "at": now})
         await self.advance(room, sale)
         view = await self.get(room, sale)
         assert view is not None
         return view
-
-    async def _audit(self, conn: Any, room: str, actor: str, action: str, detail: dict[str, Any]) -> None:
-        await conn.execute("INSERT INTO audit_log (room_id, actor, action, detail) VALUES ($1, $2, $3, $4)",
-                           room, actor, action, detail)
 
     # -- schedule ----------------------------------------------------------------------------------------
     async def advance(self, room: str, sale: str) -> str:
@@ -211,10 +199,10 @@ class SalesService:
         return sorted((v for v in views if v), key=lambda v: (v["starts_at"], v["id"]))
 
     # -- the purchase ----------------------------------------------------------------------------------------
-    async def buy(self, room: str, user: str, sale: str, key: str, qty: int = 1) -> dict[str, Any]:
+    async def buy(self, room: str, user: str, sale: str, key: str, qty: int = 1) -> dict[str, Any] | Refusal:
         """Decide one purchase attempt. A retry with the same ``key`` returns the first successful answer."""
-        if not _SALE_ID.fullmatch(sale) or not valid_key(key) or not user or not 1 <= qty <= MAX_QTY_PER_BUY:
-            return refused("invalid")
+        if not SALE_ID.fullmatch(sale) or not valid_key(key) or not user or not 1 <= qty <= MAX_QTY:
+            return refusal(ErrorCode.INVALID, about=Subject.SALE)
         now = self.now_ms()
         try:
             res = await self.purchases.decide(room, user, sale, key, qty, now)
@@ -224,12 +212,12 @@ class SalesService:
             log.warning("buy %s/%s failed: %s", room, sale, exc)
             res = None
         if res is None:
-            return refused("unavailable")
+            return refusal(ErrorCode.UNAVAILABLE, about=Subject.SALE)
         if res[0] != b"ok":
-            code = cast(bytes, res[1]).decode()
-            if code == "not_found" and await self.lost(room, sale):
-                return refused("unavailable", "this sale is being restored; retry with the same key")
-            return refused(code)
+            refused = from_script(cast(bytes, res[1]), Subject.SALE)
+            if refused.code is ErrorCode.NOT_FOUND and await self.lost(room, sale):
+                return refusal(ErrorCode.UNAVAILABLE, "this sale is being restored; retry with the same key")
+            return refused
         replayed = bool(res[5])
         if not replayed:
             self.stock.notify(room, sale)
@@ -243,12 +231,12 @@ class SalesService:
 
         With a database: PostgreSQL holds it and it has not ended. Without (a gateway): Redis came back empty
         and has not been restored yet (``livecore.generation``)."""
-        if self.rt.db is not None and _SALE_ID.fullmatch(sale):
+        if self.rt.db is not None and SALE_ID.fullmatch(sale):
             try:
                 return bool(await self.rt.db.fetchval(
                     "SELECT true FROM sales WHERE id = $1 AND room_id = $2 AND ends_at > $3 AND stopped_at IS NULL",
                     sale, room, ms_to_dt(self.now_ms())))
-            except Exception as exc:  # noqa: BLE001 - PostgreSQL away: fall back on the generation marker
+            except Exception as exc:
                 log.warning("sale %s/%s: PostgreSQL check failed (%s)", room, sale, exc)
         generation = self.rt.generation
         return generation is not None and await generation.commerce_blocked()

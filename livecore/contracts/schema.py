@@ -32,7 +32,8 @@ def protocol_schema() -> dict[str, Any]:
         kinds = {defs[r["$ref"].rsplit("/", 1)[1]]["properties"]["type"]["enum"][0]: r["$ref"] for r in union["anyOf"]}
         defs[name] = {"title": name, "oneOf": union["anyOf"], "x-tags": kinds}
     defs["ErrorCode"] = {"title": "ErrorCode", "description": "The `code` of an `error` (and of refused commerce "
-                         "results); HTTP errors use the same vocabulary plus `unauthorized`.",
+                         "results); HTTP errors use the same vocabulary, which has a few codes of its own (their "
+                         "notes start with `HTTP:`).",
                          "oneOf": [{"const": c.value, "description": note} for c, note in ERROR_NOTES.items()]}
     defs["CloseCode"] = {"title": "CloseCode", "description": "WebSocket close codes. `x-reconnect`: whether a client "
                          "reconnects (with backoff, resuming from `last_offset`).",

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..protocol.codes import ErrorCode
+from .outcome import Refusal
 from .ratelimit import RateLimiter
 from .spam import DuplicateFilter
 from .textnorm import clean_display
@@ -23,13 +24,6 @@ class Accepted:
     text: str  # masked
 
 
-@dataclass(frozen=True, slots=True)
-class Refused:
-    code: ErrorCode
-    message: str = ""
-    retry_after: float | None = None
-
-
 class ChatPipeline:
     def __init__(self, *, max_chars: int, rate: float, burst: int, dup_window_s: float,
                  words: WordFilter | None = None) -> None:
@@ -39,21 +33,21 @@ class ChatPipeline:
         self.words = words or WordFilter()
 
     def check(self, user: str, text: str, now: float, *, muted: bool = False,
-              room_words: WordFilter | None = None, privileged: bool = False) -> Accepted | Refused:
+              room_words: WordFilter | None = None, privileged: bool = False) -> Accepted | Refusal:
         """``now`` is monotonic seconds."""
         text = clean_display(text).strip()
         if not text:
-            return Refused(ErrorCode.INVALID, "empty message")
+            return Refusal(ErrorCode.INVALID, "empty message")
         if len(text) > self.max_chars:
-            return Refused(ErrorCode.TOO_LONG, f"at most {self.max_chars} characters")
+            return Refusal(ErrorCode.TOO_LONG, f"at most {self.max_chars} characters")
         if muted and not privileged:
-            return Refused(ErrorCode.MUTED, "you are muted in this room")
+            return Refusal(ErrorCode.MUTED, "you are muted in this room")
         if not privileged:
             wait = self.limiter.take(user, now)
             if wait > 0:
-                return Refused(ErrorCode.RATE_LIMITED, "slow down", retry_after=round(wait, 3))
+                return Refusal(ErrorCode.RATE_LIMITED, "slow down", retry_after=round(wait, 3))
             if self.duplicates.is_duplicate(user, text, now):
-                return Refused(ErrorCode.DUPLICATE, "same message sent just now")
+                return Refusal(ErrorCode.DUPLICATE, "same message sent just now")
         return Accepted(mask_all(text, self.words, room_words or _EMPTY))
 
     def sweep(self, now: float) -> None:

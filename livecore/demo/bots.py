@@ -147,10 +147,10 @@ class Bot:
         if view.get("product"):
             await self.client.send(c.Click(product=str(view["product"])))  # people look before they buy
         answer = await self.client.request(c.Buy(sale=sale, key=uuid.uuid4().hex))
-        data = answer.data if isinstance(answer, Result) else {"ok": False, "code": answer.code}
-        if not data.get("ok"):
-            self._refused(str(data.get("code")))
+        if not isinstance(answer, Result):  # a refusal arrives as an ``error``
+            self._refused(answer.code)
             return
+        data = answer.data
         self.stats.orders += 1
         if self.rng.random() < 0.8 and data.get("order"):
             await asyncio.sleep(self.rng.uniform(0.5, 3.0) * self.pace)
@@ -162,10 +162,10 @@ class Bot:
         assert self.client is not None
         self.claimed.add(batch)
         answer = await self.client.request(c.Claim(batch=batch, key=uuid.uuid4().hex))
-        if isinstance(answer, Result) and answer.data.get("ok"):
+        if isinstance(answer, Result):
             self.stats.claims += 1
         else:
-            self._refused(answer.data.get("code", "?") if isinstance(answer, Result) else answer.code)
+            self._refused(answer.code)
 
     async def enter_lottery(self, lottery: dict[str, Any]) -> None:
         assert self.client is not None
@@ -177,7 +177,7 @@ class Bot:
         if lottery.get("condition") == "follow":
             await self.client.send(c.Follow())
         answer = await self.client.request(c.Enter(lottery=lottery["id"]))
-        if isinstance(answer, Result) and answer.data.get("ok"):
+        if isinstance(answer, Result):
             self.stats.entries += 1
 
     def _post(self, path: str, body: dict[str, Any]) -> bool:

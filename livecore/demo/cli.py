@@ -19,6 +19,7 @@ from types import FrameType
 from ..auth import issue
 from ..cli_help import setting_default
 from ..config import Settings
+from ..protocol.ids import ROOM_ID_RULE, valid_room_id
 from ..services.discover import Started, resolve
 from .bots import run_bots
 from .host import DEMO_HOST, DEMO_HOST_NAME, ScriptedHost, seed_room
@@ -33,12 +34,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=None, help=f"API and pages port ({setting_default('api_port')})")
     parser.add_argument("--gateway-port", type=int, default=None,
                         help=f"gateway port ({setting_default('gateway_port')})")
-    parser.add_argument("--room", default="demo", help="room id")
+    parser.add_argument("--room", default="demo", type=room_id, help="room id")
     parser.add_argument("--cycle", type=float, default=30.0, help="seconds between the scripted host's moves")
     parser.add_argument("--no-host", action="store_true",
                         help="no scripted host: the room moves only when a person uses the console")
     parser.add_argument("--host-quiet", type=float, default=120.0,
                         help="seconds the scripted host waits after a person's move in the console")
+
+
+def room_id(value: str) -> str:
+    if not valid_room_id(value):
+        raise argparse.ArgumentTypeError(f"a room id is {ROOM_ID_RULE}")
+    return value
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import re
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -18,9 +17,9 @@ import msgspec
 from ..auth import Identity
 from ..broker.wire import Lane
 from ..core import modrules
-from ..core.chat import Refused
 from ..core.conncaps import client_address
 from ..core.guard import WindowCounter
+from ..core.outcome import Refusal
 from ..core.session import session_from
 from ..idem import idem_id
 from ..interactions.model import Interaction, Kind
@@ -28,6 +27,7 @@ from ..protocol import client as c
 from ..protocol.codec import client_decoder, encode
 from ..protocol.codes import CloseCode, ErrorCode
 from ..protocol.events import ChatEvent, FollowEvent, GiftEvent, ShareEvent
+from ..protocol.ids import HOST_PREFIX, JOIN_TARGET
 from ..protocol.limits import MAX_NESTING, too_deep
 from ..protocol.server import Error, Joined, Pong, Result, Resync
 from .fanout import wire_text
@@ -39,8 +39,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ROOM_ID = re.compile(r"^(host:)?[A-Za-z0-9_.\-]{1,64}$")
-HOST_PREFIX = "host:"
 _generic = msgspec.json.Decoder()
 
 MALFORMED = frozenset({ErrorCode.BAD_FRAME, ErrorCode.UNKNOWN_TYPE, ErrorCode.INVALID})
@@ -194,7 +192,7 @@ class Session:
     # -- rooms ---------------------------------------------------------------------------------------
     async def on_join(self, msg: c.Join) -> None:
         room = msg.room
-        if not ROOM_ID.match(room):
+        if not JOIN_TARGET.match(room):
             self.refuse(ErrorCode.INVALID, "bad room id", msg.rid)
             return
         is_host = room.startswith(HOST_PREFIX)
@@ -281,7 +279,7 @@ class Session:
         privileged = who.may_control(self.base_room)
         verdict = gw.chat.check(who.user, msg.text, gw.clock.monotonic(), room_words=room.words,
                                 muted=room.is_muted(who.user, gw.clock.now()), privileged=privileged)
-        if isinstance(verdict, Refused):
+        if isinstance(verdict, Refusal):
             self.refuse(verdict.code, verdict.message, msg.rid, verdict.retry_after)
             return
         mid = gw.next_id()
@@ -397,16 +395,15 @@ class Session:
             return
         self.answer(answer, msg.rid)
 
-    def answer(self, answer: dict[str, Any], rid: str | None) -> None:
-        if answer.get("ok"):
+    def answer(self, answer: dict[str, Any] | Refusal, rid: str | None) -> None:
+        if not isinstance(answer, Refusal):
             self.reply(Result(rid=rid, data=answer))
             return
         # business refusals (sold out, limit...) are answers, not misbehaviour: not counted as a flood
-        code, message = answer.get("code", ErrorCode.INTERNAL.value), str(answer.get("message", ""))
         if rid is None:  # in a sale storm nearly every answer is one of a few refusals: encoded once each
-            self.write_wire(_refusal(code, message))
+            self.write_wire(_refusal(answer))
         else:
-            self.reply(_refusal_message(code, message, rid))
+            self.reply(Error(code=answer.code.value, message=answer.message, rid=rid))
 
     async def on_moderation(self, msg: c.Mute | c.Unmute | c.Delete | c.Pin) -> None:
         gw, who, room = self.gw, self.identity, self.base_room
@@ -448,18 +445,10 @@ class Session:
                               text=text, session=session))
 
 
-def _refusal_message(code: str, message: str, rid: str | None) -> Error:
-    try:
-        error_code = ErrorCode(code)
-    except ValueError:
-        error_code = ErrorCode.INTERNAL
-    return Error(code=error_code.value, message=message, rid=rid)
-
-
 @functools.lru_cache(maxsize=256)
-def _refusal(code: str, message: str) -> bytes:
-    """The complete frame of a refusal without ``rid`` (a pure function of its arguments, memoised)."""
-    return wire_text(encode(_refusal_message(code, message, None)))
+def _refusal(refused: Refusal) -> bytes:
+    """The complete frame of a refusal without ``rid`` (a pure function of it, memoised)."""
+    return wire_text(encode(Error(code=refused.code.value, message=refused.message)))
 
 
 def _rid(obj: dict[str, Any]) -> str | None:

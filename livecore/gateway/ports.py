@@ -8,18 +8,19 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
+from ..core.outcome import Refusal
+
 log = logging.getLogger(__name__)
 
 
 class CommercePort(Protocol):
-    """Purchases, coupon claims and lottery entries. Each returns ``{"ok": True, ...}`` or
-    ``{"ok": False, "code": "<ErrorCode value>", "message": ...}``."""
+    """Purchases, coupon claims and lottery entries. Each returns ``{"ok": True, ...}`` or a ``Refusal``."""
 
-    async def buy(self, room: str, user: str, sale: str, key: str, qty: int) -> dict[str, Any]: ...
+    async def buy(self, room: str, user: str, sale: str, key: str, qty: int) -> dict[str, Any] | Refusal: ...
 
-    async def claim(self, room: str, user: str, batch: str, key: str) -> dict[str, Any]: ...
+    async def claim(self, room: str, user: str, batch: str, key: str) -> dict[str, Any] | Refusal: ...
 
-    async def enter_lottery(self, room: str, user: str, lottery: str, watched_s: float) -> dict[str, Any]: ...
+    async def enter_lottery(self, room: str, user: str, lottery: str, watched_s: float) -> dict[str, Any] | Refusal: ...
 
     async def on_chat(self, room: str, user: str, text: str) -> None: ...  # keyword-condition lottery entries
 

@@ -100,7 +100,7 @@ class Gateway(GatewayNode):
                 continue
             try:
                 await asyncio.wait_for(step, 5)
-            except Exception as exc:  # noqa: BLE001 - logged; the next step still runs
+            except Exception as exc:
                 log.warning("gateway stop: %s did not finish: %r", step, exc)
         for task in list(self._tasks):
             task.cancel()

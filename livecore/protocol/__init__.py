@@ -5,6 +5,14 @@ from .codec import client_decoder, encode, event_decoder, server_decoder
 from .codes import CloseCode, ErrorCode, should_reconnect
 
 __all__ = [
-    "client", "events", "server", "encode", "client_decoder", "server_decoder", "event_decoder",
-    "CloseCode", "ErrorCode", "should_reconnect",
+    "CloseCode",
+    "ErrorCode",
+    "client",
+    "client_decoder",
+    "encode",
+    "event_decoder",
+    "events",
+    "server",
+    "server_decoder",
+    "should_reconnect",
 ]

@@ -30,6 +30,31 @@ class ErrorCode(StrEnum):
     ALREADY = "already"  # already entered / already done
     UNAVAILABLE = "unavailable"  # a dependency is down; safe to retry with the same key
     INTERNAL = "internal"
+    # host actions, orders, redemptions and HTTP only (never in a gateway ``error``)
+    UNAUTHORIZED = "unauthorized"
+    EXPIRED = "expired"
+    BUSY = "busy"
+    CANCELLED = "cancelled"
+    NOT_ENDED = "not_ended"
+    NOT_OWNER = "not_owner"
+    ALREADY_USED = "already_used"
+    NOT_YET_VALID = "not_yet_valid"
+    THRESHOLD_NOT_MET = "threshold_not_met"
+    ORDER_HAS_COUPON = "order_has_coupon"
+    WRONG_ROOM = "wrong_room"
+    IN_USE = "in_use"
+    NOT_LIVE = "not_live"
+    TOO_LARGE = "too_large"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+
+
+# the codes a gateway never answers (its ``error`` messages use the others)
+HTTP_ONLY: frozenset[ErrorCode] = frozenset({
+    ErrorCode.UNAUTHORIZED, ErrorCode.EXPIRED, ErrorCode.BUSY, ErrorCode.CANCELLED, ErrorCode.NOT_ENDED,
+    ErrorCode.NOT_OWNER, ErrorCode.ALREADY_USED, ErrorCode.NOT_YET_VALID, ErrorCode.THRESHOLD_NOT_MET,
+    ErrorCode.ORDER_HAS_COUPON, ErrorCode.WRONG_ROOM, ErrorCode.IN_USE, ErrorCode.NOT_LIVE, ErrorCode.TOO_LARGE,
+    ErrorCode.METHOD_NOT_ALLOWED,
+})
 
 
 class CloseCode(IntEnum):
@@ -80,6 +105,21 @@ ERROR_NOTES: dict[ErrorCode, str] = {
     ErrorCode.ALREADY: "already entered / already done",
     ErrorCode.UNAVAILABLE: "a dependency is down or the connection dropped: retry with the same key",
     ErrorCode.INTERNAL: "a bug on the server's side; retry later",
+    ErrorCode.UNAUTHORIZED: "HTTP: token missing, forged, malformed or expired",
+    ErrorCode.EXPIRED: "HTTP: the order's payment window (or the coupon's validity) has passed",
+    ErrorCode.BUSY: "HTTP: another lottery is still open in this room",
+    ErrorCode.CANCELLED: "HTTP: the lottery was cancelled",
+    ErrorCode.NOT_ENDED: "HTTP: the lottery's entry window has not ended",
+    ErrorCode.NOT_OWNER: "HTTP: the coupon belongs to someone else",
+    ErrorCode.ALREADY_USED: "HTTP: the coupon was used on another order",
+    ErrorCode.NOT_YET_VALID: "HTTP: the coupon's validity has not begun",
+    ErrorCode.THRESHOLD_NOT_MET: "HTTP: the order is below the coupon's threshold",
+    ErrorCode.ORDER_HAS_COUPON: "HTTP: the order already uses another coupon",
+    ErrorCode.WRONG_ROOM: "HTTP: the coupon belongs to another room than the order",
+    ErrorCode.IN_USE: "HTTP: something still refers to it (a sale to a product)",
+    ErrorCode.NOT_LIVE: "HTTP: the room is not live",
+    ErrorCode.TOO_LARGE: "HTTP: the request body is over the size limit",
+    ErrorCode.METHOD_NOT_ALLOWED: "HTTP: the path does not take this method",
 }
 
 CLOSE_NOTES: dict[int, str] = {

@@ -6,6 +6,7 @@ embedded fallback (no Redis configured or answering) and by tests that restart o
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -156,7 +157,5 @@ def _tail(path: Path, n: int = 2000) -> str:
 
 
 def kill_pidfile(pidfile: Path) -> None:
-    try:
+    with contextlib.suppress(OSError, ValueError):
         os.kill(int(pidfile.read_text().strip()), signal.SIGTERM)
-    except (OSError, ValueError):
-        pass

@@ -59,10 +59,10 @@ async def test_config_and_dev_login(client: httpx.AsyncClient, settings: Setting
 
 async def test_dev_login_only_in_demo_mode(settings: Settings, migrated: str, redis: Redis) -> None:
     app = build_app(settings.with_(demo=False))
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
-            r = await c.post("/api/dev/login", json={"user": "u1", "role": "admin"})
-            assert r.status_code == 404
+    async with (app.router.lifespan_context(app),
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c):
+        r = await c.post("/api/dev/login", json={"user": "u1", "role": "admin"})
+        assert r.status_code == 404
 
 
 async def test_room_create_get_patch_and_refusals(client: httpx.AsyncClient, settings: Settings,

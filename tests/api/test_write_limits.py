@@ -19,10 +19,10 @@ from livecore.config import Settings
 async def limited(settings: Settings, migrated: str, redis: Any) -> AsyncIterator[httpx.AsyncClient]:
     app = build_app(settings.with_(api_write_rate=0.01, api_write_burst=5, api_address_rate=0.01,
                                    api_address_burst=12))
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=("10.1.1.1", 5000)),
-                                     base_url="http://api.test") as c:
-            yield c
+    async with (app.router.lifespan_context(app),
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=("10.1.1.1", 5000)),
+                                  base_url="http://api.test") as c):
+        yield c
 
 
 def _auth(settings: Settings, user: str, role: str = "viewer", room: str | None = None) -> dict[str, str]:

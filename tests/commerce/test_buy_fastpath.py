@@ -9,6 +9,7 @@ import collections
 from livecore.commerce.orders import OrderService
 from livecore.commerce.sale_keys import SaleKeys
 from livecore.commerce.sales import SalesService
+from livecore.core.outcome import accepted
 
 T0_MS = 1_800_000_000_000
 
@@ -49,7 +50,7 @@ async def test_snapshot_answers_equal_the_scripts_at_every_edge(crt, sales, make
     assert fast == ref and fast[:2] == [b"ok", sold[1]] and fast[5] == 1 and fast[2] == 2
     fast, ref = await both("u1", "k2", qty=2)  # 1 + 2 > 2
     assert fast == ref == [b"err", b"limit_reached"]
-    assert (await sales.buy("r1", "u2", sid, "k1", qty=2))["ok"]  # the last two units
+    assert accepted(await sales.buy("r1", "u2", sid, "k1", qty=2))  # the last two units
     fast, ref = await both("u3", "k1", qty=1)
     assert fast == ref == [b"err", b"sold_out"]
     fast, ref = await both("u1", "k3", qty=1)  # 1 + 1 <= 2: the limit allows, the stock does not
@@ -77,19 +78,19 @@ async def test_a_retry_of_a_successful_key_is_replayed_by_a_process_that_saw_the
     sale = await sales.create("r1", make_spec(quantity=2, per_user=1), "h")
     sid = sale["id"]
     first = await sales.buy("r1", "alice", sid, "alice-1")  # through "gateway A"
-    assert first["ok"] and not first["replayed"]
+    assert accepted(first) and not first["replayed"]
     other = SalesService(crt)  # "gateway B": its own batcher and outlook
     try:
         bob = await other.buy("r1", "bob", sid, "bob-1")  # the last unit, sold through B
-        assert bob["ok"] and bob["stock"] == 0
+        assert accepted(bob) and bob["stock"] == 0
         assert other.purchases.outlook.closed("r1", sid)
-        assert (await other.buy("r1", "carol", sid, "carol-1"))["code"] == "sold_out"
+        assert (await other.buy("r1", "carol", sid, "carol-1")).code == "sold_out"
         # alice's connection to A dropped before she read the answer; she retries the same key on B
         retry = await other.buy("r1", "alice", sid, "alice-1")
-        assert retry["ok"] and retry["replayed"] and retry["order"] == first["order"] and retry["stock"] == 0
+        assert accepted(retry) and retry["replayed"] and retry["order"] == first["order"] and retry["stock"] == 0
         assert other.purchases.stats.snapshot_answers == 2 and other.purchases.stats.script_calls == 1
         # and a fresh key of hers is refused like anyone's
-        assert (await other.buy("r1", "alice", sid, "alice-2"))["code"] in ("limit_reached", "sold_out")
+        assert (await other.buy("r1", "alice", sid, "alice-2")).code in ("limit_reached", "sold_out")
     finally:
         await other.close()
     assert sorted(await _stream_orders(crt, "r1")) == sorted([first["order"], bob["order"]])
@@ -112,12 +113,12 @@ async def test_a_storm_over_two_processes_never_oversells_and_shares_round_trips
                                          for i in range(3000)))
     finally:
         await other.close()
-    ok = [r["order"] for r in results if r["ok"]]
+    ok = [r["order"] for r in results if accepted(r)]
     assert len(ok) == len(set(ok)) == 300
-    assert set(collections.Counter(r["code"] for r in results if not r["ok"])) <= {"sold_out", "limit_reached"}
+    assert set(collections.Counter(r.code for r in results if not accepted(r))) <= {"sold_out", "limit_reached"}
     # every retry, sent to the other process, answers what the first attempt got
     for first, again in zip(results, retries, strict=True):
-        assert again["ok"] == first["ok"] and (not first["ok"] or again["order"] == first["order"])
+        assert accepted(again) == accepted(first) and (not accepted(first) or again["order"] == first["order"])
     assert sorted(await _stream_orders(crt, "r1")) == sorted(ok)
     assert int(await crt.redis.get(SaleKeys(crt.keys).stock("r1", sid))) == 0
     stats = [s.purchases for s in (sales, other)]
@@ -134,12 +135,12 @@ async def test_a_sale_restocked_by_an_expired_order_sells_again_where_it_looked_
     sale = await sales.create("r1", make_spec(quantity=1, per_user=1), "h")
     sid = sale["id"]
     first = await sales.buy("r1", "ann", sid, "a")
-    assert first["ok"] and sales.purchases.outlook.closed("r1", sid)
-    assert (await sales.buy("r1", "bob", sid, "b"))["code"] == "sold_out"
+    assert accepted(first) and sales.purchases.outlook.closed("r1", sid)
+    assert (await sales.buy("r1", "bob", sid, "b")).code == "sold_out"
     clock.advance(crt.settings.payment_window_s + 1)
     assert await orders.expire(first["order"])
     again = await sales.buy("r1", "bob", sid, "b")  # the snapshot sees the unit back and sends bob on
-    assert again["ok"] and not again["replayed"] and again["stock"] == 0
+    assert accepted(again) and not again["replayed"] and again["stock"] == 0
     assert sales.purchases.stats.snapshot_misses == 1
     assert (await sales.buy("r1", "ann", sid, "a"))["order"] == first["order"]  # still her first answer
     assert sorted(await _stream_orders(crt, "r1")) == sorted([first["order"], again["order"]])
@@ -149,10 +150,10 @@ async def test_an_emptied_script_cache_under_a_storm_reloads_once_and_answers_ev
         crt, sales, make_spec) -> None:
     sale = await sales.create("r1", make_spec(quantity=40, per_user=1), "h")
     sid = sale["id"]
-    assert (await sales.buy("r1", "warm", sid, "w"))["ok"]
+    assert accepted(await sales.buy("r1", "warm", sid, "w"))
     await crt.redis.script_flush()
     results = await asyncio.gather(*(sales.buy("r1", f"u{i}", sid, f"k{i}") for i in range(100)))
-    assert sum(r["ok"] for r in results) == 39
-    assert {r["code"] for r in results if not r["ok"]} == {"sold_out"}
+    assert sum(accepted(r) for r in results) == 39
+    assert {r.code for r in results if not accepted(r)} == {"sold_out"}
     assert sales.purchases.batcher.stats.resent_noscript > 0
     assert len(await _stream_orders(crt, "r1")) == 40

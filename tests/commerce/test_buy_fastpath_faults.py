@@ -13,6 +13,7 @@ import pytest
 
 from livecore.commerce.sale_keys import SaleKeys
 from livecore.commerce.sales import SalesService
+from livecore.core.outcome import accepted
 from livecore.keys import Keys
 from livecore.runtime import open_runtime
 
@@ -82,21 +83,21 @@ async def test_lost_replies_are_fetched_again_by_replay_and_never_sell_twice(  #
         sales = SalesService(rt)
         try:
             sid = (await sales.create("r1", make_spec(quantity=100, per_user=5), "h"))["id"]
-            assert (await sales.buy("r1", "warm", sid, "w"))["ok"]
+            assert accepted(await sales.buy("r1", "warm", sid, "w"))
             await sales.stock.flush()
 
             proxy.armed = 1  # the batch's replies are lost once
             once = await asyncio.gather(*(sales.buy("r1", f"u{i}", sid, f"k{i}") for i in range(20)))
             assert proxy.cuts == 1 and sales.purchases.batcher.stats.resent_connection == 1
-            assert all(r["ok"] and r["replayed"] for r in once)  # they ran the first time: replayed
+            assert all(accepted(r) and r["replayed"] for r in once)  # they ran the first time: replayed
             await sales.stock.flush()
 
             proxy.armed = 2  # lost twice: the gateway gives up and says so
             twice = await asyncio.gather(*(sales.buy("r1", f"v{i}", sid, f"k{i}") for i in range(20)))
             assert proxy.cuts == 3
-            assert {r.get("code") for r in twice} == {"unavailable"}
+            assert {r.code for r in twice} == {"unavailable"}
             again = await asyncio.gather(*(sales.buy("r1", f"v{i}", sid, f"k{i}") for i in range(20)))
-            assert all(r["ok"] and r["replayed"] for r in again)  # the client's retry finds its orders
+            assert all(accepted(r) and r["replayed"] for r in again)  # the client's retry finds its orders
         finally:
             await sales.close()
     k = SaleKeys(Keys(settings.key_prefix))  # read directly, not through the proxy

@@ -62,10 +62,12 @@ def test_outlook_is_bounded() -> None:
     assert [o.closed("r", f"s{i}") for i in range(5)] == [False, False, True, True, True]
 
 
-def test_the_purchase_paths_sale_id_check_is_model_valid_id() -> None:
-    from livecore.commerce.model import valid_id
-    from livecore.commerce.sales import _SALE_ID
+def test_the_sale_id_rule_is_ascii_letters_digits_dash_underscore_up_to_40() -> None:
+    from livecore.protocol.ids import SALE_ID, valid_sale_id
+
+    def spelled(value: str) -> bool:
+        return 0 < len(value) <= 40 and all(c.isascii() and (c.isalnum() or c in "_-") for c in value)
 
     samples = ["s1", "s" + "a" * 39, "s" + "a" * 40, "", "a-b_C9", "a b", "é1", "ｓ1", "٣", "a\n", "a.b", "a:b"]
     for sample in samples:
-        assert bool(_SALE_ID.fullmatch(sample)) == valid_id(sample), sample
+        assert bool(SALE_ID.fullmatch(sample)) == spelled(sample) == valid_sale_id(sample), sample

@@ -7,7 +7,8 @@ import pytest
 from commercehelp import together
 
 from livecore.clock import ManualClock
-from livecore.commerce.coupons import CouponBatchIn, CouponError, CouponService, persist_claims
+from livecore.commerce.coupons import CouponBatchIn, CouponService, persist_claims
+from livecore.core.outcome import RefusedError, accepted
 from livecore.protocol.codec import event_decoder
 from livecore.protocol.events import CouponEvent
 
@@ -45,10 +46,10 @@ async def test_total_holds_under_concurrent_claims(runtime, svc) -> None:  # typ
     batch = await svc.create_batch("r1", spec(total=50), actor="host1")
     assert batch["remaining"] == 50
     results = await together(svc.claim("r1", f"u{i}", batch["id"], "k1") for i in range(300))
-    ok = [r for r in results if r["ok"]]
+    ok = [r for r in results if accepted(r)]
     assert len(ok) == 50
     assert len({r["claim"] for r in ok}) == 50
-    assert {r["code"] for r in results if not r["ok"]} == {"sold_out"}
+    assert {r.code for r in results if not accepted(r)} == {"sold_out"}
     assert (await svc.batch("r1", batch["id"]))["remaining"] == 0
     assert await runtime.redis.xlen(svc.stream("r1")) == 50
     await svc.state.drain()
@@ -61,29 +62,29 @@ async def test_total_holds_under_concurrent_claims(runtime, svc) -> None:  # typ
 async def test_per_user_limit_and_idempotent_retry(runtime, svc) -> None:  # type: ignore[no-untyped-def]
     batch = (await svc.create_batch("r1", spec(per_user=2), actor="host1"))["id"]
     results = await asyncio.gather(*(svc.claim("r1", "alice", batch, f"key{i}") for i in range(6)))
-    assert sorted(r.get("code", "ok") for r in results) == ["limit_reached"] * 4 + ["ok"] * 2
-    i0 = next(i for i, r in enumerate(results) if r["ok"])
+    assert sorted("ok" if accepted(r) else r.code for r in results) == ["limit_reached"] * 4 + ["ok"] * 2
+    i0 = next(i for i, r in enumerate(results) if accepted(r))
     again = await svc.claim("r1", "alice", batch, f"key{i0}")
-    assert again["ok"] and again["replayed"] and again["claim"] == results[i0]["claim"]
+    assert accepted(again) and again["replayed"] and again["claim"] == results[i0]["claim"]
     assert not results[i0]["replayed"]
     assert await runtime.redis.xlen(svc.stream("r1")) == 2  # the retry wrote nothing
     assert (await svc.batch("r1", batch))["remaining"] == 8
-    assert (await svc.claim("r1", "bob", batch, "key0"))["ok"]  # keys are per user
-    assert (await svc.claim("r1", "bob", "cbnope", "k"))["code"] == "not_found"
-    assert (await svc.claim("r1", "bob", batch, ""))["code"] == "invalid"
+    assert accepted(await svc.claim("r1", "bob", batch, "key0"))  # keys are per user
+    assert (await svc.claim("r1", "bob", "cbnope", "k")).code == "not_found"
+    assert (await svc.claim("r1", "bob", batch, "")).code == "invalid"
 
 
 async def test_claim_window_edges_are_exact(runtime, svc, clock) -> None:  # type: ignore[no-untyped-def]
     window = spec(starts_at=M0 + 10_000, ends_at=M0 + 20_000, per_user=5)
     batch = (await svc.create_batch("r1", window, actor="h"))["id"]
     clock.advance(9.999)
-    assert (await svc.claim("r1", "u", batch, "a"))["code"] == "not_started"
+    assert (await svc.claim("r1", "u", batch, "a")).code == "not_started"
     clock.advance(0.001)
-    assert (await svc.claim("r1", "u", batch, "b"))["ok"]
+    assert accepted(await svc.claim("r1", "u", batch, "b"))
     clock.advance(9.999)  # T0 + 19.999
-    assert (await svc.claim("r1", "u", batch, "c"))["ok"]
+    assert accepted(await svc.claim("r1", "u", batch, "c"))
     clock.advance(0.001)  # T0 + 20: the window is [starts_at, ends_at)
-    assert (await svc.claim("r1", "u", batch, "d"))["code"] == "ended"
+    assert (await svc.claim("r1", "u", batch, "d")).code == "ended"
 
 
 async def test_end_batch_stops_claims_and_clears_state(runtime, svc) -> None:  # type: ignore[no-untyped-def]
@@ -91,7 +92,7 @@ async def test_end_batch_stops_claims_and_clears_state(runtime, svc) -> None:  #
     assert f"coupon:{batch}" in await runtime.bus.state("r1")
     assert await svc.end_batch("r1", batch, actor="h")
     assert not await svc.end_batch("r1", batch, actor="h")
-    assert (await svc.claim("r1", "u", batch, "a"))["code"] == "ended"
+    assert (await svc.claim("r1", "u", batch, "a")).code == "ended"
     assert f"coupon:{batch}" not in await runtime.bus.state("r1")
     actions = [r["action"] for r in await runtime.db.fetch("SELECT action FROM audit_log ORDER BY id")]
     assert actions == ["coupon.create", "coupon.end"]
@@ -100,7 +101,7 @@ async def test_end_batch_stops_claims_and_clears_state(runtime, svc) -> None:  #
 async def test_invalid_batches_are_refused(svc) -> None:  # type: ignore[no-untyped-def]
     for bad in (spec(kind="bogus"), spec(amount=0), spec(total=0), spec(valid_for_s=0),
                 spec(kind="threshold", amount=2000, threshold=1000), spec(ends_at=M0 - 1)):
-        with pytest.raises(CouponError) as err:
+        with pytest.raises(RefusedError) as err:
             await svc.create_batch("r1", bad, actor="h")
         assert err.value.code == "invalid"
 
@@ -115,7 +116,7 @@ async def test_discount_math_through_redeem(svc) -> None:  # type: ignore[no-unt
     offers = await svc.offers("r1", "u", 19900)
     assert [(o.coupon.claim, o.discount) for o in offers] == [(c_mj, 2000), (c_pct, 1500), (c_fixed, 500)]
     assert [o.coupon.claim for o in await svc.offers("r1", "u", 19899)] == [c_pct, c_fixed]
-    with pytest.raises(CouponError) as err:
+    with pytest.raises(RefusedError) as err:
         await svc.redeem("u", c_mj, "r1.order0000001", 19899)
     assert err.value.code == "threshold_not_met"
     assert await svc.redeem("u", c_mj, "r1.order0000001", 19900) == 2000
@@ -131,7 +132,7 @@ async def test_two_concurrent_redemptions_of_one_claim_exactly_one_wins(svc) -> 
     async def attempt(order: str) -> int | str:
         try:
             return await svc.redeem("u", claim, order, 10000)
-        except CouponError as exc:
+        except RefusedError as exc:
             return exc.code
 
     outcomes = await asyncio.gather(*(attempt(f"r1.order000000{i}") for i in range(8)))
@@ -157,7 +158,7 @@ async def test_redeem_checks_owner_validity_and_one_coupon_per_order(svc, clock)
     c3 = (await svc.claim("r1", "u", later, "a"))["claim"]
 
     async def code(user: str, claim: str, order: str) -> str:
-        with pytest.raises(CouponError) as err:
+        with pytest.raises(RefusedError) as err:
             await svc.redeem(user, claim, order, 10000)
         return err.value.code
 

@@ -17,6 +17,7 @@ from livecore.api.app import build_app
 from livecore.auth import issue
 from livecore.commerce.payments import SIGNATURE_HEADER, callback_secret, sign
 from livecore.config import Settings
+from livecore.core.outcome import accepted
 
 
 @pytest.fixture
@@ -129,7 +130,7 @@ async def test_user_ids_with_colons_share_no_idempotency_record(api: httpx.Async
                             headers=_auth(settings, "u:x"))).json()
     second = (await api.post(f"/api/rooms/ra/sales/{sale}/buy", json={"key": "x:k"},
                              headers=_auth(settings, "u"))).json()
-    assert first["ok"] and second["ok"] and not second["replayed"]
+    assert accepted(first) and accepted(second) and not second["replayed"]
     assert first["order"] != second["order"]
     batch = await _batch(api, host, "ra", 100)
     one = (await api.post(f"/api/rooms/ra/coupons/{batch}/claim", json={"key": "k"},

@@ -26,6 +26,7 @@ from livecore.commerce.orders import OrderService
 from livecore.commerce.reconcile import reconcile
 from livecore.commerce.restore import restore
 from livecore.commerce.sales import SalesService
+from livecore.core.outcome import Refusal, accepted
 from livecore.runtime import open_runtime
 from livecore.services.redis_server import RedisServer
 from livecore.storage.db import connect
@@ -55,7 +56,7 @@ async def running(*workers: Any) -> AsyncIterator[asyncio.Event]:
 
 
 def buyer(sales: SalesService) -> Any:
-    async def buy(user: str, key: str) -> dict[str, Any]:
+    async def buy(user: str, key: str) -> dict[str, Any] | Refusal:
         return await sales.buy("r1", user, "flash", key)
     return buy
 
@@ -200,12 +201,12 @@ async def test_expiry_racing_payment_decides_each_order_once(settings, migrated,
         outcomes: dict[str, str] = {}
         rng = random.Random(7)
 
-        async def buy_and_pay(user: str, key: str) -> dict[str, Any]:
+        async def buy_and_pay(user: str, key: str) -> dict[str, Any] | Refusal:
             answer = await sales.buy("r1", user, "flash", key)
-            if answer.get("ok") and answer["order"] not in outcomes:
+            if accepted(answer) and answer["order"] not in outcomes:
                 await asyncio.sleep(rng.uniform(0.85, 1.15))  # right around the payment deadline
                 paid = await orders.pay(answer["order"], user)
-                outcomes[answer["order"]] = "paid" if paid.get("ok") else str(paid.get("code"))
+                outcomes[answer["order"]] = "paid" if accepted(paid) else str(paid.code)
             return answer
 
         storm = Storm(buy_and_pay, 300, spread_s=3.0, give_up_s=20)

@@ -6,9 +6,11 @@ import hashlib
 import pytest
 from commercehelp import together
 
-from livecore.commerce.lottery import ANNOUNCE_LEASE_MS, LotteryError, LotteryIn, LotteryService
+from livecore.commerce.lottery import ANNOUNCE_LEASE_MS, LotteryIn, LotteryService
 from livecore.core import draw as drawing
+from livecore.core.outcome import Refusal, RefusedError, accepted
 from livecore.protocol.codec import event_decoder
+from livecore.protocol.codes import ErrorCode
 from livecore.protocol.events import LotteryEvent
 
 
@@ -34,8 +36,8 @@ async def test_entries_are_deduplicated_under_concurrency(crt, lot) -> None:  # 
     lt = (await lot.open("r1", lottery(), actor="host"))["id"]
     attempts = [lot.enter("r1", f"u{i % 120}", lt, 3600) for i in range(480)]  # each user 4 times
     results = await together(attempts)
-    assert sum(1 for r in results if r["ok"]) == 120
-    assert {r["code"] for r in results if not r["ok"]} == {"already"}
+    assert sum(1 for r in results if accepted(r)) == 120
+    assert {r.code for r in results if not accepted(r)} == {"already"}
     assert await crt.redis.zcard(lot._entries_key("r1", lt)) == 120
     await lot.state.drain()
     assert (await lot.current("r1"))["entries"] == 120
@@ -44,33 +46,33 @@ async def test_entries_are_deduplicated_under_concurrency(crt, lot) -> None:  # 
 async def test_watch_condition(lot, clock) -> None:  # type: ignore[no-untyped-def]
     lt = (await lot.open("r1", lottery(condition="watch", watch_s=60), actor="h"))["id"]
     refused = await lot.enter("r1", "u1", lt, 59.9)
-    assert refused == {"ok": False, "code": "not_eligible", "message": "to enter, watch the stream for 60 seconds"}
-    assert (await lot.enter("r1", "u1", lt, 60))["ok"]
-    assert (await lot.enter("r1", "u1", lt, 600))["code"] == "already"
+    assert refused == Refusal(ErrorCode.NOT_ELIGIBLE, "to enter, watch the stream for 60 seconds")
+    assert accepted(await lot.enter("r1", "u1", lt, 60))
+    assert (await lot.enter("r1", "u1", lt, 600)).code == "already"
 
 
 async def test_follow_condition(lot) -> None:  # type: ignore[no-untyped-def]
     lt = (await lot.open("r1", lottery(condition="follow"), actor="h"))["id"]
-    assert (await lot.enter("r1", "fan", lt, 9999))["code"] == "not_eligible"
+    assert (await lot.enter("r1", "fan", lt, 9999)).code == "not_eligible"
     await lot.on_follow("r1", "fan")
     await lot.on_follow("r2", "other")  # following another room's host does not count
-    assert (await lot.enter("r1", "fan", lt, 0))["ok"]
-    assert (await lot.enter("r1", "other", lt, 0))["code"] == "not_eligible"
+    assert accepted(await lot.enter("r1", "fan", lt, 0))
+    assert (await lot.enter("r1", "other", lt, 0)).code == "not_eligible"
 
 
 async def test_purchase_condition_uses_the_buyers_of_the_session(lot, sales, make_spec) -> None:  # type: ignore[no-untyped-def]
     sale = (await sales.create("r1", make_spec(quantity=5), actor="h"))["id"]
     lt = (await lot.open("r1", lottery(condition="purchase"), actor="h"))["id"]
-    assert (await lot.enter("r1", "shopper", lt, 0))["code"] == "not_eligible"
-    assert (await sales.buy("r1", "shopper", sale, "k1"))["ok"]
-    assert (await lot.enter("r1", "shopper", lt, 0))["ok"]
-    assert (await lot.enter("r1", "browser", lt, 0))["code"] == "not_eligible"
+    assert (await lot.enter("r1", "shopper", lt, 0)).code == "not_eligible"
+    assert accepted(await sales.buy("r1", "shopper", sale, "k1"))
+    assert accepted(await lot.enter("r1", "shopper", lt, 0))
+    assert (await lot.enter("r1", "browser", lt, 0)).code == "not_eligible"
 
 
 async def test_keyword_condition_enters_by_comment(crt, lot) -> None:  # type: ignore[no-untyped-def]
     lt = (await lot.open("r1", lottery(condition="keyword", keyword="Lucky Bag"), actor="h"))["id"]
     refused = await lot.enter("r1", "u1", lt, 0)
-    assert refused["code"] == "not_eligible" and "Lucky Bag" in refused["message"]
+    assert refused.code == "not_eligible" and "Lucky Bag" in refused.message
     await lot.on_chat("r1", "u1", "hello everyone")
     await lot.on_chat("r2", "u2", "lucky bag please")  # another room has no lottery
     assert await crt.redis.zcard(lot._entries_key("r1", lt)) == 0
@@ -79,26 +81,26 @@ async def test_keyword_condition_enters_by_comment(crt, lot) -> None:  # type: i
     await lot.on_chat("r1", "u3", "lucky bag")
     members = {m.decode() for m in await crt.redis.zrange(lot._entries_key("r1", lt), 0, -1)}
     assert members == {"u1", "u3"}
-    assert (await lot.enter("r1", "u1", lt, 0))["code"] == "already"
+    assert (await lot.enter("r1", "u1", lt, 0)).code == "already"
 
 
 async def test_entry_window_edge_and_one_open_lottery_per_room(lot, clock) -> None:  # type: ignore[no-untyped-def]
     lt = (await lot.open("r1", lottery(duration_s=10), actor="h"))["id"]
-    with pytest.raises(LotteryError) as err:
+    with pytest.raises(RefusedError) as err:
         await lot.open("r1", lottery(), actor="h")
     assert err.value.code == "busy"
     clock.advance(9.999)
-    assert (await lot.enter("r1", "early", lt, 60))["ok"]
+    assert accepted(await lot.enter("r1", "early", lt, 60))
     clock.advance(0.001)  # entries are taken while now < ends_at
-    assert (await lot.enter("r1", "late", lt, 60))["code"] == "ended"
-    assert (await lot.enter("r1", "x", "ltnothere", 60))["code"] == "not_found"
-    assert (await lot.enter("r2", "x", lt, 60))["code"] == "not_found"  # the lottery of another room
+    assert (await lot.enter("r1", "late", lt, 60)).code == "ended"
+    assert (await lot.enter("r1", "x", "ltnothere", 60)).code == "not_found"
+    assert (await lot.enter("r2", "x", lt, 60)).code == "not_found"  # the lottery of another room
 
 
 async def test_invalid_lotteries_are_refused(lot) -> None:  # type: ignore[no-untyped-def]
     for bad in (lottery(prize=""), lottery(winners=0), lottery(condition="dance"), lottery(condition="keyword"),
                 lottery(watch_s=0), lottery(duration_s=0)):
-        with pytest.raises(LotteryError) as err:
+        with pytest.raises(RefusedError) as err:
             await lot.open("r1", bad, actor="h")
         assert err.value.code == "invalid"
 
@@ -126,7 +128,7 @@ async def test_draw_reveals_a_seed_matching_the_announced_hash_and_persists(crt,
     assert [r["user_id"] for r in winners] == result["winners"]
     await lot.state.drain()
     assert (await lot.current("r1"))["winners"] == result["winners"]
-    assert (await lot.enter("r1", "late", lt, 120))["code"] == "ended"
+    assert (await lot.enter("r1", "late", lt, 120)).code == "ended"
     # the room is free for the next lottery
     assert (await lot.open("r1", lottery(), actor="host"))["status"] == "open"
 
@@ -136,7 +138,7 @@ async def test_timer_draws_at_ends_at_and_verify_passes(crt, lot, clock) -> None
     await together(lot.enter("r1", f"v{i}", lt, 120) for i in range(4))
     clock.advance(29)
     assert await lot.draw_due() == []
-    with pytest.raises(LotteryError) as err:
+    with pytest.raises(RefusedError) as err:
         await lot.draw("r1", lt, early=False)
     assert err.value.code == "not_ended"
     clock.advance(1)
@@ -153,7 +155,7 @@ async def test_cancel_hides_the_seed_and_frees_the_room(crt, lot) -> None:  # ty
     lt = (await lot.open("r1", lottery(), actor="h"))["id"]
     assert await lot.cancel("r1", lt, actor="h")
     assert not await lot.cancel("r1", lt, actor="h")
-    with pytest.raises(LotteryError) as err:
+    with pytest.raises(RefusedError) as err:
         await lot.draw("r1", lt)
     assert err.value.code == "cancelled"
     assert await lot.current("r1") is None

@@ -11,6 +11,7 @@ import pytest
 
 from livecore.commerce.lottery import LotteryIn, LotteryService
 from livecore.core.draw import entries_digest, sorted_entries
+from livecore.core.outcome import accepted
 
 
 @pytest.fixture
@@ -19,7 +20,7 @@ async def drawn(crt):  # type: ignore[no-untyped-def]
     lt = (await lot.open("r9", LotteryIn(prize="bag", winners=2, condition="follow", duration_s=60), "h"))["id"]
     for i in range(12):
         await lot.on_follow("r9", f"fan{i:02d}")
-        assert (await lot.enter("r9", f"fan{i:02d}", lt, 0))["ok"]
+        assert accepted(await lot.enter("r9", f"fan{i:02d}", lt, 0))
     result = await lot.draw("r9", lt, actor="h")
     await lot.close()
     return lt, result

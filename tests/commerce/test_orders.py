@@ -9,6 +9,7 @@ from livecore.clock import ManualClock
 from livecore.commerce.orders import OrderService
 from livecore.commerce.payments import PaymentNotice, callback_secret, sign, verify
 from livecore.commerce.sale_keys import SaleKeys
+from livecore.core.outcome import RefusedError, accepted
 from livecore.interactions.model import decoder as interaction_decoder
 from livecore.workers.expiry import PaymentTimeouts
 from livecore.workers.orders import order_persister
@@ -21,11 +22,11 @@ async def _stock(rt, room: str, sale: str) -> int:  # type: ignore[no-untyped-de
 async def test_paying_a_reserved_order_is_persisted_with_its_history(crt, sales, orders, db, make_spec) -> None:  # type: ignore[no-untyped-def]
     sale = await sales.create("r1", make_spec(quantity=5, price=1000, per_user=2), "host")
     bought = await sales.buy("r1", "ann", sale["id"], "k", qty=2)
-    assert (await orders.pay(bought["order"], "bob"))["code"] == "forbidden"
+    assert (await orders.pay(bought["order"], "bob")).code == "forbidden"
     paid = await orders.pay(bought["order"], "ann")
-    assert paid["ok"] and paid["order"]["status"] == "paid" and paid["order"]["paid_amount"] == 2000
+    assert accepted(paid) and paid["order"]["status"] == "paid" and paid["order"]["paid_amount"] == 2000
     again = await orders.pay(bought["order"], "ann")
-    assert again["ok"] and again["replayed"]
+    assert accepted(again) and again["replayed"]
     assert await order_persister(crt, "w").drain() == 2
     row = await db.fetchrow("SELECT * FROM orders")
     assert (row["id"], row["status"], row["qty"], row["amount"], row["paid_amount"]) == (
@@ -45,21 +46,21 @@ async def test_an_unpaid_order_expires_and_returns_its_stock_exactly_once(  # ty
     sale = await sales.create("r1", make_spec(quantity=3, per_user=1, lasts_ms=10 * window * 1000), "host")
     sid = sale["id"]
     bought = await sales.buy("r1", "ann", sid, "k")
-    assert (await sales.buy("r1", "ann", sid, "k2"))["code"] == "limit_reached"
+    assert (await sales.buy("r1", "ann", sid, "k2")).code == "limit_reached"
     assert await _stock(crt, "r1", sid) == 2
     sweeper = PaymentTimeouts(crt, orders)
     clock.advance(window - 0.001)  # 1 ms before the deadline: nothing expires
     assert await sweeper.run_once() == 0
     clock.advance(0.001)  # at the deadline
-    assert (await orders.pay(bought["order"], "ann"))["code"] == "expired"
+    assert (await orders.pay(bought["order"], "ann")).code == "expired"
     results = await asyncio.gather(*(sweeper.run_once() for _ in range(5)), orders.expire(bought["order"]))
     assert sum(int(r) for r in results) == 1
     assert await _stock(crt, "r1", sid) == 3
     assert not await orders.expire(bought["order"])
     assert await _stock(crt, "r1", sid) == 3
     assert (await orders.get(bought["order"]))["status"] == "expired"
-    assert (await orders.pay(bought["order"], "ann"))["code"] == "expired"
-    assert (await sales.buy("r1", "ann", sid, "k3"))["ok"]  # the user's limit came back with the stock
+    assert (await orders.pay(bought["order"], "ann")).code == "expired"
+    assert accepted(await sales.buy("r1", "ann", sid, "k3"))  # the user's limit came back with the stock
     await orders.stock.flush()
     assert (await crt.bus.state("r1"))[f"stock:{sid}"] == 2
     await order_persister(crt, "w").drain()
@@ -76,7 +77,7 @@ async def test_expiry_and_a_late_payment_racing_settle_each_order_exactly_once(c
     sale = await sales.create("r1", make_spec(quantity=n, per_user=1, lasts_ms=10 * window_ms), "host")
     sid = sale["id"]
     bought = await asyncio.gather(*(sales.buy("r1", f"u{i}", sid, "k") for i in range(n)))
-    assert all(b["ok"] for b in bought)
+    assert all(accepted(b) for b in bought)
     assert await _stock(crt, "r1", sid) == 0
     deadline_s = bought[0]["expires_at"] / 1000
     # the payer's clock reads 1 ms before the deadline, the sweeper's reads the deadline: both are entitled
@@ -90,7 +91,7 @@ async def test_expiry_and_a_late_payment_racing_settle_each_order_exactly_once(c
         oid = bought[i]["order"]
         async with gate:
             pay, expired = await asyncio.gather(payer.pay(oid, f"u{i}"), expirer.expire(oid))
-        return bool(pay["ok"]), bool(expired)
+        return bool(accepted(pay)), bool(expired)
 
     outcomes = await asyncio.gather(*(race(i) for i in range(n)))
     assert all(p != e for p, e in outcomes), "every order is either paid or expired, never both nor neither"
@@ -118,14 +119,14 @@ async def test_a_signed_provider_callback_settles_the_order(crt, sales, orders, 
     assert not verify(b"other", body, sign(secret, body))
     assert not verify(secret, body, None)
     done = await orders.confirm(PaymentNotice(order=bought["order"], ref="ext-1", amount=500))
-    assert done["ok"] and done["order"]["payment_ref"] == "ext-1"
+    assert accepted(done) and done["order"]["payment_ref"] == "ext-1"
     assert (await orders.confirm(PaymentNotice(order=bought["order"], ref="ext-1", amount=500)))["replayed"]
-    assert (await orders.confirm(PaymentNotice(order=bought["order"], ref="ext-2", amount=500)))["code"] == "already"
+    assert (await orders.confirm(PaymentNotice(order=bought["order"], ref="ext-2", amount=500))).code == "already"
 
 
 async def test_a_coupon_of_an_order_that_expired_comes_back_even_if_the_expiring_process_died(
         crt, sales, orders, clock, make_spec) -> None:  # type: ignore[no-untyped-def]
-    from livecore.commerce.coupons import CouponBatchIn, CouponError, CouponService
+    from livecore.commerce.coupons import CouponBatchIn, CouponService
 
     coupons = CouponService(crt)
     now = int(clock.now() * 1000)
@@ -148,7 +149,7 @@ async def test_a_coupon_of_an_order_that_expired_comes_back_even_if_the_expiring
     try:
         await coupons.redeem("ann", claim, second, 1999)
         raise AssertionError("the coupon is still held by the expired order")
-    except CouponError:
+    except RefusedError:
         pass
     await PaymentTimeouts(crt, orders).run_once()  # the next sweep finishes the job
     assert not await crt.redis.smembers(k.unreleased("r1"))
@@ -163,15 +164,15 @@ async def test_order_and_payment_interactions_belong_to_the_live_session_and_nev
     ann = await sales.buy("r1", "ann", sale["id"], "k")
     cat = await sales.buy("r1", "cat", sale["id"], "k")
     dan = await sales.buy("r1", "dan", sale["id"], "k")
-    assert (await orders.pay(ann["order"], "ann"))["ok"]  # paid while s1 is live: s1's
+    assert accepted(await orders.pay(ann["order"], "ann"))  # paid while s1 is live: s1's
     await crt.bus.set_state("r1", {"live": False})  # s1 ended (its id stays in the state)
-    assert (await orders.pay(cat["order"], "cat"))["ok"]  # paid after the end: no session
+    assert accepted(await orders.pay(cat["order"], "cat"))  # paid after the end: no session
     offline = await sales.buy("r1", "eve", sale["id"], "k")  # bought while offline: no session
     await crt.bus.set_state("r1", {"live": True, "session": "s2"})  # the next show
-    assert (await orders.pay(dan["order"], "dan"))["ok"]  # an s1 order paid during s2: s1 ended, so no session
+    assert accepted(await orders.pay(dan["order"], "dan"))  # an s1 order paid during s2: s1 ended, so no session
     later = await sales.buy("r1", "bob", sale["id"], "k")
     found = [interaction_decoder.decode(f[b"i"]) for _, f in await crt.redis.xrange(crt.keys.interactions("r1"))]
     assert [(i.kind, i.user, i.session) for i in found] == [
         ("order", "ann", "s1"), ("order", "cat", "s1"), ("order", "dan", "s1"), ("paid", "ann", "s1"),
         ("paid", "cat", "-"), ("order", "eve", "-"), ("paid", "dan", "-"), ("order", "bob", "s2")]
-    assert later["ok"] and offline["ok"]
+    assert accepted(later) and accepted(offline)

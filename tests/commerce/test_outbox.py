@@ -14,6 +14,7 @@ import pytest
 
 from livecore.commerce.sale_keys import SaleKeys
 from livecore.commerce.sales import SalesService
+from livecore.core.outcome import accepted
 from livecore.runtime import open_runtime
 from livecore.storage.db import connect
 from livecore.storage.migrate import migrate
@@ -32,7 +33,7 @@ async def _sell(sales: SalesService, room: str, n: int, make_spec, *, sale_id: s
     async def one(i: int) -> str:
         async with gate:
             res = await sales.buy(room, f"u{i}", sale_id, "k")
-            assert res["ok"], res
+            assert accepted(res), res
             return str(res["order"])
 
     return list(await asyncio.gather(*(one(i) for i in range(first_user, first_user + n))))

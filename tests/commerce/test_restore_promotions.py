@@ -11,9 +11,10 @@ import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from livecore.clock import ManualClock
-from livecore.commerce.coupons import CouponBatchIn, CouponError, CouponService, claims_persister
+from livecore.commerce.coupons import CouponBatchIn, CouponService, claims_persister
 from livecore.commerce.lottery import LotteryIn, LotteryService
 from livecore.commerce.restore import restore
+from livecore.core.outcome import RefusedError, accepted
 from livecore.runtime import open_runtime
 
 T0 = 1_700_000_000.0
@@ -37,17 +38,17 @@ async def test_a_restored_coupon_batch_keeps_claims_limits_and_redemptions(  # t
         with contextlib.suppress(RedisConnectionError):  # the first call meets the old, closed connection
             await rt.redis.ping()
         lost = await svc.claim("r1", "u3", batch, "k1")
-        assert lost["code"] == "unavailable"  # PostgreSQL holds the batch: retry, never "not_found"
+        assert lost.code == "unavailable"  # PostgreSQL holds the batch: retry, never "not_found"
         report = await restore(rt)
         assert [(b.batch, b.restored, b.claims, b.remaining, b.redeemed) for b in report.batches] == [
             (batch, True, 3, 7, 1)]
         again = await svc.claim("r1", "u1", batch, "k1")
-        assert again["ok"] and again["replayed"] and again["claim"] == first["claim"]
-        assert (await svc.claim("r1", "u1", batch, "k3"))["code"] == "limit_reached"
+        assert accepted(again) and again["replayed"] and again["claim"] == first["claim"]
+        assert (await svc.claim("r1", "u1", batch, "k3")).code == "limit_reached"
         new = await svc.claim("r1", "u3", batch, "k1")
-        assert new["ok"] and new["remaining"] == 6 and new["claim"] not in {first["claim"]}
+        assert accepted(new) and new["remaining"] == 6 and new["claim"] not in {first["claim"]}
         assert await svc.redeem("u1", first["claim"], "r1.order0000001", 5000) == 500  # the same payment, retried
-        with pytest.raises(CouponError) as used:
+        with pytest.raises(RefusedError) as used:
             await svc.redeem("u1", first["claim"], "r1.order0000002", 5000)
         assert used.value.code == "already_used"
         await svc.close()
@@ -60,16 +61,16 @@ async def test_an_open_lottery_lost_by_an_empty_redis_is_reopened_with_its_seed(
         svc = LotteryService(rt)
         opened = await svc.open("r1", LotteryIn(prize="bag", condition="watch", watch_s=1, duration_s=600), "host")
         lid = opened["id"]
-        assert (await svc.enter("r1", "u1", lid, 10))["ok"]
+        assert accepted(await svc.enter("r1", "u1", lid, 10))
         redis_server.restart()
         with contextlib.suppress(RedisConnectionError):
             await rt.redis.ping()
-        assert (await svc.enter("r1", "u2", lid, 10))["code"] == "unavailable"  # not "not_found"
+        assert (await svc.enter("r1", "u2", lid, 10)).code == "unavailable"  # not "not_found"
         report = await restore(rt)
         assert [(lt.lottery, lt.restored) for lt in report.lotteries] == [(lid, True)]
         h = await rt.redis.hgetall(rt.keys.room("r1", "lottery", lid))
         assert h[b"seed_hash"].decode() == opened["seed_hash"]  # the published commitment still holds
-        assert (await svc.enter("r1", "u2", lid, 10))["ok"]
+        assert accepted(await svc.enter("r1", "u2", lid, 10))
         drawn = await svc.draw("r1", lid, "host")
         assert drawn["winners"] == ["u2"], drawn  # drawn from the entries made after the restore
         await svc.close()

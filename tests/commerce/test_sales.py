@@ -9,7 +9,7 @@ import msgspec
 import pytest
 
 from livecore.commerce.sale_keys import SaleKeys
-from livecore.commerce.sales import SaleError
+from livecore.core.outcome import RefusedError, accepted
 from livecore.interactions.model import decoder as interaction_decoder
 
 T0 = 1_800_000_000.0
@@ -34,8 +34,8 @@ async def test_thousands_of_concurrent_attempts_never_oversell(crt, sales, make_
             return await sales.buy("r1", f"u{i % 1500}", sale["id"], f"k{i}")
 
     results = await asyncio.gather(*(attempt(i) for i in range(4000)))
-    ok = [r for r in results if r["ok"]]
-    refusals = collections.Counter(r["code"] for r in results if not r["ok"])
+    ok = [r for r in results if accepted(r)]
+    refusals = collections.Counter(r.code for r in results if not accepted(r))
     assert len(ok) == 500
     assert set(refusals) <= {"sold_out", "limit_reached"} and refusals["sold_out"] > 0
     order_ids = [r["order"] for r in ok]
@@ -59,7 +59,7 @@ async def test_thousands_of_concurrent_attempts_never_oversell(crt, sales, make_
 async def test_a_retried_buy_returns_the_first_answer_and_creates_no_second_order(crt, sales, make_spec) -> None:  # type: ignore[no-untyped-def]
     sale = await sales.create("r1", make_spec(quantity=5, per_user=3), "host")
     first = await sales.buy("r1", "alice", sale["id"], "key-1")
-    assert first["ok"] and not first["replayed"]
+    assert accepted(first) and not first["replayed"]
     retries = await asyncio.gather(*(sales.buy("r1", "alice", sale["id"], "key-1") for _ in range(30)))
     assert {r["order"] for r in retries} == {first["order"]}
     assert all(r["replayed"] for r in retries)
@@ -70,22 +70,22 @@ async def test_a_retried_buy_returns_the_first_answer_and_creates_no_second_orde
     assert len({r["order"] for r in racing}) == 1 and sum(not r["replayed"] for r in racing) == 1
     # the same key from another user is another attempt
     other = await sales.buy("r1", "carol", sale["id"], "key-1")
-    assert other["ok"] and other["order"] != first["order"]
+    assert accepted(other) and other["order"] != first["order"]
     assert len(await _stream_orders(crt, "r1")) == 3
 
 
 async def test_per_user_limit_holds_at_its_edge(crt, sales, make_spec) -> None:  # type: ignore[no-untyped-def]
     sale = await sales.create("r1", make_spec(quantity=100, per_user=3), "host")
     sid = sale["id"]
-    assert (await sales.buy("r1", "u", sid, "a", qty=2))["ok"]
-    assert (await sales.buy("r1", "u", sid, "b", qty=2))["code"] == "limit_reached"
-    assert (await sales.buy("r1", "u", sid, "c", qty=1))["ok"]  # exactly at the limit
-    assert (await sales.buy("r1", "u", sid, "d", qty=1))["code"] == "limit_reached"
-    assert (await sales.buy("r1", "v", sid, "a", qty=4))["code"] == "limit_reached"
-    assert (await sales.buy("r1", "v", sid, "a", qty=3))["ok"]
-    assert (await sales.buy("r1", "v", sid, "z", qty=0))["code"] == "invalid"
-    assert (await sales.buy("r1", "v", sid, "", qty=1))["code"] == "invalid"
-    assert (await sales.buy("r1", "v", "nope", "k"))["code"] == "not_found"
+    assert accepted(await sales.buy("r1", "u", sid, "a", qty=2))
+    assert (await sales.buy("r1", "u", sid, "b", qty=2)).code == "limit_reached"
+    assert accepted(await sales.buy("r1", "u", sid, "c", qty=1))  # exactly at the limit
+    assert (await sales.buy("r1", "u", sid, "d", qty=1)).code == "limit_reached"
+    assert (await sales.buy("r1", "v", sid, "a", qty=4)).code == "limit_reached"
+    assert accepted(await sales.buy("r1", "v", sid, "a", qty=3))
+    assert (await sales.buy("r1", "v", sid, "z", qty=0)).code == "invalid"
+    assert (await sales.buy("r1", "v", sid, "", qty=1)).code == "invalid"
+    assert (await sales.buy("r1", "v", "nope", "k")).code == "not_found"
 
 
 async def test_sale_window_holds_to_the_millisecond(crt, sales, make_spec, clock) -> None:  # type: ignore[no-untyped-def]
@@ -93,14 +93,14 @@ async def test_sale_window_holds_to_the_millisecond(crt, sales, make_spec, clock
     sid = sale["id"]
     assert sale["status"] == "scheduled"
     clock.advance(9.999)  # 1 ms before the start
-    assert (await sales.buy("r1", "u", sid, "k1"))["code"] == "not_started"
+    assert (await sales.buy("r1", "u", sid, "k1")).code == "not_started"
     clock.advance(0.001)  # exactly at starts_at (inclusive)
-    assert (await sales.buy("r1", "u", sid, "k1"))["ok"]  # a refused key may be retried
+    assert accepted(await sales.buy("r1", "u", sid, "k1"))  # a refused key may be retried
     clock.advance(4.999)  # 1 ms before ends_at
-    assert (await sales.buy("r1", "u", sid, "k2"))["ok"]
+    assert accepted(await sales.buy("r1", "u", sid, "k2"))
     clock.advance(0.001)  # exactly at ends_at (exclusive)
-    assert (await sales.buy("r1", "u", sid, "k3"))["code"] == "ended"
-    assert (await sales.buy("r1", "u", sid, "k1"))["ok"]  # a success is still replayed after the end
+    assert (await sales.buy("r1", "u", sid, "k3")).code == "ended"
+    assert accepted(await sales.buy("r1", "u", sid, "k1"))  # a success is still replayed after the end
 
 
 async def test_scheduled_sale_is_announced_once_when_its_time_comes(crt, sales, make_spec, clock) -> None:  # type: ignore[no-untyped-def]
@@ -125,14 +125,14 @@ async def test_scheduled_sale_is_announced_once_when_its_time_comes(crt, sales, 
 async def test_host_can_start_early_and_stop_early(crt, sales, make_spec, clock, db) -> None:  # type: ignore[no-untyped-def]
     sale = await sales.create("r1", make_spec(quantity=3, starts_in_ms=600_000), "host-1")
     sid = sale["id"]
-    assert (await sales.buy("r1", "u", sid, "k"))["code"] == "not_started"
+    assert (await sales.buy("r1", "u", sid, "k")).code == "not_started"
     started = await sales.start("r1", sid, "host-1")
     assert started["status"] == "active"
-    assert (await sales.buy("r1", "u", sid, "k"))["ok"]
+    assert accepted(await sales.buy("r1", "u", sid, "k"))
     clock.advance(1)
     stopped = await sales.stop("r1", sid, "host-1")
     assert stopped["status"] == "ended" and stopped["phase"] == "ended"
-    assert (await sales.buy("r1", "v", sid, "k"))["code"] == "ended"
+    assert (await sales.buy("r1", "v", sid, "k")).code == "ended"
     actions = [r["action"] for r in await db.fetch("SELECT action FROM audit_log WHERE room_id = 'r1' ORDER BY id")]
     assert actions == ["sale.create", "sale.start", "sale.stop"]
     assert await db.fetchval("SELECT stopped_at IS NOT NULL FROM sales WHERE id = $1", sid)
@@ -148,7 +148,7 @@ async def test_creating_a_scheduled_sale_twice_is_a_no_op(crt, sales, make_spec,
 async def test_creating_a_started_sale_again_is_refused(crt, sales, make_spec, db) -> None:  # type: ignore[no-untyped-def]
     await sales.create("r1", make_spec(quantity=3, id="flash-1"), "host")
     await sales.buy("r1", "u", "flash-1", "k")
-    with pytest.raises(SaleError) as refused:
+    with pytest.raises(RefusedError) as refused:
         await sales.create("r1", make_spec(quantity=3, id="flash-1"), "host")
     assert refused.value.code == "already"
     assert (await sales.get("r1", "flash-1"))["stock"] == 2  # type: ignore[index]
@@ -169,19 +169,19 @@ async def test_a_buy_appends_an_order_interaction(crt, sales, make_spec) -> None
 
 async def test_a_buy_survives_an_emptied_script_cache(crt, sales, make_spec) -> None:  # type: ignore[no-untyped-def]
     sale = await sales.create("r1", make_spec(quantity=5, per_user=5), "host")
-    assert (await sales.buy("r1", "u", sale["id"], "k1"))["ok"]
+    assert accepted(await sales.buy("r1", "u", sale["id"], "k1"))
     await crt.redis.script_flush()  # as after a restart or failover: every SHA is unknown (NOSCRIPT)
     sha = crt.scripts.get("sale_buy").sha
     assert await crt.redis.script_exists(sha) == [False]
     again = await sales.buy("r1", "u", sale["id"], "k2")
-    assert again["ok"] and again["stock"] == 3
+    assert accepted(again) and again["stock"] == 3
     assert await crt.redis.script_exists(sha) == [True]  # reloaded by the NOSCRIPT recovery
 
 
 async def test_a_sale_lost_by_an_empty_redis_answers_unavailable_until_restored_never_recreated(
         settings, migrated, redis_server, clock, make_spec) -> None:  # type: ignore[no-untyped-def]
     from livecore.commerce.restore import restore
-    from livecore.commerce.sales import SaleError, SalesService
+    from livecore.commerce.sales import SalesService
     from livecore.runtime import open_runtime
     from livecore.workers.orders import order_persister
 
@@ -189,21 +189,21 @@ async def test_a_sale_lost_by_an_empty_redis_answers_unavailable_until_restored_
         sales = SalesService(rt)
         await sales.create("r1", make_spec(quantity=5, per_user=5, id="flash"), "host")
         first = await sales.buy("r1", "u", "flash", "k1")
-        assert first["ok"]
+        assert accepted(first)
         await order_persister(rt, "w").drain()
         redis_server.restart()  # every key and the script cache are gone
         gone = await sales.buy("r1", "u", "flash", "k2")
-        assert gone["code"] == "unavailable"  # PostgreSQL holds the sale: retry, never "not_found"
-        with pytest.raises(SaleError) as refused:  # re-creating would re-seed the stock: refused
+        assert gone.code == "unavailable"  # PostgreSQL holds the sale: retry, never "not_found"
+        with pytest.raises(RefusedError) as refused:  # re-creating would re-seed the stock: refused
             await sales.create("r1", make_spec(quantity=5, per_user=5, id="flash"), "host")
         assert refused.value.code == "already"
-        assert (await sales.buy("r1", "u", "flash", "k2"))["code"] == "unavailable"
+        assert (await sales.buy("r1", "u", "flash", "k2")).code == "unavailable"
         report = await restore(rt)
         assert [(s.sale, s.restored, s.orders, s.stock) for s in report.sales] == [("flash", True, 1, 4)]
         replay = await sales.buy("r1", "u", "flash", "k1")  # the retried key gets its order back
-        assert replay["ok"] and replay["replayed"] and replay["order"] == first["order"]
+        assert accepted(replay) and replay["replayed"] and replay["order"] == first["order"]
         again = await sales.buy("r1", "u", "flash", "k2")
-        assert again["ok"] and again["stock"] == 3
+        assert accepted(again) and again["stock"] == 3
         await sales.close()
 
 
@@ -211,7 +211,7 @@ async def test_an_ended_sale_leaves_the_room_state_after_the_grace_and_its_keys_
         crt, sales, make_spec, clock) -> None:  # type: ignore[no-untyped-def]
     grace_s, retention_s = crt.settings.state_grace_s, crt.settings.sale_retention_s
     sid = (await sales.create("r1", make_spec(quantity=3, lasts_ms=5_000), "host"))["id"]
-    assert (await sales.buy("r1", "u", sid, "k"))["ok"]
+    assert accepted(await sales.buy("r1", "u", sid, "k"))
     await sales.stock.flush()
     fields = {f"sale:{sid}", f"stock:{sid}"}
     assert fields <= set(await crt.bus.state("r1"))

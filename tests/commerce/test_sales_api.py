@@ -17,9 +17,9 @@ from livecore.config import Settings
 @pytest.fixture
 async def client(settings: Settings, migrated: str, redis) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
     app = build_app(settings)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api.test") as c:
-            yield c
+    async with (app.router.lifespan_context(app),
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api.test") as c):
+        yield c
 
 
 def auth(settings: Settings, user: str, role: str = "viewer", room: str | None = None) -> dict[str, str]:

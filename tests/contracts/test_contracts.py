@@ -81,9 +81,9 @@ def test_asyncapi_links_resolve() -> None:
 @pytest.fixture
 async def api(settings: Settings, migrated: str, redis: Redis) -> httpx.AsyncClient:
     app = build_app(settings)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
-            yield c  # type: ignore[misc]
+    async with (app.router.lifespan_context(app),
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c):
+        yield c  # type: ignore[misc]
 
 
 async def test_the_api_serves_its_document_and_a_docs_page(api: httpx.AsyncClient) -> None:

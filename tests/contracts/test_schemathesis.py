@@ -38,7 +38,7 @@ def test_schemathesis_finds_no_500_and_no_undocumented_status(settings: Settings
     port = free_port()
     # write limits raised so that the generated cases reach the handlers (429 stays documented for every write)
     env = {**os.environ, **settings.with_(demo=True, api_write_rate=1000.0, api_write_burst=1000).env()}
-    log = open(artifacts_dir / f"api-schemathesis-{settings.key_prefix}.log", "wb")
+    log = open(artifacts_dir / f"api-schemathesis-{settings.key_prefix}.log", "wb")  # noqa: SIM115 - the child's log, open while it runs
     api = subprocess.Popen([sys.executable, "-m", "livecore", "api", "--host", "127.0.0.1", "--port", str(port)],
                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:

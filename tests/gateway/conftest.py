@@ -102,7 +102,7 @@ def spawn_gateway(settings: Settings, artifacts_dir: Any,
     def spawn(processes: int = 1, **overrides: Any) -> GatewayProcess:
         port = free_port()
         env = {**os.environ, **settings.with_(**overrides).env()}
-        log = open(artifacts_dir / f"gateway-{settings.key_prefix}-{port}.log", "wb")
+        log = open(artifacts_dir / f"gateway-{settings.key_prefix}-{port}.log", "wb")  # noqa: SIM115 - open while the child runs
         proc = subprocess.Popen([sys.executable, "-m", "livecore", "gateway", "--port", str(port),
                                  "--procs", str(processes)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         gp = GatewayProcess(port, proc, log.name)

@@ -157,7 +157,7 @@ async def test_room_rules_host_room_and_room_bound_tokens(settings, start_gatewa
     v = await LiveClient(url(gw.port), token(settings, "v"), reconnect=False).connect()
     with pytest.raises(RuntimeError, match="forbidden"):
         await v.join("host:42")
-    with pytest.raises(RuntimeError, match="not_joined|invalid"):
+    with pytest.raises(RuntimeError, match=r"not_joined|invalid"):
         await v.join("bad room id!")
     host = await LiveClient(url(gw.port), token(settings, "h", "host", room="42"), reconnect=False).connect()
     joined = await host.join("host:42")

@@ -9,7 +9,9 @@ from typing import Any
 from gwhelpers import token, until, url
 
 from livecore.client import LiveClient
+from livecore.core.outcome import Refusal
 from livecore.protocol import client as c
+from livecore.protocol.codes import ErrorCode
 from livecore.protocol.server import Error, Result
 
 
@@ -19,16 +21,16 @@ class RecordingCommerce:
     def __init__(self) -> None:
         self.calls: list[tuple[Any, ...]] = []
 
-    async def buy(self, room: str, user: str, sale: str, key: str, qty: int) -> dict[str, Any]:
+    async def buy(self, room: str, user: str, sale: str, key: str, qty: int) -> dict[str, Any] | Refusal:
         self.calls.append(("buy", room, user, sale, key, qty))
         if sale == "gone":
-            return {"ok": False, "code": "sold_out", "message": "no stock left"}
+            return Refusal(ErrorCode.SOLD_OUT, "no stock left")
         return {"ok": True, "order": f"o-{key}"}
 
-    async def claim(self, room: str, user: str, batch: str, key: str) -> dict[str, Any]:
+    async def claim(self, room: str, user: str, batch: str, key: str) -> dict[str, Any] | Refusal:
         raise ConnectionError("redis down")
 
-    async def enter_lottery(self, room: str, user: str, lottery: str, watched_s: float) -> dict[str, Any]:
+    async def enter_lottery(self, room: str, user: str, lottery: str, watched_s: float) -> dict[str, Any] | Refusal:
         self.calls.append(("enter", room, user, lottery, watched_s))
         return {"ok": True, "entered": True}
 

@@ -15,6 +15,7 @@ from livecore.client import LiveClient
 from livecore.commerce.model import SaleSpec
 from livecore.commerce.port import GatewayCommerce
 from livecore.commerce.sales import SalesService
+from livecore.core.outcome import Refusal, code_of
 from livecore.protocol import client as c
 from livecore.protocol.server import Error, Result
 from livecore.runtime import open_runtime
@@ -65,7 +66,7 @@ async def test_a_gateway_killed_mid_storm_its_buyers_move_and_every_promise_hold
     where: dict[str, int] = {}
     moved: set[str] = set()
 
-    async def buy(user: str, key: str) -> dict[str, Any]:
+    async def buy(user: str, key: str) -> dict[str, Any] | Refusal:
         client = clients.get(user)
         if client is None or not client.connected:
             if client is not None:
@@ -78,9 +79,9 @@ async def test_a_gateway_killed_mid_storm_its_buyers_move_and_every_promise_hold
             await client.join("r1")
         answer = await client.request(c.Buy(sale="flash", key=key))
         if isinstance(answer, Result):
-            return {"ok": True, **answer.data}
+            return answer.data
         assert isinstance(answer, Error)
-        return {"ok": False, "code": answer.code}
+        return Refusal(code_of(answer.code), answer.message)
 
     async with open_runtime(settings) as rt:
         sales = SalesService(rt)

@@ -82,9 +82,9 @@ async def test_landmark_moves_in_lua_and_in_the_platform_ranking(rrt) -> None:  
 
 
 async def test_a_redelivered_event_changes_nothing(rrt, prefix) -> None:  # type: ignore[no-untyped-def]
-    agg, store, _ = parts(rrt)
-    batch = blobs(SCRIPTED + [ix("p1", "paid", "A", "u1", T0 + 5, value=990, product="sku1", count=2),
-                              ix("o1", "order", "A", "u1", T0 + 4, value=990)])
+    agg, _store, _ = parts(rrt)
+    batch = blobs([*SCRIPTED, ix("p1", "paid", "A", "u1", T0 + 5, value=990, product="sku1", count=2),
+                   ix("o1", "order", "A", "u1", T0 + 4, value=990)])
     first = await agg.apply_and_publish(batch, {}, T0)
     before = await dump(rrt.redis, prefix)
     again = await agg.apply_and_publish(batch, {}, T0)  # the whole batch delivered twice

@@ -28,9 +28,9 @@ MIN = 60_000
 @pytest.fixture
 async def client(settings: Settings, migrated: str, redis: Redis) -> AsyncIterator[httpx.AsyncClient]:
     app = build_app(settings, modules=["livecore.api.ranking_routes"])
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api.test") as c:
-            yield c
+    async with (app.router.lifespan_context(app),
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api.test") as c):
+        yield c
 
 
 def host(settings: Settings, room: str = "A") -> dict[str, str]:

@@ -1,4 +1,5 @@
-from livecore.core.chat import Accepted, ChatPipeline, Refused
+from livecore.core.chat import Accepted, ChatPipeline
+from livecore.core.outcome import Refusal
 from livecore.core.wordfilter import WordFilter
 from livecore.protocol.codes import ErrorCode
 
@@ -15,13 +16,13 @@ def test_accepts_and_masks_with_deployment_and_room_words() -> None:
 
 def test_refusals_in_order() -> None:
     p = pipeline()
-    assert p.check("u", "   ", 0) == Refused(ErrorCode.INVALID, "empty message")
+    assert p.check("u", "   ", 0) == Refusal(ErrorCode.INVALID, "empty message")
     assert p.check("u", "x" * 11, 0).code is ErrorCode.TOO_LONG  # type: ignore[union-attr]
     assert p.check("u", "hi", 0, muted=True).code is ErrorCode.MUTED  # type: ignore[union-attr]
     assert isinstance(p.check("u", "a", 0), Accepted)
     assert p.check("u", "a", 0.5).code is ErrorCode.DUPLICATE  # type: ignore[union-attr]
     limited = p.check("u", "b", 0.5)
-    assert isinstance(limited, Refused) and limited.code is ErrorCode.RATE_LIMITED
+    assert isinstance(limited, Refusal) and limited.code is ErrorCode.RATE_LIMITED
     assert limited.retry_after is not None and 0 < limited.retry_after <= 1.0
     assert isinstance(p.check("u", "b", 2.0), Accepted)
 
@@ -36,5 +37,5 @@ def test_bidi_overrides_and_control_characters_never_reach_the_screen() -> None:
     p = pipeline()
     assert p.check("u", "\u202eabc\u202c", 0) == Accepted("abc")
     assert p.check("v", "a\u2066b\u2069\nc\x00d", 0) == Accepted("abcd")
-    assert p.check("w", "\u202e\u200f\r\n", 0) == Refused(ErrorCode.INVALID, "empty message")
+    assert p.check("w", "\u202e\u200f\r\n", 0) == Refusal(ErrorCode.INVALID, "empty message")
     assert p.check("x", "坏\u200b人", 0) == Accepted("*\u200b人")  # zero-width joiners stay (emoji use them)

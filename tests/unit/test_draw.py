@@ -82,9 +82,9 @@ def test_verify_catches_each_kind_of_tampering() -> None:
     assert not verify(_record(seed="nope")).ok
     changed = [u if u != "u3" else "u3x" for u in USERS]
     assert any("digest" in p for p in verify(_record(entries=changed)).problems)
-    assert not verify(_record(entries=USERS + ["u1"])).ok
+    assert not verify(_record(entries=[*USERS, "u1"])).ok
     assert not verify(_record(winners=["u1", "u2", "u3"])).ok
     assert not verify(_record(winners_count=4)).ok
     # the digest alone cannot be forged consistently: recomputed winners change with the entries
-    added = sorted_entries(USERS + ["zz"])
+    added = sorted_entries([*USERS, "zz"])
     assert not verify(_record(entries=added, entries_digest=entries_digest(added))).ok

@@ -406,7 +406,7 @@ export type RoomEvent =
 /** The `type` of every client message. */
 export const CLIENT_TYPES = ["join","leave","chat","like","share","follow","gift","ping","click","cart","buy","claim","enter","mute","unmute","delete","pin"] as const;
 
-/** The `code` of an `error` (and of refused commerce results); HTTP errors use the same vocabulary plus `unauthorized`. */
+/** The `code` of an `error` (and of refused commerce results); HTTP errors use the same vocabulary, which has a few codes of its own (their notes start with `HTTP:`). */
 export type ErrorCode =
   | "bad_frame"
   | "unknown_type"
@@ -425,7 +425,22 @@ export type ErrorCode =
   | "not_eligible"
   | "already"
   | "unavailable"
-  | "internal";
+  | "internal"
+  | "unauthorized"
+  | "expired"
+  | "busy"
+  | "cancelled"
+  | "not_ended"
+  | "not_owner"
+  | "already_used"
+  | "not_yet_valid"
+  | "threshold_not_met"
+  | "order_has_coupon"
+  | "wrong_room"
+  | "in_use"
+  | "not_live"
+  | "too_large"
+  | "method_not_allowed";
 
 /** What each error code means. */
 export const ERROR_CODES: Readonly<Record<ErrorCode, string>> = {
@@ -447,6 +462,21 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, string>> = {
   already: "already entered / already done",
   unavailable: "a dependency is down or the connection dropped: retry with the same key",
   internal: "a bug on the server's side; retry later",
+  unauthorized: "HTTP: token missing, forged, malformed or expired",
+  expired: "HTTP: the order's payment window (or the coupon's validity) has passed",
+  busy: "HTTP: another lottery is still open in this room",
+  cancelled: "HTTP: the lottery was cancelled",
+  not_ended: "HTTP: the lottery's entry window has not ended",
+  not_owner: "HTTP: the coupon belongs to someone else",
+  already_used: "HTTP: the coupon was used on another order",
+  not_yet_valid: "HTTP: the coupon's validity has not begun",
+  threshold_not_met: "HTTP: the order is below the coupon's threshold",
+  order_has_coupon: "HTTP: the order already uses another coupon",
+  wrong_room: "HTTP: the coupon belongs to another room than the order",
+  in_use: "HTTP: something still refers to it (a sale to a product)",
+  not_live: "HTTP: the room is not live",
+  too_large: "HTTP: the request body is over the size limit",
+  method_not_allowed: "HTTP: the path does not take this method",
 };
 
 /** WebSocket close codes. `x-reconnect`: whether a client reconnects (with backoff, resuming from `last_offset`). */

@@ -47,7 +47,22 @@ var ERROR_CODES = {
   not_eligible: "the lottery's entry condition is not met",
   already: "already entered / already done",
   unavailable: "a dependency is down or the connection dropped: retry with the same key",
-  internal: "a bug on the server's side; retry later"
+  internal: "a bug on the server's side; retry later",
+  unauthorized: "HTTP: token missing, forged, malformed or expired",
+  expired: "HTTP: the order's payment window (or the coupon's validity) has passed",
+  busy: "HTTP: another lottery is still open in this room",
+  cancelled: "HTTP: the lottery was cancelled",
+  not_ended: "HTTP: the lottery's entry window has not ended",
+  not_owner: "HTTP: the coupon belongs to someone else",
+  already_used: "HTTP: the coupon was used on another order",
+  not_yet_valid: "HTTP: the coupon's validity has not begun",
+  threshold_not_met: "HTTP: the order is below the coupon's threshold",
+  order_has_coupon: "HTTP: the order already uses another coupon",
+  wrong_room: "HTTP: the coupon belongs to another room than the order",
+  in_use: "HTTP: something still refers to it (a sale to a product)",
+  not_live: "HTTP: the room is not live",
+  too_large: "HTTP: the request body is over the size limit",
+  method_not_allowed: "HTTP: the path does not take this method"
 };
 var CLOSE_CODES = {
   1e3: { reconnect: false, meaning: "closed deliberately" },
