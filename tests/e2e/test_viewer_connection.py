@@ -182,6 +182,7 @@ async def test_a_forged_token_ends_in_a_visible_sign_in_again(browser: Browser, 
         conn = page.locator("#conn")
         await expect(conn).to_have_attribute("data-status", "refused", timeout=WAIT)
         await expect(conn).to_contain_text("请重新登录")
+        assert (await conn.inner_text()).count("请重新登录") == 1  # the advice is given once
         await expect(conn).to_be_visible()
         await page.wait_for_timeout(1500)
         await expect(conn).to_have_attribute("data-status", "refused")  # it stays refused: no retry loop

@@ -45,6 +45,9 @@ const zh = {
   live_ended: "直播已结束", room_not_found: "直播间不存在", check_link: "请检查链接中的直播间ID", create_room: "创建直播间",
   renewing: "登录已过期，正在续期…", sign_in_again: "请重新登录", token_expired: "登录已过期", room_forbidden: "无权进入该直播间",
   flood: "操作过于频繁，连接已断开", kicked: "你已被移出直播间", protocol_violation: "客户端异常，连接已断开", message_too_big: "消息过大，连接已断开",
+  cancelled: "该福袋已取消，等待下一个福袋吧", not_ended: "福袋还在参与中，请等参与时间结束后再开奖", not_owner: "这张优惠券不属于你，请使用自己的优惠券",
+  already_used: "这张优惠券已用于其他订单，请换一张", not_yet_valid: "优惠券还未到可用时间，请稍后再用", too_large: "提交的内容过大，请删减后重试",
+  method_not_allowed: "页面版本过旧，请刷新页面",
 };
 
 const en = {
@@ -87,6 +90,9 @@ const en = {
   live_ended: "The live has ended", room_not_found: "No such room", check_link: "check the room id in the link", create_room: "Create room",
   renewing: "Session expired, renewing…", sign_in_again: "please sign in again", token_expired: "Your session expired", room_forbidden: "You may not enter this room",
   flood: "Too many actions: disconnected", kicked: "You were removed from the room", protocol_violation: "Client error: disconnected", message_too_big: "Message too big: disconnected",
+  cancelled: "This lottery was cancelled: wait for the next one", not_ended: "The lottery is still open: draw it when entries close", not_owner: "This coupon belongs to someone else: use one of yours",
+  already_used: "This coupon was used on another order: choose another", not_yet_valid: "This coupon is not valid yet: use it later", too_large: "Too much data sent: shorten it and retry",
+  method_not_allowed: "This page is out of date: reload it",
 };
 
 const table = lang === "en" ? en : zh;

@@ -478,7 +478,9 @@ function setConn(status, detail) {
   // refused: the socket will not reconnect by itself; say why and what to do (sign in again, for token codes)
   const code = detail?.code;
   const signIn = !code || code === 4501 || code === 4502;
-  el.textContent = `${t("refused")}: ${reason(detail?.reason)}` + (signIn ? ` — ${t("sign_in_again")}` : "");
+  const why = reason(detail?.reason);
+  const hint = signIn && !why.includes(t("sign_in_again")) ? ` — ${t("sign_in_again")}` : ""; // said once
+  el.textContent = `${t("refused")}: ${why}${hint}`;
   if (signIn) forgetToken();
 }
 
