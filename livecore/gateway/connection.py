@@ -28,7 +28,6 @@ from ..protocol import client as c
 from ..protocol.codec import encode
 from ..protocol.codes import CloseCode, ErrorCode
 from ..protocol.events import ChatEvent, FollowEvent, GiftEvent, ShareEvent
-from ..protocol.ids import HOST_PREFIX, JOIN_TARGET
 from ..protocol.server import Error, Joined, Pong, Result, Resync
 from . import rules
 from .fanout import wire_text
@@ -150,19 +149,15 @@ class Session:
 
     # -- rooms ---------------------------------------------------------------------------------------
     async def on_join(self, msg: c.Join) -> None:
-        room = msg.room
-        if not JOIN_TARGET.match(room):
-            self.refuse(ErrorCode.INVALID, "bad room id", msg.rid)
-            return
-        is_host = room.startswith(HOST_PREFIX)
-        base = room[len(HOST_PREFIX):] if is_host else room
         who = self.identity
-        if not who.may_join(base):
-            self.close_soon(CloseCode.ROOM_FORBIDDEN, "this token does not allow that room")
+        target = rules.join_target(who, msg)
+        if isinstance(target, rules.Refuse):
+            self.refuse(target.code, target.message, target.rid)
             return
-        if is_host and not who.may_control(base):
-            self.refuse(ErrorCode.FORBIDDEN, "host room: only the host or an admin", msg.rid)
+        if isinstance(target, rules.Close):
+            self.close_soon(target.code, target.reason)
             return
+        room, base, is_host = target.room, target.base, target.is_host
         gw = self.gw
         try:
             exists = await gw.rooms.exists(base)
@@ -368,16 +363,11 @@ class Session:
     async def on_moderation(self, msg: c.Mute | c.Unmute | c.Delete | c.Pin) -> None:
         gw, who, room = self.gw, self.identity, self.base_room
         assert room is not None
-        if not who.may_control(room):
-            self.refuse(ErrorCode.FORBIDDEN, "only the host or an admin", msg.rid)
+        refused = rules.moderation_refusal(who, room, msg)
+        if refused is not None:
+            self.refuse(refused.code, refused.message, refused.rid)
             return
         store = gw.moderation
-        problem = (modrules.mute_problem(msg.user, msg.seconds) if isinstance(msg, c.Mute)
-                   else modrules.user_problem(msg.user) if isinstance(msg, c.Unmute)
-                   else modrules.pin_problem(msg.msg, msg.text) if isinstance(msg, c.Pin) else None)
-        if problem is not None:  # the API's checks (livecore.core.modrules)
-            self.refuse(ErrorCode.INVALID, problem, msg.rid)
-            return
         match msg:
             case c.Mute():
                 until = await store.mute(room, msg.user, msg.seconds, by=who.user)

@@ -12,10 +12,13 @@ from typing import Any
 
 import msgspec
 
+from ..auth import Identity
+from ..core import modrules
 from ..core.guard import WindowCounter
 from ..protocol import client as c
 from ..protocol.codec import client_decoder
 from ..protocol.codes import CloseCode, ErrorCode
+from ..protocol.ids import HOST_PREFIX, JOIN_TARGET
 from ..protocol.limits import MAX_NESTING, too_deep
 
 _generic = msgspec.json.Decoder()
@@ -128,6 +131,45 @@ def flood_close(code: ErrorCode, malformed: WindowCounter, refusals: WindowCount
     if refusals.hit(now):
         return Close(CloseCode.FLOOD, "too many refused frames")
     return None
+
+
+# -- joining and moderating ------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where a ``join`` goes: ``room`` as named, ``base`` the room itself ("42" for both "42" and "host:42")."""
+
+    room: str
+    base: str
+    is_host: bool
+
+
+ROOM_FORBIDDEN = Close(CloseCode.ROOM_FORBIDDEN, "this token does not allow that room")
+
+
+def join_target(who: Identity, msg: c.Join) -> Target | Close | Refuse:
+    """The room a ``join`` may enter, or why not: a bad id, a token bound to another room (closed), or a host
+    room for someone who is not its host nor an admin. Whether the room exists is the caller's look-up."""
+    room = msg.room
+    if not JOIN_TARGET.match(room):
+        return Refuse(ErrorCode.INVALID, "bad room id", msg.rid)
+    is_host = room.startswith(HOST_PREFIX)
+    base = room[len(HOST_PREFIX):] if is_host else room
+    if not who.may_join(base):
+        return ROOM_FORBIDDEN
+    if is_host and not who.may_control(base):
+        return Refuse(ErrorCode.FORBIDDEN, "host room: only the host or an admin", msg.rid)
+    return Target(room, base, is_host)
+
+
+def moderation_refusal(who: Identity, room: str, msg: c.Mute | c.Unmute | c.Delete | c.Pin) -> Refuse | None:
+    """A moderation frame is refused unless its sender controls ``room`` and it passes the API's checks
+    (livecore.core.modrules); ``None`` lets it through to the store."""
+    if not who.may_control(room):
+        return Refuse(ErrorCode.FORBIDDEN, "only the host or an admin", msg.rid)
+    problem = (modrules.mute_problem(msg.user, msg.seconds) if isinstance(msg, c.Mute)
+               else modrules.user_problem(msg.user) if isinstance(msg, c.Unmute)
+               else modrules.pin_problem(msg.msg, msg.text) if isinstance(msg, c.Pin) else None)
+    return Refuse(ErrorCode.INVALID, problem, msg.rid) if problem is not None else None
 
 
 # -- host room -------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 import json
 
+from livecore.auth import Identity, Role
 from livecore.core.guard import WindowCounter
 from livecore.gateway import rules
 from livecore.gateway.connection import Session
@@ -127,6 +128,44 @@ def test_refusals_spread_beyond_the_window_do_not_close() -> None:
     malformed, refusals = WindowCounter(1, 10.0), WindowCounter(1, 10.0)
     for t in (0.0, 20.0, 40.0):
         assert rules.flood_close(ErrorCode.BAD_FRAME, malformed, refusals, t) is None
+
+
+# -- joining and moderating ------------------------------------------------------------------------
+VIEWER = Identity(user="u1", name="U", role=Role.VIEWER)
+HOST = Identity(user="h1", name="H", role=Role.HOST, room="42")
+ADMIN = Identity(user="a1", name="A", role=Role.ADMIN, room="7")
+
+
+def test_a_join_names_a_room_or_its_host_room() -> None:
+    assert rules.join_target(VIEWER, c.Join(room="42")) == rules.Target("42", "42", False)
+    assert rules.join_target(HOST, c.Join(room="host:42")) == rules.Target("host:42", "42", True)
+    assert rules.join_target(ADMIN, c.Join(room="host:99")) == rules.Target("host:99", "99", True)
+
+
+def test_a_bad_room_id_is_invalid() -> None:
+    for room in ("", ".", "..", "host:", "a b", "x" * 65, "host:host:1", "42/1"):
+        assert rules.join_target(VIEWER, c.Join(room=room, rid="j")) == rules.Refuse(
+            ErrorCode.INVALID, "bad room id", "j"), room
+
+
+def test_a_token_bound_to_another_room_closes_and_a_host_room_wants_its_host() -> None:
+    closed = rules.Close(CloseCode.ROOM_FORBIDDEN, "this token does not allow that room")
+    assert rules.join_target(HOST, c.Join(room="43")) == closed
+    assert rules.join_target(HOST, c.Join(room="host:43")) == closed
+    assert rules.join_target(VIEWER, c.Join(room="host:42", rid="j")) == rules.Refuse(
+        ErrorCode.FORBIDDEN, "host room: only the host or an admin", "j")
+
+
+def test_moderation_wants_the_rooms_host_or_an_admin_and_sound_fields() -> None:
+    forbidden = rules.Refuse(ErrorCode.FORBIDDEN, "only the host or an admin", "m")
+    assert rules.moderation_refusal(VIEWER, "42", c.Delete(msg="x", rid="m")) == forbidden
+    assert rules.moderation_refusal(HOST, "43", c.Unmute(user="u1", rid="m")) == forbidden
+    assert rules.moderation_refusal(HOST, "42", c.Mute(user="u1", seconds=60)) is None
+    assert rules.moderation_refusal(ADMIN, "42", c.Pin(msg="x", text="hello")) is None
+    bad_user = rules.moderation_refusal(HOST, "42", c.Unmute(user="", rid="m"))
+    assert isinstance(bad_user, rules.Refuse) and bad_user.code is ErrorCode.INVALID and bad_user.rid == "m"
+    long_pin = rules.moderation_refusal(HOST, "42", c.Pin(text="x" * 10_000))
+    assert isinstance(long_pin, rules.Refuse) and long_pin.code is ErrorCode.INVALID
 
 
 # -- host room -------------------------------------------------------------------------------------
