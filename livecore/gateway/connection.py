@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -24,12 +25,11 @@ from ..core.session import session_from
 from ..idem import idem_id
 from ..interactions.model import Interaction, Kind
 from ..protocol import client as c
-from ..protocol.codec import client_decoder, encode
+from ..protocol.codec import encode
 from ..protocol.codes import CloseCode, ErrorCode
 from ..protocol.events import ChatEvent, FollowEvent, GiftEvent, ShareEvent
-from ..protocol.ids import HOST_PREFIX, JOIN_TARGET
-from ..protocol.limits import MAX_NESTING, too_deep
 from ..protocol.server import Error, Joined, Pong, Result, Resync
+from . import rules
 from .fanout import wire_text
 from .link import Link
 from .node import GatewayNode
@@ -40,8 +40,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _generic = msgspec.json.Decoder()
-
-MALFORMED = frozenset({ErrorCode.BAD_FRAME, ErrorCode.UNKNOWN_TYPE, ErrorCode.INVALID})
 
 
 class Session:
@@ -89,11 +87,9 @@ class Session:
         self.reply(Error(code=code.value, message=message, rid=rid, retry_after=retry_after))
         stats = self.gw.stats
         stats.refused[code.value] = stats.refused.get(code.value, 0) + 1
-        now = self.gw.clock.monotonic()
-        if code in MALFORMED and self.malformed.hit(now):
-            self.close_soon(CloseCode.PROTOCOL_VIOLATION, "too many malformed frames")
-        elif self.refusals.hit(now):
-            self.close_soon(CloseCode.FLOOD, "too many refused frames")
+        close = rules.flood_close(code, self.malformed, self.refusals, self.gw.clock.monotonic())
+        if close is not None:
+            self.close_soon(close.code, close.reason)
 
     def close_soon(self, code: int, reason: str) -> None:
         if self.closing:
@@ -117,93 +113,51 @@ class Session:
         self.gw.caps.release(self.identity.user, self.address)
 
     async def receive(self, message: str | bytes) -> None:
-        """One whole message from the viewer (text as str, binary as bytes); the transport awaits each in turn."""
+        """One whole message from the viewer (text as str, binary as bytes); the transport awaits each in turn.
+
+        What to do with it is ``rules.gate``'s decision; this executes it."""
         clock = self.gw.clock
         self.last_seen = clock.monotonic()  # the gateway's sweeper closes idle sessions (4002)
         self.gw.stats.messages_in += 1
-        if self.identity.exp and self.gw.clock.now() >= self.identity.exp:
-            # a token that expired while connected: viewers may keep watching, but not act
-            self.close_soon(CloseCode.TOKEN_EXPIRED, "token expired")
-            return
-        if isinstance(message, bytes):
-            self.close_soon(CloseCode.UNSUPPORTED_DATA, "binary frames are not supported")
-            return
-        data = message.encode()
         try:
-            await self.handle(data)
+            decision = rules.gate(message, clock.now(), exp=self.identity.exp, joined=self.room is not None,
+                                  join_failed=self.join_failed)
+            if isinstance(decision, rules.Dispatch):
+                msg = decision.msg
+                pending = _DISPATCH[type(msg)](self, msg)
+                if pending is not None:
+                    await pending
+            elif isinstance(decision, rules.Refuse):
+                self.refuse(decision.code, decision.message, decision.rid)
+            else:
+                self.close_soon(decision.code, decision.reason)
         except Exception:
-            log.exception("gateway: handling a %d-byte frame failed", len(data))
+            log.exception("gateway: handling a %d-character frame failed", len(message))
             self.refuse(ErrorCode.INTERNAL, "internal error")
 
-    async def handle(self, data: bytes) -> None:
-        if too_deep(data):
-            self.refuse(ErrorCode.BAD_FRAME, f"JSON nested more than {MAX_NESTING} deep")
-            return
-        try:
-            msg = client_decoder.decode(data)
-        except msgspec.ValidationError as exc:
-            self._refuse_invalid(data, str(exc))
-            return
-        except msgspec.DecodeError:
-            self.refuse(ErrorCode.BAD_FRAME, "not a JSON object")
-            return
-        match msg:
-            case c.Ping():
-                self.reply(Pong(t=msg.t, server_ts=int(self.gw.clock.now() * 1000)))
-            case c.Join():
-                await self.on_join(msg)
-            case c.Leave():
-                self.join_failed = False
-                self.leave()
-                if msg.rid:
-                    self.reply(Result(rid=msg.rid))
-            case _ if self.room is None and self.join_failed:
-                self.refuse(ErrorCode.UNAVAILABLE, "the join failed (room unavailable): join again, then retry",
-                            getattr(msg, "rid", None))
-            case _ if self.room is None:
-                self.refuse(ErrorCode.NOT_JOINED, "join a room first", getattr(msg, "rid", None))
-            case c.Chat():
-                await self.on_chat(msg)
-            case c.Like():
-                self.on_like(msg)
-            case c.Gift():
-                await self.on_gift(msg)
-            case c.Share() | c.Follow():
-                await self.on_share_follow(msg)
-            case c.Click() | c.Cart():
-                self.interaction(Kind.CLICK if isinstance(msg, c.Click) else Kind.CART, product=msg.product)
-            case c.Buy() | c.Claim() | c.Enter():
-                await self.on_commerce(msg)
-            case c.Mute() | c.Unmute() | c.Delete() | c.Pin():
-                await self.on_moderation(msg)
+    def on_ping(self, msg: c.Ping) -> None:
+        self.reply(Pong(t=msg.t, server_ts=int(self.gw.clock.now() * 1000)))
 
-    def _refuse_invalid(self, data: bytes, detail: str) -> None:
-        try:
-            obj = _generic.decode(data)
-        except msgspec.DecodeError:
-            obj = None
-        if not isinstance(obj, dict):
-            self.refuse(ErrorCode.BAD_FRAME, "not a JSON object")
-        elif not isinstance(kind := obj.get("type"), str) or kind not in c.CLIENT_TYPES:  # a list is unhashable
-            self.refuse(ErrorCode.UNKNOWN_TYPE, f"unknown type {str(kind)[:40]!r}", _rid(obj))
-        else:
-            self.refuse(ErrorCode.INVALID, detail, _rid(obj))
+    def on_leave(self, msg: c.Leave) -> None:
+        self.join_failed = False
+        self.leave()
+        if msg.rid:
+            self.reply(Result(rid=msg.rid))
+
+    def on_click_cart(self, msg: c.Click | c.Cart) -> None:
+        self.interaction(Kind.CLICK if isinstance(msg, c.Click) else Kind.CART, product=msg.product)
 
     # -- rooms ---------------------------------------------------------------------------------------
     async def on_join(self, msg: c.Join) -> None:
-        room = msg.room
-        if not JOIN_TARGET.match(room):
-            self.refuse(ErrorCode.INVALID, "bad room id", msg.rid)
-            return
-        is_host = room.startswith(HOST_PREFIX)
-        base = room[len(HOST_PREFIX):] if is_host else room
         who = self.identity
-        if not who.may_join(base):
-            self.close_soon(CloseCode.ROOM_FORBIDDEN, "this token does not allow that room")
+        target = rules.join_target(who, msg)
+        if isinstance(target, rules.Refuse):
+            self.refuse(target.code, target.message, target.rid)
             return
-        if is_host and not who.may_control(base):
-            self.refuse(ErrorCode.FORBIDDEN, "host room: only the host or an admin", msg.rid)
+        if isinstance(target, rules.Close):
+            self.close_soon(target.code, target.reason)
             return
+        room, base, is_host = target.room, target.base, target.is_host
         gw = self.gw
         try:
             exists = await gw.rooms.exists(base)
@@ -273,8 +227,9 @@ class Session:
     async def on_chat(self, msg: c.Chat) -> None:
         gw, who, room = self.gw, self.identity, self.hub_room
         assert room is not None and self.base_room is not None
-        if self.room != self.base_room:
-            self.refuse(ErrorCode.FORBIDDEN, "no barrage in the host room", msg.rid)
+        refused = rules.chat_refusal(self.room, self.base_room, msg.rid)
+        if refused is not None:
+            self.refuse(refused.code, refused.message, refused.rid)
             return
         privileged = who.may_control(self.base_room)
         verdict = gw.chat.check(who.user, msg.text, gw.clock.monotonic(), room_words=room.words,
@@ -307,7 +262,7 @@ class Session:
             self.reply(Result(rid=rid, data={"id": mid}))
 
     def on_like(self, msg: c.Like) -> None:
-        if self.room != self.base_room:
+        if not rules.likes_counted_here(self.room, self.base_room):
             return
         assert self.base_room is not None
         # aggregated: likes over the user's rate are dropped without an answer (a tap burst is not an error)
@@ -408,16 +363,11 @@ class Session:
     async def on_moderation(self, msg: c.Mute | c.Unmute | c.Delete | c.Pin) -> None:
         gw, who, room = self.gw, self.identity, self.base_room
         assert room is not None
-        if not who.may_control(room):
-            self.refuse(ErrorCode.FORBIDDEN, "only the host or an admin", msg.rid)
+        refused = rules.moderation_refusal(who, room, msg)
+        if refused is not None:
+            self.refuse(refused.code, refused.message, refused.rid)
             return
         store = gw.moderation
-        problem = (modrules.mute_problem(msg.user, msg.seconds) if isinstance(msg, c.Mute)
-                   else modrules.user_problem(msg.user) if isinstance(msg, c.Unmute)
-                   else modrules.pin_problem(msg.msg, msg.text) if isinstance(msg, c.Pin) else None)
-        if problem is not None:  # the API's checks (livecore.core.modrules)
-            self.refuse(ErrorCode.INVALID, problem, msg.rid)
-            return
         match msg:
             case c.Mute():
                 until = await store.mute(room, msg.user, msg.seconds, by=who.user)
@@ -451,14 +401,15 @@ def _refusal(refused: Refusal) -> bytes:
     return wire_text(encode(Error(code=refused.code.value, message=refused.message)))
 
 
-def _rid(obj: dict[str, Any]) -> str | None:
-    rid = obj.get("rid")
-    return rid if isinstance(rid, str) else None
-
-
 def _loads(raw: bytes | str) -> dict[str, Any]:
     try:
         out = _generic.decode(raw)
     except msgspec.DecodeError:
         return {}
     return out if isinstance(out, dict) else {}
+
+
+_DISPATCH: dict[type[Any], Callable[[Session, Any], Awaitable[None] | None]] = {
+    kind: getattr(Session, name) for kind, name in rules.HANDLERS.items()
+}
+"""The handler of each client message class, looked up once per frame (``rules.HANDLERS`` names them)."""
