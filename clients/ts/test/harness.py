@@ -25,6 +25,7 @@ from livecore.commerce.model import SaleSpec
 from livecore.commerce.sales import SalesService
 from livecore.config import Settings
 from livecore.protocol.events import GiftEvent
+from livecore.ranking.names import RankKeys
 from livecore.runtime import drop_keys, open_runtime
 from livecore.secrets_check import with_run_secrets
 from livecore.services.discover import resolve
@@ -41,6 +42,9 @@ def _settings() -> Settings:
     env = {k: v for k, v in os.environ.items() if k.startswith("LIVECORE_")}
     base = with_run_secrets(resolve(Settings.from_env(env, data_dir=ROOT / ".livecore")))
     return base.with_(key_prefix=prefix, database_schema=prefix)
+
+
+ROOMS = ("restart", "slow", "theirs", "shop", "twins")  # every room the integration tests join
 
 
 class Harness:
@@ -60,6 +64,8 @@ class Harness:
         self._rt_cm = open_runtime(self.settings)
         self.rt = await self._rt_cm.__aenter__()
         self.sales = SalesService(self.rt)
+        # a gateway refuses a join to a room never created: create the rooms the tests join, as POST /api/rooms would
+        await self.rt.redis.sadd(RankKeys(self.rt.keys).known(), *ROOMS)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
