@@ -72,6 +72,10 @@ def replica_of(folder: Path, primary: RedisServer, port: int | None = None) -> R
         while r.info("replication").get("master_link_status") != "up":
             assert time.monotonic() < deadline, "the replica did not sync"
             time.sleep(0.05)
+    if port is None:  # no proxy holding the link back: synced also means the primary counts its acknowledgements
+        with SyncRedis(host=primary.host, port=primary.port) as p:
+            while p.execute_command("WAIT", 1, 200) < 1:
+                assert time.monotonic() < deadline, "the primary never counted the replica's acknowledgement"
     return server
 
 
