@@ -5,8 +5,10 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 CLUSTER_TESTS := tests/commerce tests/ranking tests/gateway tests/integration tests/api
 # single-server only: a proxy cutting one server's replies, the benchmark smoke run (redis-benchmark), and the
-# bare-machine run (it starts its own embedded servers in a private namespace, whatever the cluster setting)
+# bare-machine run (it starts its own embedded servers in a private namespace, whatever the cluster setting), and
+# the durability tests (each runs on a private primary and replica of its own, never on the cluster)
 NOT_ON_CLUSTER := --deselect tests/integration/test_bare_machine.py \
+	--deselect tests/commerce/test_durability.py \
 	--deselect tests/commerce/test_buy_fastpath_faults.py::test_lost_replies_are_fetched_again_by_replay_and_never_sell_twice \
 	--deselect tests/commerce/test_buy_fastpath_bench.py::test_a_tiny_storm_balances
 

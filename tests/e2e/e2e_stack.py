@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import urllib.error
 import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from livecore.config import Settings
 from livecore.demo.procs import Deployment
 from livecore.runtime import drop_keys, redis_client
+from livecore.services.ports import free_port
 from livecore.storage.db import drop_schema
 
 
@@ -42,3 +48,22 @@ async def cleanup(settings: Settings) -> None:
     finally:
         await redis.aclose()
     await drop_schema(settings.database_url, settings.database_schema)
+
+
+@contextmanager
+def running_stack(base: Settings, logs: Path, *, gateway_port: int | None = None, **overrides: Any) -> Iterator[Stack]:
+    """Gateway, API and worker on free ports (``gateway_port`` when given) under their own key prefix and schema,
+    with ``overrides`` on top of ``base``; stopped and cleaned up on exit."""
+    tag = "e" + uuid.uuid4().hex[:10]
+    gateway_port, api_port = gateway_port or free_port(), free_port()
+    settings = base.with_(key_prefix=tag, database_schema=tag, gateway_port=gateway_port, api_port=api_port,
+                          host="127.0.0.1", **overrides)
+    deployment = Deployment(settings, log_dir=logs)
+    try:
+        deployment.api(api_port)  # migrates the schema before it listens
+        deployment.gateway(gateway_port)
+        deployment.worker()
+        yield Stack(settings, f"http://127.0.0.1:{api_port}", f"ws://127.0.0.1:{gateway_port}/ws", deployment)
+    finally:
+        deployment.stop()
+        asyncio.run(cleanup(settings))

@@ -8,37 +8,23 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_stack import Stack, cleanup
+from e2e_stack import Stack, running_stack
 from playwright.async_api import Browser, Page, expect
 from test_console_and_viewer import WAIT, artifact, console_page, wait_true, watch_csp
 
 from livecore.auth import issue
 from livecore.config import Settings
-from livecore.demo.procs import Deployment
-from livecore.services.ports import free_port
 
 
 @pytest.fixture(scope="module")
 def demo_stack(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """The e2e stack in demo mode (the scripted host's switch exists there only)."""
-    tag = "e" + uuid.uuid4().hex[:10]
-    gateway_port, api_port = free_port(), free_port()
-    settings = base_settings.with_(key_prefix=tag, database_schema=tag, gateway_port=gateway_port,
-                                   api_port=api_port, host="127.0.0.1", demo=True)
-    deployment = Deployment(settings, log_dir=tmp_path_factory.mktemp("e2e-demo-logs"))
-    try:
-        deployment.api(api_port)
-        deployment.gateway(gateway_port)
-        deployment.worker()
-        yield Stack(settings, f"http://127.0.0.1:{api_port}", f"ws://127.0.0.1:{gateway_port}/ws", deployment)
-    finally:
-        deployment.stop()
-        asyncio.run(cleanup(settings))
+    with running_stack(base_settings, tmp_path_factory.mktemp("e2e-demo-logs"), demo=True) as running:
+        yield running
 
 
 async def phone(browser: Browser, url: str) -> Page:

@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_stack import Stack, cleanup
+from e2e_stack import Stack, running_stack
 from playwright.async_api import Browser, Page, expect
 
 from livecore.auth import issue
 from livecore.config import Settings
-from livecore.demo.procs import Deployment
 from livecore.services.ports import free_port
 
 WAIT = 20_000  # ms: generous, the machine is shared
@@ -93,20 +91,9 @@ def proxy_port() -> int:
 def cut_stack(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory, gateway_port: int,
               proxy_port: int) -> Iterator[Stack]:
     """A demo-mode deployment (dev login on) whose pages are sent to the proxy, with a 1 s heartbeat."""
-    tag = "e" + uuid.uuid4().hex[:10]
-    api_port = free_port()
-    settings = base_settings.with_(key_prefix=tag, database_schema=tag, gateway_port=gateway_port,
-                                   api_port=api_port, host="127.0.0.1", demo=True, heartbeat_s=1.0,
-                                   gateway_public_url=f"ws://127.0.0.1:{proxy_port}/ws")
-    deployment = Deployment(settings, log_dir=tmp_path_factory.mktemp("e2e-cut-logs"))
-    try:
-        deployment.api(api_port)
-        deployment.gateway(gateway_port)
-        deployment.worker()
-        yield Stack(settings, f"http://127.0.0.1:{api_port}", f"ws://127.0.0.1:{gateway_port}/ws", deployment)
-    finally:
-        deployment.stop()
-        asyncio.run(cleanup(settings))
+    with running_stack(base_settings, tmp_path_factory.mktemp("e2e-cut-logs"), gateway_port=gateway_port, demo=True,
+                       heartbeat_s=1.0, gateway_public_url=f"ws://127.0.0.1:{proxy_port}/ws") as running:
+        yield running
 
 
 async def on_proxy(proxy_port: int, gateway_port: int) -> SilentProxy:
