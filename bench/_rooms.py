@@ -5,13 +5,13 @@ Redis, ``livecore.gateway.roomdir``) before its clients join."""
 from __future__ import annotations
 
 from livecore.keys import Keys
-from livecore.ranking.names import RankKeys
+from livecore.ranking.created import mark_created
 from livecore.runtime import redis_client
 
 
 async def create_room(redis_url: str, key_prefix: str, room: str, *, cluster: bool = False) -> None:
     redis = redis_client(redis_url, cluster=cluster)
     try:
-        await redis.sadd(RankKeys(Keys(key_prefix)).known(), room)
+        await mark_created(redis, Keys(key_prefix), [room])
     finally:
         await redis.aclose()

@@ -153,7 +153,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     from livecore.commerce.model import SaleSpec
     from livecore.commerce.sale_keys import SaleKeys
     from livecore.commerce.sales import SalesService
-    from livecore.ranking.names import RankKeys
+    from livecore.ranking.created import mark_created
     from livecore.runtime import open_runtime
     from livecore.storage.db import connect
     from livecore.storage.migrate import migrate
@@ -197,7 +197,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
         async with open_runtime(cfg, db_max_size=2) as rt:
             info = await rt.redis.info("server")
             pids["redis"] = int(info["process_id"])
-            await rt.redis.sadd(RankKeys(rt.keys).known(), room)  # created, as POST /api/rooms would
+            await mark_created(rt.redis, rt.keys, [room])  # created, as POST /api/rooms would
             sales = SalesService(rt)
             now = int(time.time() * 1000)
             sale = await sales.create(room, SaleSpec(product="bench", price=100, quantity=args.stock,

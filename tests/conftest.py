@@ -12,9 +12,11 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from redis.asyncio import Redis
 
+from livecore.api.app import build_app
 from livecore.config import Settings
 from livecore.runtime import Runtime, drop_keys, open_runtime, redis_client
 from livecore.secrets_check import with_run_secrets
@@ -59,6 +61,16 @@ async def rooms(redis: Redis, settings: Settings) -> tuple[str, ...]:
     """The suite's test rooms, created (see ``TEST_ROOMS``)."""
     await create_rooms(redis, settings, *TEST_ROOMS)
     return TEST_ROOMS
+
+
+@pytest.fixture
+async def api(settings: Settings, migrated: str, redis: Redis) -> AsyncIterator[httpx.AsyncClient]:
+    """The API app in process (its lifespan run), reached through httpx's ASGI transport."""
+    app = build_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as c:
+            yield c
 
 
 @pytest.fixture

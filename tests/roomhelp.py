@@ -8,7 +8,7 @@ from redis.asyncio import Redis
 
 from livecore.config import Settings
 from livecore.keys import Keys
-from livecore.ranking.names import RankKeys
+from livecore.ranking.created import mark_created
 
 # Every room id the gateway, commerce and integration tests join.
 TEST_ROOMS = ("1", "3", "7", "9", "42", "r", "r1", "r2", "r3", "r5", "r6", "r7", "ra", "rb", "s1", "s42", "t",
@@ -18,4 +18,4 @@ TEST_ROOMS = ("1", "3", "7", "9", "42", "r", "r1", "r2", "r3", "r5", "r6", "r7",
 
 async def create_rooms(redis: Redis, settings: Settings, *rooms: str) -> None:
     """What creating ``rooms`` (default: ``TEST_ROOMS``) through the API leaves in Redis for the gateways."""
-    await redis.sadd(RankKeys(Keys(settings.key_prefix)).known(), *(rooms or TEST_ROOMS))
+    await mark_created(redis, Keys(settings.key_prefix), rooms or TEST_ROOMS)

@@ -54,6 +54,7 @@ from ..people import PeopleStore
 from ..protocol.codes import ErrorCode
 from ..protocol.events import LiveEvent, ProductEvent
 from ..protocol.ids import ROOM_ID_RULE, valid_room_id
+from ..ranking.created import mark_all_created, mark_created
 from ..ranking.names import SESSION_KEYS_TTL_S, RankKeys
 from ..runtime import Runtime
 from ..storage.audit import audit
@@ -255,12 +256,8 @@ async def list_products(request: Request) -> Response:
 
 # -- rooms ---------------------------------------------------------------------------------------------
 async def register_rooms(rt: Runtime) -> None:
-    """Every room in PostgreSQL into the rankings' set of known rooms (``RankKeys.known``), at start-up."""
-    if rt.db is None:
-        return
-    rooms = [r["id"] for r in await rt.db.fetch("SELECT id FROM rooms")]
-    for i in range(0, len(rooms), 1000):
-        await rt.redis.sadd(RankKeys(rt.keys).known(), *rooms[i:i + 1000])
+    """Every room in PostgreSQL into the set of created rooms, at start-up."""
+    await mark_all_created(rt)
 
 
 async def create_room(request: Request) -> Response:
@@ -282,7 +279,7 @@ async def create_room(request: Request) -> Response:
             "ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, cover_url = EXCLUDED.cover_url, "
             "words = EXCLUDED.words RETURNING *", room, host, title, data.cover, words)
     await rt.bus.set_state(room, {"title": title, "cover": data.cover})
-    await rt.redis.sadd(RankKeys(rt.keys).known(), room)  # a created room may enter the platform rankings
+    await mark_created(rt.redis, rt.keys, [room])  # it may be joined and enter the platform rankings
     await _mod.set_words(rt, room, words)
     await audit(_db(rt), room, who.user, "room.save", {"title": title, "cover": data.cover, "words": len(words)})
     return json(_room_row(row, with_words=True), status=201 if existing is None else 200)

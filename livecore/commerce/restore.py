@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..ranking.names import RankKeys
+from ..ranking.created import mark_all_created
 from ..runtime import Runtime
 from .restore_coupons import BatchRestore, restore_batches
 from .restore_lotteries import LotteryRestore, restore_lotteries
@@ -98,18 +98,10 @@ async def restore(rt: Runtime, *, room: str | None = None, sale: str | None = No
     finally:
         await sales.close()
     if room is None and sale is None:
-        await _register_rooms(rt)  # a Redis that came back empty knows no room: gateways would refuse every join
+        await mark_all_created(rt)  # a Redis that came back empty knows no room: gateways would refuse every join
     if room is None and sale is None and rt.generation is not None:
         await rt.generation.restored()  # every room is back: commerce may answer not_found again
     return report
-
-
-async def _register_rooms(rt: Runtime) -> None:
-    """Every room of PostgreSQL into the set of created rooms (as the API does at start-up)."""
-    assert rt.db is not None
-    rooms = [r["id"] for r in await rt.db.fetch("SELECT id FROM rooms")]
-    for i in range(0, len(rooms), 1000):
-        await rt.redis.sadd(RankKeys(rt.keys).known(), *rooms[i:i + 1000])
 
 
 async def _restore_sale(rt: Runtime, sales: SalesService, row: Any, now: int) -> SaleRestore:

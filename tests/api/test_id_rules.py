@@ -12,7 +12,6 @@ import httpx
 import msgspec
 import pytest
 
-from livecore.api.app import build_app
 from livecore.auth import issue
 from livecore.client import LiveClient
 from livecore.commerce.model import SaleSpec
@@ -33,15 +32,6 @@ ROOM_IDS = [
 ]
 QUANTITIES: list[Any] = [-1, 0, 1, 2, limits.MAX_QTY - 1, limits.MAX_QTY, limits.MAX_QTY + 1, 999, 1000, 2**63,
                          1.5, "2", None]
-
-
-@pytest.fixture
-async def api(settings: Settings, migrated: str, redis: Any) -> AsyncIterator[httpx.AsyncClient]:
-    app = build_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as c:
-            yield c
 
 
 @pytest.fixture

@@ -6,27 +6,14 @@ id containing ``:`` shares no idempotency record with another user."""
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 import msgspec
-import pytest
 
-from livecore.api.app import build_app
 from livecore.auth import issue
 from livecore.commerce.payments import SIGNATURE_HEADER, callback_secret, sign
 from livecore.config import Settings
 from livecore.core.outcome import accepted
-
-
-@pytest.fixture
-async def api(settings: Settings, migrated: str, redis: Any) -> AsyncIterator[httpx.AsyncClient]:
-    app = build_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as c:
-            yield c
 
 
 def _auth(settings: Settings, user: str, role: str = "viewer", room: str | None = None) -> dict[str, str]:

@@ -4,14 +4,11 @@ out-of-range or ill-typed values answer 400 ``invalid`` with the usual error bod
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 import msgspec
 import pytest
 
-from livecore.api.app import build_app
 from livecore.auth import issue
 from livecore.commerce.payments import SIGNATURE_HEADER, callback_secret, sign
 from livecore.config import Settings
@@ -23,15 +20,6 @@ COUPON_FIELDS = ["amount", "per_user", "threshold", "cap", "starts_at", "ends_at
                  "valid_until", "valid_for_s", "total"]
 LOTTERY_FIELDS = ["watch_s", "winners", "ends_at", "duration_s"]
 BAD = [2**62, 2**63, 2**70, -(2**63), -1, 1.5, "7", None]
-
-
-@pytest.fixture
-async def api(settings: Settings, migrated: str, redis: Any) -> AsyncIterator[httpx.AsyncClient]:
-    app = build_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as c:
-            yield c
 
 
 def _auth(settings: Settings, user: str, role: str = "viewer", room: str | None = None) -> dict[str, str]:

@@ -10,7 +10,8 @@ from redis.asyncio import Redis
 from livecore.interactions.log import InteractionLog
 from livecore.interactions.model import Interaction, encoder
 from livecore.ranking import recompute
-from livecore.ranking.names import GROUP, RankKeys
+from livecore.ranking.created import mark_created
+from livecore.ranking.names import GROUP
 from livecore.workers.ranking import RankingWorker
 
 H_MS = 600_000
@@ -50,8 +51,7 @@ async def dump(redis: Redis, prefix: str) -> dict[bytes, Any]:
 
 async def register(rt, *rooms: str) -> None:  # type: ignore[no-untyped-def]
     """Rooms the rankings may list (as ``POST /api/rooms`` makes them)."""
-    if rooms:
-        await rt.redis.sadd(RankKeys(rt.keys).known(), *rooms)
+    await mark_created(rt.redis, rt.keys, rooms)
 
 
 async def produce(rt, items: list[Interaction], *, known: bool = True) -> None:  # type: ignore[no-untyped-def]

@@ -25,7 +25,7 @@ from livecore.commerce.model import SaleSpec
 from livecore.commerce.sales import SalesService
 from livecore.config import Settings
 from livecore.protocol.events import GiftEvent
-from livecore.ranking.names import RankKeys
+from livecore.ranking.created import mark_created
 from livecore.runtime import drop_keys, open_runtime
 from livecore.secrets_check import with_run_secrets
 from livecore.services.discover import resolve
@@ -65,7 +65,7 @@ class Harness:
         self.rt = await self._rt_cm.__aenter__()
         self.sales = SalesService(self.rt)
         # a gateway refuses a join to a room never created: create the rooms the tests join, as POST /api/rooms would
-        await self.rt.redis.sadd(RankKeys(self.rt.keys).known(), *ROOMS)
+        await mark_created(self.rt.redis, self.rt.keys, ROOMS)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
