@@ -1,7 +1,7 @@
 """Builds the Starlette app. The lifespan opens one ``Runtime`` and every route module gets it.
 
 Route modules each expose ``routes() -> list[BaseRoute]``; handlers reach the runtime through
-``deps.runtime(request)``. Add a module to ``ROUTE_MODULES`` to mount it.
+``deps.runtime(request)``. The core's modules are listed here; a feature's come from its ``Feature.routes``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from ..config import Settings
+from ..features import registry
 from ..protocol.codes import ErrorCode
 from ..runtime import open_runtime
 from .access_log import AccessLogMiddleware
@@ -33,17 +34,17 @@ from .write_limits import WriteLimitMiddleware
 
 log = logging.getLogger(__name__)
 
-ROUTE_MODULES: list[str] = [
+CORE_ROUTE_MODULES: list[str] = [
     "livecore.api.health",
     "livecore.api.metrics",
     "livecore.api.rooms_routes",
-    "livecore.api.sales_routes",
     "livecore.api.pages",
-    "livecore.api.promo_routes",
     "livecore.api.ranking_routes",
     "livecore.api.demo_routes",
     "livecore.api.docs_routes",
 ]
+ROUTE_MODULES: list[str] = CORE_ROUTE_MODULES + registry.route_modules()
+"""The core's route modules, then every registered feature's (``livecore.features.registry``)."""
 
 
 def collect_routes(modules: list[str]) -> list[BaseRoute]:

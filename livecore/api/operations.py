@@ -1,22 +1,22 @@
 """What each HTTP route takes and answers, for the generated OpenAPI document (``livecore.contracts.openapi``).
 
 Keyed by the route's endpoint (the handler in the route modules' ``routes()`` tables), so a route without an
-entry, or an entry without a route, fails the contract test. Request bodies are the msgspec Structs the
-handlers decode; answers are the small Structs below where the shape is fixed, else a JSON object.
+entry, or an entry without a route, fails the contract test. The core routes are listed here; each feature's
+route module keeps its own ``OPERATIONS`` beside its routes (``livecore.api.op``), merged in below. Request
+bodies are the msgspec Structs the handlers decode; answers are the small Structs below where the shape is
+fixed, else a JSON object.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import importlib
 from typing import Any
 
 import msgspec
 
-from ..commerce.coupons import CouponBatchIn
-from ..commerce.lottery import LotteryIn
-from ..commerce.model import SaleSpec
-from ..commerce.payments import PaymentNotice
-from . import demo_routes, docs_routes, health, metrics, pages, promo_routes, ranking_routes, rooms_routes, sales_routes
+from ..features import registry
+from . import demo_routes, docs_routes, health, metrics, pages, ranking_routes, rooms_routes
+from .op import DB, SESSION, N, Op, Param
 from .rooms_routes import (
     LiveIn,
     LoginIn,
@@ -29,7 +29,6 @@ from .rooms_routes import (
     UserIn,
     WordsIn,
 )
-from .sales_routes import BuyIn, PayIn
 
 
 # -- answers with a fixed shape ------------------------------------------------------------------------------
@@ -95,32 +94,8 @@ class ReadyOut(msgspec.Struct):
     checks: dict[str, bool]
 
 
-@dataclass(frozen=True)
-class Param:
-    name: str
-    kind: Any = str
-    description: str = ""
-    required: bool = False
-
-
-@dataclass(frozen=True)
-class Op:
-    summary: str
-    auth: str = "public"  # public | token (any valid token) | host (the room's host or an admin) | signature
-    body: Any = None  # the msgspec Struct decoded from the JSON body
-    body_optional: bool = False  # an empty body means the Struct's defaults
-    query: tuple[Param, ...] = ()
-    ok: int = 200
-    returns: Any = None  # a type for the answer's schema; None: a JSON object
-    errors: tuple[int, ...] = ()  # codes beyond those implied by auth, body and path parameters
-    media: str = "application/json"
-    tags: tuple[str, ...] = field(default=())
-
-
-N = Param("n", int, "how many (bounded)")
-SESSION = Param("session", str, "a live session id; default the current one")
-_R, _S, _RK, _P = rooms_routes, sales_routes, ranking_routes, promo_routes
-_DB = (503,)  # the database or Redis is down
+_R, _RK = rooms_routes, ranking_routes
+_DB = DB
 
 OPERATIONS: dict[Any, Op] = {
     # health, metrics, pages
@@ -131,6 +106,8 @@ OPERATIONS: dict[Any, Op] = {
     pages.console: Op("the host console page", media="text/html", tags=("pages",)),
     pages.viewer: Op("the viewer page of a room", media="text/html", tags=("pages",)),
     pages.favicon: Op("the site icon (SVG)", media="image/svg+xml", tags=("pages",)),
+    pages.feature_modules: Op("the ES module loading the registered features' console panels or viewer widgets",
+                              media="text/javascript", errors=(404,), tags=("pages",)),
     demo_routes.set_demo_host: Op("the demo's scripted host switch (demo mode only; 404 otherwise)", auth="host",
                                   body=demo_routes.DemoHostIn, errors=(404, *_DB), tags=("rooms",)),
     docs_routes.openapi: Op("this document (OpenAPI 3.1)", tags=("ops",)),
@@ -173,45 +150,6 @@ OPERATIONS: dict[Any, Op] = {
                      tags=("moderation",)),
     _R.put_words: Op("replace the room's own sensitive words", auth="host", body=WordsIn, returns=WordsOut,
                      errors=_DB, tags=("moderation",)),
-    # sales and orders
-    _S.create_sale: Op("create a flash sale", auth="host", body=SaleSpec, ok=201, errors=(409, *_DB),
-                       tags=("sales",)),
-    _S.list_sales: Op("the room's sales", errors=_DB, tags=("sales",)),
-    _S.get_sale: Op("one sale", errors=_DB, tags=("sales",)),
-    _S.start_sale: Op("start a scheduled sale now", auth="host", errors=(409, *_DB), tags=("sales",)),
-    _S.stop_sale: Op("end a sale now", auth="host", errors=(409, *_DB), tags=("sales",)),
-    _S.buy: Op("buy: a retry with the same key returns the first answer", auth="token", body=BuyIn,
-               errors=(409, *_DB), tags=("sales",)),
-    _S.reconcile_sale: Op("Redis vs stream vs PostgreSQL for one sale", auth="host", errors=_DB, tags=("sales",)),
-    _S.list_orders: Op("persisted orders, newest first", auth="host",
-                       query=(Param("sale"), Param("status"), Param("limit", int)), errors=(400, *_DB),
-                       tags=("orders",)),
-    _S.get_order: Op("one order (its buyer, the room's host or an admin)", auth="token", errors=(403, *_DB),
-                     tags=("orders",)),
-    _S.pay_order: Op("pay an order (simulated provider)", auth="token", body=PayIn, body_optional=True,
-                     errors=(403, 409, *_DB), tags=("orders",)),
-    _S.payment_callback: Op("a payment provider's notice, signed with X-Livecore-Signature", auth="signature",
-                            body=PaymentNotice, errors=(404, 409, *_DB), tags=("orders",)),
-    # coupons and lotteries
-    _P.create_batch: Op("create a coupon batch", auth="host", body=CouponBatchIn, errors=(409, *_DB),
-                        tags=("coupons",)),
-    _P.list_batches: Op("the room's coupon batches, newest first", errors=_DB, tags=("coupons",)),
-    _P.mine: Op("the caller's coupons; with amount > 0 the usable ones, best first", auth="token",
-                query=(Param("amount", int, "an order amount in cents"),), errors=(400, *_DB), tags=("coupons",)),
-    _P.get_batch: Op("one coupon batch", errors=_DB, tags=("coupons",)),
-    _P.claim: Op("claim a coupon; a retry with the same key returns the first answer", auth="token",
-                 body=promo_routes._Key, errors=(409, *_DB), tags=("coupons",)),
-    _P.end_batch: Op("stop claims (claimed coupons stay valid)", auth="host", errors=(409, *_DB), tags=("coupons",)),
-    _P.open_lottery: Op("open a lottery (福袋); answers its seed hash", auth="host", body=LotteryIn,
-                        errors=(409, *_DB), tags=("lotteries",)),
-    _P.list_lotteries: Op("the room's lotteries, newest first", errors=_DB, tags=("lotteries",)),
-    _P.current_lottery: Op("the room's `lottery` state, or null", errors=_DB, tags=("lotteries",)),
-    _P.enter: Op("enter a lottery", auth="token", errors=(400, 409, *_DB), tags=("lotteries",)),
-    _P.draw: Op("draw now: winners and seed", auth="host", errors=(409, *_DB), tags=("lotteries",)),
-    _P.cancel: Op("cancel an open lottery", auth="host", errors=(409, *_DB), tags=("lotteries",)),
-    _P.public_lottery: Op("the public record; seed and winners once drawn", query=(
-        Param("entries", str, "1 or true: include the entry list"),), errors=_DB, tags=("lotteries",)),
-    _P.verify: Op("recompute the winners from the seed and the entries", errors=_DB, tags=("lotteries",)),
     # rankings, metrics, report
     _RK.hot: Op("platform hot ranking (人气榜)", query=(N,), errors=(400, *_DB), tags=("rankings",)),
     _RK.hourly_ranking: Op("hourly gift ranking (小时榜)", query=(
@@ -229,3 +167,13 @@ OPERATIONS: dict[Any, Op] = {
                        query=(Param("lang", str, "zh (default) or en: the chart's labels"),), errors=_DB,
                        tags=("rankings",)),
 }
+
+
+def _feature_operations() -> dict[Any, Op]:
+    out: dict[Any, Op] = {}
+    for name in registry.route_modules():
+        out.update(importlib.import_module(name).OPERATIONS)
+    return out
+
+
+OPERATIONS.update(_feature_operations())

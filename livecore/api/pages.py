@@ -16,6 +16,8 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from ..features import registry
+
 CONSOLE_DIR = Path(__file__).resolve().parent.parent / "console"
 FAVICON = Path(__file__).resolve().parent / "favicon.svg"
 _NO_CACHE = {"Cache-Control": "no-cache"}
@@ -38,6 +40,22 @@ async def favicon(request: Request) -> Response:
     return FileResponse(FAVICON, media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
 
 
+FEATURE_PAGES = ("console", "viewer")
+
+
+def feature_modules_js(page: str) -> str:
+    """The ES module that loads every registered feature's panel (``console``) or widget (``viewer``)."""
+    return "".join(f'import "/assets/js/{module}";\n' for module in registry.page_modules(page))
+
+
+async def feature_modules(request: Request) -> Response:
+    """``/features/{page}.js``: what ``js/features.js`` imports to learn the page's features."""
+    page = request.path_params["page"]
+    if page not in FEATURE_PAGES:
+        return Response("no such page\n", status_code=404, media_type="text/plain")
+    return Response(feature_modules_js(page), media_type="text/javascript", headers=_NO_CACHE)
+
+
 async def to_console(request: Request) -> Response:
     query = ("?" + request.url.query) if request.url.query else ""
     return RedirectResponse("/console/" + query, status_code=307)
@@ -58,6 +76,7 @@ def routes() -> list[BaseRoute]:
         Route("/console", to_console),
         Route("/console/", console),
         Route("/room/{room}", viewer),
+        Route("/features/{page}.js", feature_modules),
         Route("/favicon.ico", favicon),
         Route("/favicon.svg", favicon),
         Mount("/assets", app=_Assets(directory=CONSOLE_DIR), name="assets"),

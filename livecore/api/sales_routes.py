@@ -32,6 +32,8 @@ already, 404 not_found, 400 invalid, 403 forbidden, 503 unavailable (retry with 
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
@@ -49,6 +51,7 @@ from ..core.session import live_of
 from ..protocol.codes import ErrorCode
 from ..protocol.limits import Qty
 from .deps import ApiError, app_service, body, identity, json, require_host, require_room, runtime
+from .op import DB, Op, Param
 
 
 class BuyIn(msgspec.Struct, forbid_unknown_fields=False):
@@ -219,3 +222,25 @@ def routes() -> list[BaseRoute]:
         Route("/api/orders/{order}/pay", pay_order, methods=["POST"]),
         Route("/api/payments/callback", payment_callback, methods=["POST"]),
     ]
+
+
+OPERATIONS: dict[Any, Op] = {
+    create_sale: Op("create a flash sale", auth="host", body=SaleSpec, ok=201, errors=(409, *DB),
+                       tags=("sales",)),
+    list_sales: Op("the room's sales", errors=DB, tags=("sales",)),
+    get_sale: Op("one sale", errors=DB, tags=("sales",)),
+    start_sale: Op("start a scheduled sale now", auth="host", errors=(409, *DB), tags=("sales",)),
+    stop_sale: Op("end a sale now", auth="host", errors=(409, *DB), tags=("sales",)),
+    buy: Op("buy: a retry with the same key returns the first answer", auth="token", body=BuyIn,
+               errors=(409, *DB), tags=("sales",)),
+    reconcile_sale: Op("Redis vs stream vs PostgreSQL for one sale", auth="host", errors=DB, tags=("sales",)),
+    list_orders: Op("persisted orders, newest first", auth="host",
+                       query=(Param("sale"), Param("status"), Param("limit", int)), errors=(400, *DB),
+                       tags=("orders",)),
+    get_order: Op("one order (its buyer, the room's host or an admin)", auth="token", errors=(403, *DB),
+                     tags=("orders",)),
+    pay_order: Op("pay an order (simulated provider)", auth="token", body=PayIn, body_optional=True,
+                     errors=(403, 409, *DB), tags=("orders",)),
+    payment_callback: Op("a payment provider's notice, signed with X-Livecore-Signature", auth="signature",
+                            body=PaymentNotice, errors=(404, 409, *DB), tags=("orders",)),
+    }

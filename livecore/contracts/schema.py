@@ -11,9 +11,9 @@ from typing import Any
 
 import msgspec
 
-from ..protocol.client import ClientMessage
+from ..protocol.codec import AnyRoomEvent as RoomEvent
+from ..protocol.codec import ClientMessage
 from ..protocol.codes import CLOSE_NOTES, ERROR_NOTES, should_reconnect
-from ..protocol.events import RoomEvent
 from ..protocol.server import ServerMessage
 
 SCHEMA_ID = "https://livecore.dev/schema/protocol.json"

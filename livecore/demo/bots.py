@@ -20,6 +20,9 @@ from typing import Any
 
 from ..auth import issue
 from ..client import LiveClient
+from ..features.coupons.messages import Claim
+from ..features.lottery.messages import Enter
+from ..features.sales.messages import Buy
 from ..protocol import client as c
 from ..protocol.server import Result
 
@@ -146,7 +149,7 @@ class Bot:
         self.bought.add(sale)
         if view.get("product"):
             await self.client.send(c.Click(product=str(view["product"])))  # people look before they buy
-        answer = await self.client.request(c.Buy(sale=sale, key=uuid.uuid4().hex))
+        answer = await self.client.request(Buy(sale=sale, key=uuid.uuid4().hex))
         if not isinstance(answer, Result):  # a refusal arrives as an ``error``
             self._refused(answer.code)
             return
@@ -161,7 +164,7 @@ class Bot:
     async def claim(self, batch: str) -> None:
         assert self.client is not None
         self.claimed.add(batch)
-        answer = await self.client.request(c.Claim(batch=batch, key=uuid.uuid4().hex))
+        answer = await self.client.request(Claim(batch=batch, key=uuid.uuid4().hex))
         if isinstance(answer, Result):
             self.stats.claims += 1
         else:
@@ -176,7 +179,7 @@ class Bot:
             return
         if lottery.get("condition") == "follow":
             await self.client.send(c.Follow())
-        answer = await self.client.request(c.Enter(lottery=lottery["id"]))
+        answer = await self.client.request(Enter(lottery=lottery["id"]))
         if isinstance(answer, Result):
             self.stats.entries += 1
 

@@ -11,8 +11,8 @@ import os
 import signal
 
 from ..cli_help import setting_default
-from ..commerce.port import GatewayCommerce
 from ..config import Settings
+from ..features.gateway_set import FeatureSet
 from ..runtime import open_runtime
 from ..secrets_check import require_secrets
 from ..services.discover import resolve
@@ -53,7 +53,7 @@ async def serve_until_stopped(settings: Settings, host: str | None, port: int | 
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     async with open_runtime(settings, database=False) as runtime:
-        gateway = Gateway(runtime, commerce=GatewayCommerce(runtime))
+        gateway = Gateway(runtime, features=FeatureSet.open(runtime))
         bound = await gateway.start(host, port, reuse_port=reuse_port)
         thresholds = tune()  # a process of its own: start-up objects frozen, fewer young collections
         watch = GcWatch()

@@ -22,6 +22,7 @@ from ..core.conncaps import client_address
 from ..core.guard import WindowCounter
 from ..core.outcome import Refusal
 from ..core.session import session_from
+from ..features.base import Answer, Ask
 from ..idem import idem_id
 from ..interactions.model import Interaction, Kind
 from ..protocol import client as c
@@ -237,6 +238,11 @@ class Session:
         if isinstance(verdict, Refusal):
             self.refuse(verdict.code, verdict.message, msg.rid, verdict.retry_after)
             return
+        if gw.features is not None and gw.features.interceptors and self.room == self.base_room:
+            taken = gw.features.intercept_chat(self.ask(), verdict.text)
+            if taken is not None:  # a feature takes this chat (a red packet's phrase): no barrage line
+                await self._answer_taken(taken, msg.rid)
+                return
         mid = gw.next_id()
         event = ChatEvent(ts=int(gw.clock.now() * 1000), id=mid, user=who.user, name=who.name, text=verdict.text,
                           role=who.role.value)
@@ -256,10 +262,20 @@ class Session:
         gw.stats.chats += 1
         if self.base_room == room:
             self.interaction(Kind.CHAT, text=text)
-        if gw.commerce is not None:
-            gw.background.submit(gw.commerce.on_chat, room, self.identity.user, text)
+        if gw.features is not None:
+            for part in gw.features.chat_watchers:
+                gw.background.submit(part.on_chat, room, self.identity.user, text)
         if rid:
             self.reply(Result(rid=rid, data={"id": mid}))
+
+    async def _answer_taken(self, taken: Awaitable[Answer], rid: str | None) -> None:
+        try:
+            answer = await taken
+        except Exception as exc:
+            log.warning("a chat taken by a feature failed: %s", exc)
+            self.refuse(ErrorCode.UNAVAILABLE, "try again", rid)
+            return
+        self.answer(answer, rid)
 
     def on_like(self, msg: c.Like) -> None:
         if not rules.likes_counted_here(self.room, self.base_room):
@@ -286,8 +302,9 @@ class Session:
         else:
             await gw.bus.publish(room, FollowEvent(ts=ts, user=who.user, name=who.name), Lane.LOSSY)
             self.interaction(Kind.FOLLOW)
-            if gw.commerce is not None:
-                gw.background.submit(gw.commerce.on_follow, room, who.user)
+            if gw.features is not None:
+                for part in gw.features.follow_watchers:
+                    gw.background.submit(part.on_follow, room, who.user)
 
     async def on_gift(self, msg: c.Gift) -> None:
         gw, who, room = self.gw, self.identity, self.base_room
@@ -328,29 +345,30 @@ class Session:
         if msg.rid:
             self.reply(Result(rid=msg.rid, data=answer))
 
-    async def on_commerce(self, msg: c.Buy | c.Claim | c.Enter) -> None:
-        gw, who, room = self.gw, self.identity, self.base_room
-        assert room is not None
-        commerce = gw.commerce
-        if commerce is None:
-            self.refuse(ErrorCode.UNAVAILABLE, "commerce is not available on this gateway", msg.rid)
+    def ask(self) -> Ask:
+        """Who is asking, for a feature's part: the joined room, the user, and the time watched."""
+        gw, who = self.gw, self.identity
+        assert self.base_room is not None
+        return Ask(room=self.base_room, user=who.user, name=who.name, role=who.role.value,
+                   watched_s=gw.clock.monotonic() - self.joined_at, now=gw.clock.now())
+
+    async def on_feature(self, msg: Any) -> None:
+        """A feature's message (``buy``, ``claim``, ``enter``...) answered by that feature's part."""
+        rid = getattr(msg, "rid", None)
+        features = self.gw.features
+        if features is None or features.part_for(type(msg)) is None:
+            self.refuse(ErrorCode.UNAVAILABLE, f"{msg.__struct_config__.tag} is not available on this gateway", rid)
             return
         try:
-            match msg:
-                case c.Buy():
-                    answer = await commerce.buy(room, who.user, msg.sale, msg.key, msg.qty)
-                case c.Claim():
-                    answer = await commerce.claim(room, who.user, msg.batch, msg.key)
-                case c.Enter():
-                    watched = gw.clock.monotonic() - self.joined_at
-                    answer = await commerce.enter_lottery(room, who.user, msg.lottery, watched)
+            answer = await features.handle(self.ask(), msg)
         except Exception as exc:
-            log.warning("commerce %s failed: %s", type(msg).__name__, exc)
-            self.refuse(ErrorCode.UNAVAILABLE, "try again with the same key", msg.rid)
+            log.warning("%s failed: %s", type(msg).__name__, exc)
+            self.refuse(ErrorCode.UNAVAILABLE, "try again with the same key", rid)
             return
-        self.answer(answer, msg.rid)
+        assert answer is not None
+        self.answer(answer, rid)
 
-    def answer(self, answer: dict[str, Any] | Refusal, rid: str | None) -> None:
+    def answer(self, answer: Answer, rid: str | None) -> None:
         if not isinstance(answer, Refusal):
             self.reply(Result(rid=rid, data=answer))
             return
@@ -410,6 +428,6 @@ def _loads(raw: bytes | str) -> dict[str, Any]:
 
 
 _DISPATCH: dict[type[Any], Callable[[Session, Any], Awaitable[None] | None]] = {
-    kind: getattr(Session, name) for kind, name in rules.HANDLERS.items()
+    kind: getattr(Session, name) for kind, name in rules.handler_names().items()
 }
-"""The handler of each client message class, looked up once per frame (``rules.HANDLERS`` names them)."""
+"""The handler of each client message class, looked up once per frame (``rules.handler_names`` names them)."""

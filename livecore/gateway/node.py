@@ -24,6 +24,7 @@ from ..core.conncaps import ConnectionCaps
 from ..core.gifts import GiftCatalogue
 from ..core.slow import SlowPolicy
 from ..core.wordfilter import WordFilter, load_words
+from ..features.gateway_set import FeatureSet
 from ..interactions.log import InteractionLog
 from ..moderation.store import ModerationStore
 from ..people import PeopleStore
@@ -36,7 +37,7 @@ from .hub import Hub
 from .likes import LikeAggregator
 from .link import Admission, Handshake, HttpAnswer
 from .metrics import CONTENT_TYPE, build_registry, render
-from .ports import Background, CommercePort
+from .ports import Background
 from .presence import Presence
 from .publisher import BatchPublisher
 from .roomdir import RoomDirectory
@@ -66,7 +67,7 @@ class GatewayStats(FanoutStats):
 
 
 class GatewayNode:
-    def __init__(self, runtime: Runtime, *, commerce: CommercePort | None = None,
+    def __init__(self, runtime: Runtime, *, features: FeatureSet | None = None,
                  gifts: GiftCatalogue | None = None, interactions: InteractionLog | None = None,
                  node: str | None = None) -> None:
         self.runtime = runtime
@@ -74,7 +75,7 @@ class GatewayNode:
         self.keys = runtime.keys
         self.bus = runtime.bus
         self.clock = runtime.clock
-        self.commerce = commerce
+        self.features = features
         self.gifts = gifts or GiftCatalogue()
         settings = self.settings
         self.interactions = interactions if interactions is not None else InteractionLog(

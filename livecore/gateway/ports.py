@@ -1,4 +1,4 @@
-"""What the gateway needs from other services, as small interfaces, and how it calls them off the hot path."""
+"""How the gateway calls other services off the hot path."""
 
 from __future__ import annotations
 
@@ -6,27 +6,9 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
-
-from ..core.outcome import Refusal
+from typing import Any
 
 log = logging.getLogger(__name__)
-
-
-class CommercePort(Protocol):
-    """Purchases, coupon claims and lottery entries. Each returns ``{"ok": True, ...}`` or a ``Refusal``."""
-
-    async def buy(self, room: str, user: str, sale: str, key: str, qty: int) -> dict[str, Any] | Refusal: ...
-
-    async def claim(self, room: str, user: str, batch: str, key: str) -> dict[str, Any] | Refusal: ...
-
-    async def enter_lottery(self, room: str, user: str, lottery: str, watched_s: float) -> dict[str, Any] | Refusal: ...
-
-    async def on_chat(self, room: str, user: str, text: str) -> None: ...  # keyword-condition lottery entries
-
-    async def on_follow(self, room: str, user: str) -> None: ...
-
-    async def close(self) -> None: ...  # flush what it buffers (stock updates, batches) on shutdown
 
 
 class Background:

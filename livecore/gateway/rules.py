@@ -16,7 +16,7 @@ from ..auth import Identity
 from ..core import modrules
 from ..core.guard import WindowCounter
 from ..protocol import client as c
-from ..protocol.codec import client_decoder
+from ..protocol.codec import CLIENT_MESSAGES, CLIENT_TYPES, client_decoder
 from ..protocol.codes import CloseCode, ErrorCode
 from ..protocol.ids import HOST_PREFIX, JOIN_TARGET
 from ..protocol.limits import MAX_NESTING, too_deep
@@ -50,7 +50,7 @@ class Refuse:
 class Dispatch:
     """Hand the decoded message to its handler (``HANDLERS``)."""
 
-    msg: c.ClientMessage
+    msg: c.ClientMsg
 
 
 Decision = Close | Refuse | Dispatch
@@ -74,15 +74,20 @@ HANDLERS: dict[type[Any], str] = {
     c.Follow: "on_share_follow",
     c.Click: "on_click_cart",
     c.Cart: "on_click_cart",
-    c.Buy: "on_commerce",
-    c.Claim: "on_commerce",
-    c.Enter: "on_commerce",
     c.Mute: "on_moderation",
     c.Unmute: "on_moderation",
     c.Delete: "on_moderation",
     c.Pin: "on_moderation",
 }
-"""The ``Session`` method that handles each client message class."""
+"""The ``Session`` method that handles each core client message class; every other one (a feature's) goes
+to ``FEATURE_HANDLER``, which hands it to the feature's part (``livecore.features``)."""
+
+FEATURE_HANDLER = "on_feature"
+
+
+def handler_names() -> dict[type[Any], str]:
+    """The handler of every client message class the decoder knows."""
+    return {kind: HANDLERS.get(kind, FEATURE_HANDLER) for kind in CLIENT_MESSAGES}
 
 
 def gate(message: str | bytes, now: float, *, exp: int, joined: bool, join_failed: bool) -> Decision:
@@ -119,7 +124,7 @@ def invalid(data: bytes, detail: str) -> Refuse:
         obj = None
     if not isinstance(obj, dict):
         return NOT_AN_OBJECT
-    if not isinstance(kind := obj.get("type"), str) or kind not in c.CLIENT_TYPES:  # a list is unhashable
+    if not isinstance(kind := obj.get("type"), str) or kind not in CLIENT_TYPES:  # a list is unhashable
         return Refuse(ErrorCode.UNKNOWN_TYPE, f"unknown type {str(kind)[:40]!r}", _rid(obj))
     return Refuse(ErrorCode.INVALID, detail, _rid(obj))
 

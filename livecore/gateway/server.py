@@ -16,6 +16,7 @@ import os
 
 from ..auth import Identity
 from ..core.gifts import GiftCatalogue
+from ..features.gateway_set import FeatureSet
 from ..interactions.log import InteractionLog
 from ..protocol.codes import CloseCode
 from ..runtime import Runtime
@@ -24,7 +25,6 @@ from .connlog import conn_log, connection_line
 from .handshake import TokenRefusal
 from .link import Link, Listener, Peer
 from .node import GatewayNode, GatewayStats
-from .ports import CommercePort
 from .presence import Presence
 from .transport_picows import serve_picows
 from .transport_websockets import serve_websockets
@@ -39,10 +39,10 @@ TRANSPORTS = ("picows", "websockets")
 class Gateway(GatewayNode):
     sessions: set[Session]
 
-    def __init__(self, runtime: Runtime, *, commerce: CommercePort | None = None,
+    def __init__(self, runtime: Runtime, *, features: FeatureSet | None = None,
                  gifts: GiftCatalogue | None = None, interactions: InteractionLog | None = None,
                  node: str | None = None) -> None:
-        super().__init__(runtime, commerce=commerce, gifts=gifts, interactions=interactions, node=node)
+        super().__init__(runtime, features=features, gifts=gifts, interactions=interactions, node=node)
         self.sessions = set()
         self.server: Listener | None = None
         self.port = 0
@@ -94,7 +94,7 @@ class Gateway(GatewayNode):
             self._sweeper.cancel()
         # each step is bounded: a stuck Redis must not keep a stopping gateway alive
         for step in (self.presence.close(), self.likes.close(), self.background.close(),
-                     self.commerce.close() if self.commerce is not None else None,
+                     self.features.close() if self.features is not None else None,
                      self.interactions.close() if self._own_interactions else None, self.hub.close()):
             if step is None:
                 continue

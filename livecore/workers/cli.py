@@ -1,8 +1,9 @@
 """``livecore worker``: run stream consumers and sweepers in one process.
 
 Workers are a registry of named factories, ``name -> "module:function"``; a factory takes the process'
-``Runtime`` and a consumer name and returns an object with ``async run(stop: asyncio.Event)``. Add a worker by
-adding one line to ``WORKERS``. ``--only NAME`` (repeatable) runs a subset; by default every worker runs.
+``Runtime`` and a consumer name and returns an object with ``async run(stop: asyncio.Event)``. The core's
+workers are listed here; a feature's come from its ``Feature.workers``. ``--only NAME`` (repeatable) runs a
+subset; by default every worker runs.
 Several worker processes may run side by side: consumers share consumer groups, sweepers act through scripts.
 """
 
@@ -19,6 +20,7 @@ import socket
 from typing import Any, Protocol
 
 from ..config import Settings
+from ..features import registry
 from ..runtime import Runtime, open_runtime
 from ..secrets_check import require_secrets
 from ..services.discover import resolve
@@ -26,15 +28,12 @@ from .metrics import serve_metrics
 
 log = logging.getLogger(__name__)
 
-WORKERS: dict[str, str] = {
-    "orders": "livecore.workers.orders:order_persister",
-    "payment-timeouts": "livecore.workers.expiry:payment_timeouts",
-    "sales": "livecore.workers.expiry:sale_scheduler",
-    "claims": "livecore.commerce.coupons:claims_persister",
-    "lotteries": "livecore.commerce.lottery:lottery_timer",
+CORE_WORKERS: dict[str, str] = {
     "ranking": "livecore.workers.ranking:ranking_worker",
     "snapshots": "livecore.workers.snapshots:snapshot_worker",
 }
+WORKERS: dict[str, str] = {**CORE_WORKERS, **registry.workers()}
+"""The core's workers, then every registered feature's (``Feature.workers``)."""
 
 
 class Worker(Protocol):

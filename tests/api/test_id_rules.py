@@ -15,10 +15,10 @@ import pytest
 from livecore.auth import issue
 from livecore.client import LiveClient
 from livecore.commerce.model import SaleSpec
-from livecore.commerce.port import GatewayCommerce
 from livecore.commerce.sales import SalesService
 from livecore.config import Settings
 from livecore.core.outcome import Refusal, accepted
+from livecore.features.gateway_set import FeatureSet
 from livecore.gateway.server import Gateway
 from livecore.protocol import limits
 from livecore.protocol.ids import valid_room_id
@@ -39,7 +39,7 @@ async def gateway_port(settings: Settings, migrated: str, redis: Any) -> AsyncIt
     # this test sends many refused frames on purpose: no flood or malformed-frame closing here
     relaxed = settings.with_(tick_ms=50, malformed_limit=10_000, flood_refusals=10_000)
     async with open_runtime(relaxed, database=False) as rt:
-        gw = Gateway(rt, commerce=GatewayCommerce(rt))
+        gw = Gateway(rt, features=FeatureSet.open(rt))
         port = await gw.start("127.0.0.1", 0)
         try:
             yield port

@@ -12,9 +12,9 @@ from livecore.api.app import build_app
 from livecore.clock import ManualClock
 from livecore.commerce.model import SaleSpec
 from livecore.commerce.orders import OrderService
-from livecore.commerce.port import GatewayCommerce
 from livecore.commerce.sales import SalesService
 from livecore.config import Settings
+from livecore.features.gateway_set import FeatureSet
 from livecore.gateway.server import Gateway
 from livecore.runtime import Runtime, open_runtime
 
@@ -63,7 +63,7 @@ def spec(quantity: int = 10, *, price: int = 1999, per_user: int = 1, starts_in_
 @pytest.fixture
 async def client(settings: Settings, migrated: str, redis) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
     """The promotions routes in-process with their lifespan (the sales tests bring their own app)."""
-    app = build_app(settings, modules=["livecore.api.promo_routes"])
+    app = build_app(settings, modules=["livecore.api.coupon_routes", "livecore.api.lottery_routes"])
     async with (app.router.lifespan_context(app),
                 httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api.test") as c):
         yield c
@@ -72,9 +72,9 @@ async def client(settings: Settings, migrated: str, redis) -> AsyncIterator[http
 
 @pytest.fixture
 async def gateway(settings: Settings, redis, rooms) -> AsyncIterator[Gateway]:  # type: ignore[no-untyped-def]
-    """A gateway with the real commerce port (it closes the port when it stops)."""
+    """A gateway with every registered feature's real part (it closes them when it stops)."""
     async with open_runtime(settings.with_(tick_ms=50), database=False) as rt:
-        gw = Gateway(rt, commerce=GatewayCommerce(rt))
+        gw = Gateway(rt, features=FeatureSet.open(rt))
         await gw.start("127.0.0.1", 0)
         try:
             yield gw

@@ -8,7 +8,7 @@ import msgspec
 from livecore.auth import issue
 from livecore.client import LiveClient
 from livecore.commerce.coupons import CouponBatchIn, CouponService
-from livecore.protocol import client as c
+from livecore.features.coupons.messages import Claim
 from livecore.protocol.server import Error, Frame, Result
 
 
@@ -33,11 +33,11 @@ async def test_claim_through_the_gateway(settings, runtime, gateway) -> None:  #
         issued = next(e for e in events if e.get("type") == "coupon")
         assert issued.get("phase", "issued") == "issued" and issued["batch"] == batch["id"]
         assert issued["data"]["remaining"] == 1
-        got = await alice.request(c.Claim(batch=batch["id"], key="tap-1"))
+        got = await alice.request(Claim(batch=batch["id"], key="tap-1"))
         assert isinstance(got, Result) and got.data["claim"].startswith(batch["id"])
-        retry = await alice.request(c.Claim(batch=batch["id"], key="tap-1"))
+        retry = await alice.request(Claim(batch=batch["id"], key="tap-1"))
         assert isinstance(retry, Result) and retry.data["claim"] == got.data["claim"] and retry.data["replayed"]
-        late = await bob.request(c.Claim(batch=batch["id"], key="tap-1"))
+        late = await bob.request(Claim(batch=batch["id"], key="tap-1"))
         assert isinstance(late, Error) and late.code == "sold_out"
         deadline = loop.time() + 20
         key = f"coupon:{batch['id']}"

@@ -11,6 +11,8 @@ from livecore.client import LiveClient
 from livecore.commerce.coupons import CouponBatchIn, CouponService
 from livecore.commerce.lottery import LotteryIn, LotteryService
 from livecore.config import Settings
+from livecore.features.coupons.messages import Claim
+from livecore.features.lottery.messages import Enter
 from livecore.protocol import client as c
 from livecore.protocol.server import Error, Result
 
@@ -36,15 +38,15 @@ async def test_a_host_of_room_b_cannot_claim_or_enter_in_room_a(settings: Settin
     viewer = await LiveClient(url, issue(settings.secret, "v1"), reconnect=False).connect()
     try:
         await host_b.join("rb")
-        claim = await host_b.request(c.Claim(batch=batch["id"], key="k"))
+        claim = await host_b.request(Claim(batch=batch["id"], key="k"))
         assert isinstance(claim, Error) and claim.code == "not_found"
-        enter = await host_b.request(c.Enter(lottery=lottery["id"]))
+        enter = await host_b.request(Enter(lottery=lottery["id"]))
         assert isinstance(enter, Error) and enter.code == "not_found"
         await intruder.send(c.Join(room="ra"))
         await until(lambda: intruder.close_code is not None)
         assert intruder.close_code == 4503
         await viewer.join("ra")  # a viewer token allows any room: the same batch is claimable there
-        assert isinstance(await viewer.request(c.Claim(batch=batch["id"], key="k")), Result)
+        assert isinstance(await viewer.request(Claim(batch=batch["id"], key="k")), Result)
     finally:
         for client in (host_b, intruder, viewer):
             await client.close()

@@ -10,6 +10,7 @@ import msgspec
 from livecore.auth import issue
 from livecore.client import LiveClient
 from livecore.commerce.lottery import LotteryIn, LotteryService
+from livecore.features.lottery.messages import Enter
 from livecore.gateway.server import Gateway
 from livecore.protocol import client as c
 from livecore.protocol.server import Error, Frame, Result
@@ -47,7 +48,7 @@ async def test_keyword_lottery_through_the_gateway(settings, runtime, gateway) -
         seen = await events_until(alice, "opened")
         announced = next(e for e in seen if e.get("type") == "lottery")
         assert announced["data"]["seed_hash"] == opened["seed_hash"] and announced["offset"]
-        refused = await bob.request(c.Enter(lottery=lt))
+        refused = await bob.request(Enter(lottery=lt))
         assert isinstance(refused, Error) and refused.code == "not_eligible"
         assert isinstance(await alice.request(c.Chat(text="我想要这个福袋")), Result)
         entries = host._entries_key("r5", lt)
@@ -56,7 +57,7 @@ async def test_keyword_lottery_through_the_gateway(settings, runtime, gateway) -
         while await runtime.redis.zcard(entries) < 1:  # on_chat runs off the barrage path
             assert loop.time() < deadline, "the keyword comment did not enter alice"
             await asyncio.sleep(0.05)
-        again = await alice.request(c.Enter(lottery=lt))
+        again = await alice.request(Enter(lottery=lt))
         assert isinstance(again, Error) and again.code == "already"
         drawn = await host.draw("r5", lt, actor="h")
         assert drawn["winners"] == ["alice"]

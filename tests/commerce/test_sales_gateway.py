@@ -1,4 +1,4 @@
-"""Buying through a real gateway (WebSocket, ``buy`` message) with ``GatewayCommerce``; viewers see the stock."""
+"""Buying through a real gateway (WebSocket, ``buy`` message) with the registered features; viewers see the stock."""
 
 from __future__ import annotations
 
@@ -8,17 +8,18 @@ import time
 from livecore.auth import issue
 from livecore.client import LiveClient
 from livecore.commerce.model import SaleSpec
-from livecore.commerce.port import GatewayCommerce
 from livecore.commerce.sales import SalesService
+from livecore.features.gateway_set import FeatureSet
+from livecore.features.sales.messages import Buy
+from livecore.features.sales.part import SalesPart
 from livecore.gateway.server import Gateway
-from livecore.protocol import client as c
 from livecore.protocol.server import Error, Result
 
 
 async def test_viewers_buy_through_the_gateway_and_see_the_stock_within_a_tick(settings, runtime, rooms) -> None:  # type: ignore[no-untyped-def]
     sales = SalesService(runtime)
-    commerce = GatewayCommerce(runtime, sales)
-    gw = Gateway(runtime, commerce=commerce)
+    features = FeatureSet.open(runtime, sales=SalesPart(runtime, sales))
+    gw = Gateway(runtime, features=features)
     port = await gw.start("127.0.0.1", 0)
     clients: list[LiveClient] = []
     try:
@@ -31,13 +32,13 @@ async def test_viewers_buy_through_the_gateway_and_see_the_stock_within_a_tick(s
             joined = await cl.join("r1")
             assert joined.state[f"stock:{sid}"] == 3 and joined.state[f"sale:{sid}"]["status"] == "active"
             clients.append(cl)
-        answers = await asyncio.gather(*(cl.request(c.Buy(sale=sid, key="k1")) for cl in clients))
+        answers = await asyncio.gather(*(cl.request(Buy(sale=sid, key="k1")) for cl in clients))
         ok = [a for a in answers if isinstance(a, Result)]
         refused = [a for a in answers if isinstance(a, Error)]
         assert len(ok) == 3 and [e.code for e in refused] == ["sold_out", "sold_out"]
-        retry = await clients[answers.index(ok[0])].request(c.Buy(sale=sid, key="k1"))
+        retry = await clients[answers.index(ok[0])].request(Buy(sale=sid, key="k1"))
         assert isinstance(retry, Result) and retry.data["order"] == ok[0].data["order"] and retry.data["replayed"]
-        bad = await clients[0].request(c.Buy(sale="nope", key="k"))
+        bad = await clients[0].request(Buy(sale="nope", key="k"))
         assert isinstance(bad, Error) and bad.code == "not_found"
         deadline = time.monotonic() + 10
         while any(cl.state.get(f"stock:{sid}") != 0 for cl in clients):
@@ -48,4 +49,4 @@ async def test_viewers_buy_through_the_gateway_and_see_the_stock_within_a_tick(s
         for cl in clients:
             await cl.close()
         await gw.stop()
-        await commerce.close()
+        await features.close()

@@ -46,8 +46,8 @@ def test_openapi_is_valid_3_1_and_covers_every_route() -> None:
 
 
 def test_protocol_schema_has_every_message_and_the_codes() -> None:
-    from livecore.protocol.client import ClientMessage
-    from livecore.protocol.events import RoomEvent
+    from livecore.protocol.codec import AnyRoomEvent as RoomEvent
+    from livecore.protocol.codec import ClientMessage
     from livecore.protocol.server import ServerMessage
     defs = protocol_schema()["$defs"]
     for union in (ClientMessage, ServerMessage, RoomEvent):

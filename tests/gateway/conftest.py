@@ -32,10 +32,10 @@ async def start_gateway(settings: Settings, redis: Any,
     async with AsyncExitStack() as stack:
         started: list[Gateway] = []
 
-        async def start(port: int = 0, commerce: Any = None, **overrides: Any) -> Gateway:
+        async def start(port: int = 0, features: Any = None, **overrides: Any) -> Gateway:
             s = settings.with_(**overrides)
             runtime = await stack.enter_async_context(open_runtime(s, database=False))
-            gw = Gateway(runtime, commerce=commerce)
+            gw = Gateway(runtime, features=features)
             await gw.start("127.0.0.1", port)
             started.append(gw)
             return gw
@@ -62,8 +62,8 @@ def transport(request: pytest.FixtureRequest) -> str:
 def start_each(start_gateway: Callable[..., Awaitable[Gateway]], transport: str) -> Callable[..., Awaitable[Gateway]]:
     """``start_gateway`` on each transport in turn (the test runs once per transport)."""
 
-    async def start(port: int = 0, commerce: Any = None, **overrides: Any) -> Gateway:
-        gw = await start_gateway(port, commerce, gateway_transport=transport, **overrides)
+    async def start(port: int = 0, features: Any = None, **overrides: Any) -> Gateway:
+        gw = await start_gateway(port, features, gateway_transport=transport, **overrides)
         assert gw.transport_name == transport
         return gw
 

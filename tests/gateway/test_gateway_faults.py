@@ -13,10 +13,10 @@ from gwhelpers import token, url
 
 from livecore.client import LiveClient
 from livecore.commerce.model import SaleSpec
-from livecore.commerce.port import GatewayCommerce
 from livecore.commerce.sales import SalesService
 from livecore.core.outcome import Refusal, code_of
-from livecore.protocol import client as c
+from livecore.features.gateway_set import FeatureSet
+from livecore.features.sales.messages import Buy
 from livecore.protocol.server import Error, Result
 from livecore.runtime import open_runtime
 from livecore.workers.orders import order_persister
@@ -33,7 +33,7 @@ async def test_a_failed_join_answers_unavailable_and_the_sdk_rejoins_before_retr
         settings, migrated, redis_server, start_gateway) -> None:
     cfg = dict(redis_url=redis_server.url, redis_cluster=False)
     async with open_runtime(settings.with_(**cfg)) as rt:
-        gw = await start_gateway(commerce=GatewayCommerce(rt), **cfg)
+        gw = await start_gateway(features=FeatureSet.open(rt), **cfg)
         client = await LiveClient(url(gw.port), token(settings, "u1"), reconnect=False).connect()
         redis_server.stop()
         try:
@@ -42,7 +42,7 @@ async def test_a_failed_join_answers_unavailable_and_the_sdk_rejoins_before_retr
         except RuntimeError as exc:
             assert "unavailable" in str(exc)
         # the raw protocol: a room action after the failed join says "retry", not "not_joined"
-        await client.send(c.Buy(sale="flash", key="k1", rid="raw"))
+        await client.send(Buy(sale="flash", key="k1", rid="raw"))
         while True:
             msg = await client.next(10)
             if isinstance(msg, Error) and msg.rid == "raw":
@@ -52,7 +52,7 @@ async def test_a_failed_join_answers_unavailable_and_the_sdk_rejoins_before_retr
         await create_rooms(rt.redis, settings, "r1")  # this Redis is the test's own: the room is created in it
         sales = SalesService(rt)
         await sales.create("r1", live_spec(5), "host")
-        answer = await client.request(c.Buy(sale="flash", key="k1"))  # the SDK joins again first
+        answer = await client.request(Buy(sale="flash", key="k1"))  # the SDK joins again first
         assert isinstance(answer, Result), answer
         assert client.joined and answer.data["order"]
         await client.close()
@@ -77,7 +77,7 @@ async def test_a_gateway_killed_mid_storm_its_buyers_move_and_every_promise_hold
             client = clients[user] = LiveClient(url(port), token(settings, user), reconnect=False)
             await client.connect()
             await client.join("r1")
-        answer = await client.request(c.Buy(sale="flash", key=key))
+        answer = await client.request(Buy(sale="flash", key=key))
         if isinstance(answer, Result):
             return answer.data
         assert isinstance(answer, Error)

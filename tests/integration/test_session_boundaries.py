@@ -18,8 +18,9 @@ import httpx
 from livecore.api.app import build_app
 from livecore.auth import issue
 from livecore.client import LiveClient
-from livecore.commerce.port import GatewayCommerce
 from livecore.core.keywords import KeywordExtractor
+from livecore.features.gateway_set import FeatureSet
+from livecore.features.sales.messages import Buy
 from livecore.gateway.server import Gateway
 from livecore.protocol import client as c
 from livecore.protocol.server import Result
@@ -62,7 +63,7 @@ class Show:
             await cl.send(c.Like(count=3))
             await cl.send(c.Click(product=product))
             assert isinstance(await cl.request(c.Gift(gift="rose", key=f"{tag}-{user}")), Result)
-            bought = await cl.request(c.Buy(sale=sale, key=f"{tag}-{user}"))
+            bought = await cl.request(Buy(sale=sale, key=f"{tag}-{user}"))
             assert isinstance(bought, Result), bought
             orders.append(str(bought.data["order"]))
         return orders
@@ -99,8 +100,8 @@ async def test_an_ended_session_never_changes_and_the_next_funnel_counts_who_is_
     app = build_app(settings)
     async with app.router.lifespan_context(app), httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://api.test") as api:
-        commerce = GatewayCommerce(runtime)
-        gw = Gateway(runtime, commerce=commerce)
+        features = FeatureSet.open(runtime)
+        gw = Gateway(runtime, features=features)
         port = await gw.start("127.0.0.1", 0)
         show = Show(settings, runtime, api, gw, port)
         await show.ranking.discover()
@@ -157,4 +158,4 @@ async def test_an_ended_session_never_changes_and_the_next_funnel_counts_who_is_
             for cl in show.viewers.values():
                 await cl.close()
             await gw.stop()
-            await commerce.close()
+            await features.close()

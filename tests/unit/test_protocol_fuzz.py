@@ -7,8 +7,7 @@ import msgspec
 from hypothesis import HealthCheck, given, settings
 
 from fuzzframes import frames
-from livecore.protocol import client as c
-from livecore.protocol.codec import client_decoder
+from livecore.protocol.codec import CLIENT_TYPES, client_decoder
 from livecore.protocol.limits import too_deep
 
 
@@ -22,4 +21,4 @@ def test_the_decoder_only_refuses_with_its_own_errors(frame: str) -> None:
         msg = client_decoder.decode(data)
     except (msgspec.ValidationError, msgspec.DecodeError):
         return
-    assert type(msg).__struct_config__.tag in c.CLIENT_TYPES
+    assert type(msg).__struct_config__.tag in CLIENT_TYPES

@@ -8,9 +8,12 @@ import json
 
 from livecore.auth import Identity, Role
 from livecore.core.guard import WindowCounter
+from livecore.features import registry
+from livecore.features.sales.messages import Buy
 from livecore.gateway import rules
 from livecore.gateway.connection import Session
 from livecore.protocol import client as c
+from livecore.protocol.codec import CLIENT_MESSAGES, CLIENT_TYPES
 from livecore.protocol.codes import CloseCode, ErrorCode
 from livecore.protocol.limits import MAX_NESTING
 
@@ -88,19 +91,23 @@ def test_ping_join_and_leave_need_no_room() -> None:
 
 def test_a_joined_session_gets_the_decoded_message() -> None:
     assert gate('{"type":"chat","text":"hi","rid":"r6","extra":1}') == rules.Dispatch(c.Chat(text="hi", rid="r6"))
-    assert gate('{"type":"buy","sale":"s1","key":"k1"}') == rules.Dispatch(c.Buy(sale="s1", key="k1"))
+    assert gate('{"type":"buy","sale":"s1","key":"k1"}') == rules.Dispatch(Buy(sale="s1", key="k1"))
 
 
 # -- dispatch table --------------------------------------------------------------------------------
 def test_every_client_message_has_exactly_one_handler_and_nothing_else_does() -> None:
-    decoded = set(c.ClientMessage.__args__)
-    assert set(rules.HANDLERS) == decoded
-    assert {kind.__struct_config__.tag for kind in rules.HANDLERS} == c.CLIENT_TYPES
+    decoded = set(CLIENT_MESSAGES)
+    table = rules.handler_names()
+    assert set(table) == decoded
+    assert {kind.__struct_config__.tag for kind in table} == CLIENT_TYPES
     assert rules.ROOMLESS.issubset(decoded)
+    assert set(rules.HANDLERS) == set(c.CORE_MESSAGES)  # the gateway's own table names no feature message
+    features = {kind for kind, name in table.items() if name == rules.FEATURE_HANDLER}
+    assert features == set(registry.client_messages()) and Buy in features
 
 
 def test_every_handler_is_a_session_method_taking_the_message() -> None:
-    for kind, name in rules.HANDLERS.items():
+    for kind, name in rules.handler_names().items():
         method = getattr(Session, name, None)
         assert callable(method), (kind, name)
         assert list(inspect.signature(method).parameters) == ["self", "msg"], (kind, name)

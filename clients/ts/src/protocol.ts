@@ -69,32 +69,6 @@ export interface Cart {
   product: string;
 }
 
-export interface Buy {
-  type: "buy";
-  sale: string;
-  key: string;
-  /** default 1 */
-  qty?: number;
-  /** default null */
-  rid?: string | null;
-}
-
-export interface Claim {
-  type: "claim";
-  batch: string;
-  key: string;
-  /** default null */
-  rid?: string | null;
-}
-
-/** Enter a lottery draw (福袋). */
-export interface Enter {
-  type: "enter";
-  lottery: string;
-  /** default null */
-  rid?: string | null;
-}
-
 export interface Mute {
   type: "mute";
   user: string;
@@ -124,6 +98,32 @@ export interface Pin {
   msg?: string | null;
   /** default null */
   text?: string | null;
+  /** default null */
+  rid?: string | null;
+}
+
+export interface Buy {
+  type: "buy";
+  sale: string;
+  key: string;
+  /** default 1 */
+  qty?: number;
+  /** default null */
+  rid?: string | null;
+}
+
+export interface Claim {
+  type: "claim";
+  batch: string;
+  key: string;
+  /** default null */
+  rid?: string | null;
+}
+
+/** Enter a lottery draw (福袋). */
+export interface Enter {
+  type: "enter";
+  lottery: string;
   /** default null */
   rid?: string | null;
 }
@@ -373,13 +373,13 @@ export type ClientMessage =
   | Ping
   | Click
   | Cart
-  | Buy
-  | Claim
-  | Enter
   | Mute
   | Unmute
   | Delete
-  | Pin;
+  | Pin
+  | Buy
+  | Claim
+  | Enter;
 
 export type ServerMessage =
   | Joined
@@ -404,7 +404,7 @@ export type RoomEvent =
   | ModerationEvent;
 
 /** The `type` of every client message. */
-export const CLIENT_TYPES = ["join","leave","chat","like","share","follow","gift","ping","click","cart","buy","claim","enter","mute","unmute","delete","pin"] as const;
+export const CLIENT_TYPES = ["join","leave","chat","like","share","follow","gift","ping","click","cart","mute","unmute","delete","pin","buy","claim","enter"] as const;
 
 /** The `code` of an `error` (and of refused commerce results); HTTP errors use the same vocabulary, which has a few codes of its own (their notes start with `HTTP:`). */
 export type ErrorCode =

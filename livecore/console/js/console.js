@@ -7,6 +7,7 @@ import { lineChart, Series } from "./charts.js";
 import { $, $$, busy, clock, errorText, formData, h, remaining, toast } from "./dom.js";
 import { compact, lang, money, reason, t, translate } from "./i18n.js";
 import { RoomSocket } from "./live.js";
+import { featureEvent, loadFeatures, mountFeatures, renderFeatures, tickFeatures } from "./features.js";
 import * as model from "./model.js";
 
 const params = new URLSearchParams(location.search);
@@ -16,6 +17,24 @@ const c = {
   lotteries: new Map(), salesExtra: new Map(), verified: new Map(),
 };
 window.livecoreConsole = c;
+
+// what a feature's panel sees (livecore/console/js/features.js)
+c.ctx = {
+  page: "console",
+  get room() { return c.room; },
+  get api() { return c.api; },
+  get state() { return c.state; },
+  get me() { return c.me; },
+  addTab(name, label) {
+    const tab = h("button", { type: "button", role: "tab", dataset: { tab: name }, text: label });
+    tab.addEventListener("click", () => selectTab(name));
+    $(".tabs [data-tab=report]").before(tab);
+    const pane = h("div.pane", { dataset: { pane: name } });
+    pane.hidden = true;
+    $(".pane[data-pane=report]").before(pane);
+    return pane;
+  },
+};
 
 const R = () => `/api/rooms/${encodeURIComponent(c.room)}`;
 const cents = (yuan) => (yuan == null || yuan === "" ? null : Math.round(Number(yuan) * 100));
@@ -108,6 +127,9 @@ async function open(token, roomParam) {
   setInterval(tick, 500);
   setInterval(pollDashboard, 5000);
   pollDashboard();
+  await loadFeatures("console");
+  mountFeatures(c.ctx);
+  renderFeatures(c.ctx);
 }
 
 function connect() {
@@ -151,6 +173,7 @@ function renderAll() {
   renderFigures();
   if (c.state.top) renderContributors(c.state.top);
   if (c.state.rank) renderRank(c.state.rank);
+  renderFeatures(c.ctx);
 }
 
 function renderState(change) {
@@ -170,6 +193,7 @@ function renderState(change) {
   if (any((k) => ["online", "peak", "likes", "uv"].includes(k))) renderFigures();
   if (any((k) => k === "top")) renderContributors(c.state.top);
   if (any((k) => k === "rank")) renderRank(c.state.rank);
+  renderFeatures(c.ctx, change);
 }
 
 function renderLive() {
@@ -384,6 +408,7 @@ async function refreshMuted() {
 const isHost = (e) => !!e.role && e.role !== "viewer"; // "viewer" is the default and left out on the wire
 
 function onEvent(e) {
+  featureEvent(c.ctx, e);
   const ul = $("#stream");
   let li = null;
   if (e.type === "chat") {
@@ -789,6 +814,7 @@ function selectTab(name) {
 
 function tick() {
   // countdowns move every half second without waiting for a frame
+  tickFeatures(c.ctx);
   for (const li of $$("#sales li[data-sale]")) {
     const s = allSales().find((x) => x.id === li.dataset.sale);
     if (!s) continue;

@@ -97,6 +97,12 @@ const en = {
 
 const table = lang === "en" ? en : zh;
 
+/** Words of a feature module (livecore/console/js/features.js): { zh: {...}, en: {...} }. */
+export function addWords(words) {
+  Object.assign(zh, words.zh || {});
+  Object.assign(en, words.en || {});
+}
+
 export function t(key) {
   return table[key] ?? zh[key] ?? key;
 }

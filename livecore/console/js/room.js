@@ -5,6 +5,7 @@ import { claims, devLogin, forgetToken, tokenFromPage } from "./auth.js";
 import { $, busy, errorText, h, remaining, toast } from "./dom.js";
 import { compact, lang, money, reason, t, translate } from "./i18n.js";
 import { RoomSocket } from "./live.js";
+import { featureEvent, loadFeatures, mountFeatures, renderFeatures, tickFeatures } from "./features.js";
 import * as model from "./model.js";
 
 const ICONS = { lightstick: "🪄", rose: "🌹", heart: "💗", applause: "👏", rocket: "🚀", carnival: "🎡" };
@@ -31,6 +32,21 @@ const ui = {
   couponsShown: "",
   gifts: GIFTS,
 };
+
+// what a feature's widget sees (livecore/console/js/features.js)
+ui.ctx = {
+  page: "viewer",
+  room: roomId,
+  get api() { return ui.api; },
+  get state() { return ui.state; },
+  get me() { return ui.me; },
+  request: (msg) => ui.socket.request(msg),
+  addWidget(name) {
+    const box = h("div.feature", { dataset: { feature: name } });
+    $("#features").append(box);
+    return box;
+  },
+};
 window.livecoreViewer = ui; // for people poking at the page, and for tests that simulate a network drop
 
 function uuid() {
@@ -52,6 +68,7 @@ function renderAll() {
   renderProduct();
   renderCoupons();
   renderLottery();
+  renderFeatures(ui.ctx);
   $("#stage").style.backgroundImage = s.cover ? `linear-gradient(#0005, #000b), url("${encodeURI(s.cover)}")` : "";
 }
 
@@ -219,6 +236,7 @@ function productName(id) {
 const isHost = (e) => !!e.role && e.role !== "viewer"; // "viewer" is the default and left out on the wire
 
 function onEvent(e) {
+  featureEvent(ui.ctx, e);
   switch (e.type) {
     case "chat":
       addLine(h("span", {}, h("span.who" + (isHost(e) ? ".host" : ""), { text: (isHost(e) ? "👑" : "") + (e.name || e.user) + "：" }),
@@ -561,6 +579,10 @@ async function start() {
   $("#lottery-chip").addEventListener("click", openLottery);
   $("#gift-btn").addEventListener("click", () => { $("#gift-tray").hidden = !$("#gift-tray").hidden; });
   setInterval(tickClock, 250);
+  setInterval(() => tickFeatures(ui.ctx), 500);
+  await loadFeatures("viewer");
+  mountFeatures(ui.ctx);
+  renderFeatures(ui.ctx);
 }
 
 function renderGiftTray() {

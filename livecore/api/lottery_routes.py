@@ -1,20 +1,7 @@
-"""Coupons (限时优惠券) and lotteries (福袋) over HTTP: host actions, viewer claims/entries, public verification.
+"""Lotteries (福袋) over HTTP: host actions, viewer entries, public verification.
 
 Endpoints (JSON; money in integer cents; times in epoch milliseconds; durations ``*_s`` in seconds):
 
-    POST   /api/rooms/{room}/coupons                    host: create a batch -> batch
-             {"kind": "fixed"|"threshold"|"percent", "total", "per_user"?=1, "amount"?, "threshold"?,
-              "percent"?, "cap"?, "title"?, "starts_at"?=now, "ends_at" | "duration_s",
-              "valid_from"?, "valid_until" and/or "valid_for_s"}
-    GET    /api/rooms/{room}/coupons                    public: the room's batches, newest first
-    GET    /api/rooms/{room}/coupons/mine?amount=       viewer: {"coupons": [...], "best": claim id | null};
-                                                        with amount > 0 only coupons usable on it, best first,
-                                                        each with its "discount"; without, every coupon held
-    GET    /api/rooms/{room}/coupons/{batch}            public: one batch
-    POST   /api/rooms/{room}/coupons/{batch}/claim      a token allowing the room: {"key"} -> {"ok", "claim",
-                                                        "batch", "remaining", "valid_from", "valid_until",
-                                                        "replayed"}
-    POST   /api/rooms/{room}/coupons/{batch}/end        host: stop claims (claimed coupons stay valid)
     POST   /api/rooms/{room}/lotteries                  host: {"prize", "winners"?=1, "condition": "keyword"|
                                                         "follow"|"watch"|"purchase", "keyword"?, "watch_s"?,
                                                         "ends_at" | "duration_s"} -> lottery (with seed_hash)
@@ -30,7 +17,7 @@ Endpoints (JSON; money in integer cents; times in epoch milliseconds; durations 
                                                         entry list) once drawn
     GET    /api/lotteries/{id}/verify                   public: recompute the winners -> {"ok", "problems", ...}
 
-Refused claims and entries answer 409 with ``{"error": {"code", "message"}}`` (``sold_out``,
+Refused entries answer 409 with ``{"error": {"code", "message"}}`` (``sold_out``,
 ``limit_reached``, ``not_started``, ``ended``, ``not_eligible``, ``already``); unknown ids 404; bad input 400;
 ``unavailable`` (a batch or lottery being restored) 503, retry. Every route turns a code into its status
 through one map (``livecore.api.status``).
@@ -46,26 +33,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ..commerce.coupons import CouponBatchIn, CouponService
 from ..commerce.lottery import LotteryIn, LotteryService
-from ..core.coupon_math import HeldCoupon, usable
 from ..core.outcome import Refusal, RefusedError
 from ..protocol.codes import ErrorCode
-from ..protocol.limits import MAX_TOTAL, bounded_int
-from .deps import ApiError, app_service, body, identity, json, require_host, require_room, runtime
-
-
-def coupons(request: Request) -> CouponService:
-    """One service per app (it keeps caches and throttled state publishing)."""
-    return app_service(request, "coupons", CouponService)
+from .deps import ApiError, app_service, body, json, require_host, require_room, runtime
+from .op import DB, Op, Param
 
 
 def lotteries(request: Request) -> LotteryService:
     return app_service(request, "lotteries", LotteryService)
-
-
-class _Key(msgspec.Struct):
-    key: str
 
 
 class _Empty(msgspec.Struct):
@@ -76,71 +52,6 @@ async def _optional_body(request: Request, kind: type[Any]) -> Any:
     return kind() if not await request.body() else await body(request, kind)
 
 
-# -- coupons --------------------------------------------------------------------------------------------
-async def create_batch(request: Request) -> Response:
-    room = request.path_params["room"]
-    who = require_host(request, room)
-    spec = await body(request, CouponBatchIn)
-    try:
-        return json(await coupons(request).create_batch(room, spec, who.user), status=201)
-    except RefusedError as exc:
-        raise ApiError.of(exc) from exc
-
-
-async def list_batches(request: Request) -> Response:
-    return json(await coupons(request).batches(request.path_params["room"]))
-
-
-async def get_batch(request: Request) -> Response:
-    batch = await coupons(request).batch(request.path_params["room"], request.path_params["batch"])
-    if batch is None:
-        raise ApiError(ErrorCode.NOT_FOUND, "no such coupon batch")
-    return json(batch)
-
-
-async def claim(request: Request) -> Response:
-    room = request.path_params["room"]
-    who = require_room(request, room)
-    req = await body(request, _Key)
-    result = await coupons(request).claim(room, who.user, request.path_params["batch"], req.key)
-    if isinstance(result, Refusal):
-        raise ApiError.of(result)
-    return json(result)
-
-
-async def end_batch(request: Request) -> Response:
-    room, batch = request.path_params["room"], request.path_params["batch"]
-    who = require_host(request, room)
-    if not await coupons(request).end_batch(room, batch, who.user):
-        raise ApiError(ErrorCode.ENDED, "no active batch with this id")
-    return json(await coupons(request).batch(room, batch))
-
-
-async def mine(request: Request) -> Response:
-    who = identity(request)
-    room = request.path_params["room"]
-    amount = bounded_int(request.query_params.get("amount", "0"), 0, MAX_TOTAL)
-    if amount is None:
-        raise ApiError(ErrorCode.INVALID, f"amount must be an integer number of cents, 0..{MAX_TOTAL}")
-    svc = coupons(request)
-    if amount > 0:
-        ranked = await svc.offers(room, who.user, amount)
-        items = [dict(_held(o.coupon), discount=o.discount) for o in ranked]
-    else:
-        now = svc.now_ms()
-        items = [dict(_held(c), usable=usable(c, now)) for c in await svc.held(room, who.user)]
-    best = items[0]["claim"] if amount > 0 and items else None
-    return json({"coupons": items, "best": best})
-
-
-def _held(c: HeldCoupon) -> dict[str, Any]:
-    t = c.terms
-    return {"claim": c.claim, "batch": c.batch, "title": c.title, "kind": t.kind.value, "amount": t.amount,
-            "threshold": t.threshold, "percent": t.percent, "cap": t.cap, "valid_from": c.valid_from,
-            "valid_until": c.valid_until, "used": c.used}
-
-
-# -- lotteries ------------------------------------------------------------------------------------------
 async def open_lottery(request: Request) -> Response:
     room = request.path_params["room"]
     who = require_host(request, room)
@@ -211,12 +122,6 @@ async def verify(request: Request) -> Response:
 
 def routes() -> list[BaseRoute]:
     return [
-        Route("/api/rooms/{room}/coupons", create_batch, methods=["POST"]),
-        Route("/api/rooms/{room}/coupons", list_batches, methods=["GET"]),
-        Route("/api/rooms/{room}/coupons/mine", mine, methods=["GET"]),
-        Route("/api/rooms/{room}/coupons/{batch}", get_batch, methods=["GET"]),
-        Route("/api/rooms/{room}/coupons/{batch}/claim", claim, methods=["POST"]),
-        Route("/api/rooms/{room}/coupons/{batch}/end", end_batch, methods=["POST"]),
         Route("/api/rooms/{room}/lotteries", open_lottery, methods=["POST"]),
         Route("/api/rooms/{room}/lotteries", list_lotteries, methods=["GET"]),
         Route("/api/rooms/{room}/lotteries/current", current_lottery, methods=["GET"]),
@@ -226,3 +131,17 @@ def routes() -> list[BaseRoute]:
         Route("/api/lotteries/{id}", public_lottery, methods=["GET"]),
         Route("/api/lotteries/{id}/verify", verify, methods=["GET"]),
     ]
+
+
+OPERATIONS: dict[Any, Op] = {
+    open_lottery: Op("open a lottery (福袋); answers its seed hash", auth="host", body=LotteryIn,
+                        errors=(409, *DB), tags=("lotteries",)),
+    list_lotteries: Op("the room's lotteries, newest first", errors=DB, tags=("lotteries",)),
+    current_lottery: Op("the room's `lottery` state, or null", errors=DB, tags=("lotteries",)),
+    enter: Op("enter a lottery", auth="token", errors=(400, 409, *DB), tags=("lotteries",)),
+    draw: Op("draw now: winners and seed", auth="host", errors=(409, *DB), tags=("lotteries",)),
+    cancel: Op("cancel an open lottery", auth="host", errors=(409, *DB), tags=("lotteries",)),
+    public_lottery: Op("the public record; seed and winners once drawn", query=(
+        Param("entries", str, "1 or true: include the entry list"),), errors=DB, tags=("lotteries",)),
+    verify: Op("recompute the winners from the seed and the entries", errors=DB, tags=("lotteries",)),
+}

@@ -1,0 +1,13 @@
+"""Time-limited coupons (限时优惠券): claims decided by ``coupon_*.lua``, persisted by the claims worker."""
+
+from ..base import Feature
+from .messages import Claim
+
+FEATURE = Feature(
+    name="coupons",
+    messages=(Claim,),
+    gateway="livecore.features.coupons.part:CouponsPart",
+    routes=("livecore.api.coupon_routes",),
+    workers={"claims": "livecore.commerce.coupons:claims_persister"},
+    state={"coupon:{id}": "a coupon batch's coupons left and window"},
+)

@@ -1,0 +1,58 @@
+"""The feature registry: every registered feature resolves to real parts, routes, workers and page modules, and
+the processes build their tables from it (the gateway's dispatch, the API's routes, the workers, the schema)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from livecore.api import app as api_app
+from livecore.api import operations, pages
+from livecore.features import registry
+from livecore.features.base import Part, resolve
+from livecore.protocol import client as c
+from livecore.protocol.codec import CLIENT_MESSAGES, ROOM_EVENTS
+from livecore.workers import cli as workers_cli
+
+JS = Path(pages.CONSOLE_DIR) / "js"
+
+
+def test_features_have_distinct_names_messages_and_events() -> None:
+    found = registry.features()
+    assert [f.name for f in found][:3] == ["sales", "coupons", "lottery"]
+    tags = [t.__struct_config__.tag for t in CLIENT_MESSAGES]
+    assert len(tags) == len(set(tags))  # no feature reuses a core type or another feature's
+    events = [t.__struct_config__.tag for t in ROOM_EVENTS]
+    assert len(events) == len(set(events))
+    assert not set(registry.client_messages()) & set(c.CORE_MESSAGES)
+
+
+def test_every_feature_names_things_that_exist() -> None:
+    for feature in registry.features():
+        if feature.gateway is not None:
+            factory = resolve(feature.gateway)
+            assert isinstance(factory, type) and issubclass(factory, Part), feature.name
+        for name, target in feature.workers.items():
+            assert callable(resolve(target)), (feature.name, name)
+        for module in feature.routes:
+            assert module in api_app.ROUTE_MODULES
+        for page in ("console", "viewer"):
+            module = feature.console if page == "console" else feature.viewer
+            if module is not None:
+                assert (JS / module).is_file(), (feature.name, module)
+                assert f'import "/assets/js/{module}";' in pages.feature_modules_js(page)
+
+
+def test_the_processes_take_their_tables_from_the_registry() -> None:
+    assert set(registry.workers()) <= set(workers_cli.WORKERS)
+    assert {"orders", "claims", "lotteries"} <= set(registry.workers())
+    assert api_app.ROUTE_MODULES[-len(registry.route_modules()):] == registry.route_modules()
+    endpoints = {route.endpoint for module in registry.route_modules()
+                 for route in __import__(module, fromlist=["routes"]).routes()}
+    assert endpoints <= set(operations.OPERATIONS)  # each feature's route module describes its own routes
+
+
+async def test_the_feature_modules_route_lists_the_page_modules(api) -> None:  # type: ignore[no-untyped-def]
+    console = await api.get("/features/console.js")
+    assert console.status_code == 200 and console.headers["content-type"].startswith("text/javascript")
+    assert console.text == pages.feature_modules_js("console")
+    assert (await api.get("/features/nope.js")).status_code == 404
