@@ -54,6 +54,7 @@ from ..people import PeopleStore
 from ..protocol.codes import ErrorCode
 from ..protocol.events import LiveEvent, ProductEvent
 from ..protocol.ids import ROOM_ID_RULE, valid_room_id
+from ..protocol.state import ProductState
 from ..ranking.created import mark_all_created, mark_created
 from ..ranking.names import SESSION_KEYS_TTL_S, RankKeys
 from ..runtime import Runtime
@@ -398,16 +399,17 @@ async def delete_product(request: Request) -> Response:
     return json({"ok": True})
 
 
-def _screen(product: dict[str, Any]) -> dict[str, Any]:
+def _screen(product: dict[str, Any]) -> ProductState:
     """What viewers see of the product on screen."""
     sku = product["skus"][0]["id"] if product["skus"] else None
-    return {"id": product["id"], "title": product["title"], "image": product["image"], "price": product["price"],
-            "list_price": product["list_price"], "sku": sku, "since": int(time.time() * 1000)}
+    return ProductState(id=product["id"], title=product["title"], image=product["image"], price=product["price"],
+                        list_price=product["list_price"], sku=sku, since=int(time.time() * 1000))
 
 
-async def _set_screen(rt: Runtime, room: str, product: dict[str, Any] | None) -> None:
+async def _set_screen(rt: Runtime, room: str, product: ProductState | None) -> None:
     await rt.bus.set_state(room, {"product": product})
-    await rt.bus.publish_reliable(room, ProductEvent(ts=int(rt.clock.now() * 1000), product=product))
+    await rt.bus.publish_reliable(room, ProductEvent(ts=int(rt.clock.now() * 1000),
+                                                     product=None if product is None else msgspec.to_builtins(product)))
 
 
 async def push_product(request: Request) -> Response:
