@@ -13,7 +13,7 @@ from typing import Any, Final, Literal
 import msgspec
 
 from .state_commerce import CouponState, LotteryState, ProductState, SaleState
-from .state_ranking import Change, FunnelStep, MetricsState, RankState, TopEntry
+from .state_ranking import FigureChange, FunnelStep, MetricsState, RankState, TopEntry
 
 DemoHost = Literal["running", "paused", "off"]
 
@@ -55,7 +55,7 @@ _PREFIXES = {k.split("{", 1)[0]: v for k, v in STATE_KEYS.items() if "{" in k}
 
 STRUCTS: Final[tuple[type[msgspec.Struct], ...]] = (
     SaleState, CouponState, LotteryState, ProductState, PinnedState, RankState, TopEntry, MetricsState, FunnelStep,
-    Change)
+    FigureChange)
 
 
 def pattern_of(key: str) -> str | None:
@@ -88,7 +88,7 @@ def decode_value(key: str, raw: bytes | str) -> Any:
 
 
 __all__ = [
-    "HOST_KEYS", "STATE_KEYS", "STRUCTS", "Change", "CouponState", "DemoHost", "FunnelStep", "LotteryState",
+    "HOST_KEYS", "STATE_KEYS", "STRUCTS", "CouponState", "DemoHost", "FigureChange", "FunnelStep", "LotteryState",
     "MetricsState", "PinnedState", "ProductState", "RankState", "SaleState", "TopEntry", "decode_value", "pattern_of",
     "state_type",
 ]

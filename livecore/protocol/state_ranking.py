@@ -34,7 +34,7 @@ class FunnelStep(_State):
     overall: float | None  # users / users of the first step
 
 
-class Change(_State):
+class FigureChange(_State):
     """A figure over the last window of minutes against the window before it."""
 
     last: float
@@ -70,4 +70,4 @@ class MetricsState(_State):
     units: int
     avg_watch_s: float
     funnel: list[FunnelStep]
-    change: dict[str, Change]  # counter name -> its change
+    change: dict[str, FigureChange]  # counter name -> its change

@@ -18,7 +18,7 @@ from ..core.presence import online_from
 from ..core.session import live_of, session_id, stamp
 from ..keys import Keys
 from ..people import PeopleStore
-from ..protocol.state import Change, FunnelStep, MetricsState
+from ..protocol.state import FigureChange, FunnelStep, MetricsState
 from ..replies import scored, text
 from .names import FUNNEL_KEYS, NO_SESSION, RankKeys
 
@@ -205,6 +205,7 @@ class RankingStore:
             avg_watch_s=round(totals.get("watch_ms", 0) / watch_n / 1000, 1) if watch_n else 0.0,
             funnel=[FunnelStep(step=cast(Any, s.step), users=s.users, ratio=s.ratio, overall=s.overall)
                     for s in funnel_math.funnel(counts)],
-            change={name: Change(last=c.last, previous=c.previous, delta=c.delta, pct=c.pct, trend=cast(Any, c.trend))
+            change={name: FigureChange(last=c.last, previous=c.previous, delta=c.delta, pct=c.pct,
+                                       trend=cast(Any, c.trend))
                     for name, c in ((n, changes[n]) for n in COUNTERS)},
         )
