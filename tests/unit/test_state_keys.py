@@ -84,3 +84,9 @@ def test_every_struct_has_a_json_schema_and_forbids_unknown_fields() -> None:
         assert defs[struct.__name__]["additionalProperties"] is False
     for t in STATE_KEYS.values():
         msgspec.json.schema(t)  # every value type is documentable
+
+
+def test_every_state_key_a_feature_declares_has_a_type() -> None:
+    from livecore.features.registry import features
+    declared = {key for f in features() for key in f.state}
+    assert declared and declared <= set(STATE_KEYS), declared - set(STATE_KEYS)
