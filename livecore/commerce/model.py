@@ -75,4 +75,3 @@ def sale_state(sale_id: str, fields: dict[bytes, bytes], stock: int | None, now_
         starts_at=ints["starts_at"], ends_at=ints["ends_at"], sold=ints["sold"], stock=left,
         phase=cast(Any, raw.get("phase", "scheduled")),
         status=sale_status(ints["starts_at"], ints["ends_at"], left, now_ms))
-
