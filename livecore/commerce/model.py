@@ -5,14 +5,16 @@ Times on the API and in Redis are epoch **milliseconds** (integers), money is in
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, cast
 
 import msgspec
 
 from ..protocol.ids import valid_sale_id
 from ..protocol.limits import EpochMs, PerUser, Price, Stock
+from ..protocol.state_commerce import SaleState
 
 MAX_KEY_CHARS = 128
+SaleStatus = Literal["scheduled", "active", "sold_out", "ended"]
 
 
 class SaleSpec(msgspec.Struct, forbid_unknown_fields=False):
@@ -53,7 +55,7 @@ def valid_key(key: str) -> bool:
     return 0 < len(key) <= MAX_KEY_CHARS
 
 
-def sale_status(starts_at: int, ends_at: int, stock: int, now_ms: int) -> str:
+def sale_status(starts_at: int, ends_at: int, stock: int, now_ms: int) -> SaleStatus:
     """``scheduled`` | ``active`` | ``sold_out`` | ``ended`` as a viewer would describe the sale now."""
     if now_ms >= ends_at:
         return "ended"
@@ -62,17 +64,14 @@ def sale_status(starts_at: int, ends_at: int, stock: int, now_ms: int) -> str:
     return "active" if stock > 0 else "sold_out"
 
 
-_INT_FIELDS = ("price", "quantity", "per_user", "starts_at", "ends_at", "sold")
-
-
-def sale_view(sale_id: str, fields: dict[bytes, bytes], stock: int | None, now_ms: int) -> dict[str, Any]:
-    """The JSON object of a sale (API answers and the ``sale:<id>`` room state) from its Redis hash."""
+def sale_state(sale_id: str, fields: dict[bytes, bytes], stock: int | None, now_ms: int) -> SaleState:
+    """The ``sale:<id>`` room state value of a sale (also its API answer) from its Redis hash."""
     raw = {k.decode(): v.decode() for k, v in fields.items()}
-    view: dict[str, Any] = {"id": sale_id, "room": raw.get("room", ""), "product": raw.get("product", ""),
-                            "sku": raw.get("sku", ""), "title": raw.get("title", "")}
-    for name in _INT_FIELDS:
-        view[name] = int(raw.get(name, "0"))
-    view["stock"] = int(stock or 0)
-    view["phase"] = raw.get("phase", "scheduled")
-    view["status"] = sale_status(view["starts_at"], view["ends_at"], view["stock"], now_ms)
-    return view
+    ints = {name: int(raw.get(name, "0")) for name in ("price", "quantity", "per_user", "starts_at", "ends_at", "sold")}
+    left = int(stock or 0)
+    return SaleState(
+        id=sale_id, room=raw.get("room", ""), product=raw.get("product", ""), sku=raw.get("sku", ""),
+        title=raw.get("title", ""), price=ints["price"], quantity=ints["quantity"], per_user=ints["per_user"],
+        starts_at=ints["starts_at"], ends_at=ints["ends_at"], sold=ints["sold"], stock=left,
+        phase=cast(Any, raw.get("phase", "scheduled")),
+        status=sale_status(ints["starts_at"], ints["ends_at"], left, now_ms))

@@ -160,5 +160,5 @@ async def _restore_sale(rt: Runtime, sales: SalesService, row: Any, now: int) ->
         return SaleRestore(sid, room, restored=False)
     await sales.stock.publish_now(room, sid)
     if await sales.advance(room, sid) == "":  # still scheduled (or between edges): put it back in the room state
-        await rt.bus.set_state(room, {f"sale:{sid}": await sales.get(room, sid)})
+        await rt.bus.set_state(room, {f"sale:{sid}": await sales.state(room, sid)})
     return SaleRestore(sid, room, restored=True, orders=len(orders), stock=stock, sold=sold, keys=written)

@@ -21,6 +21,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any, cast
 
+import msgspec
 from redis.exceptions import RedisError
 
 from .. import replies
@@ -29,11 +30,12 @@ from ..protocol.codes import ErrorCode
 from ..protocol.events import SaleEvent
 from ..protocol.ids import SALE_ID
 from ..protocol.limits import MAX_QTY
+from ..protocol.state import SaleState
 from ..runtime import Runtime
 from ..storage.audit import audit
 from .buying import Purchases
 from .ids import new_sale_id
-from .model import SaleSpec, sale_view, valid_key, validate_spec
+from .model import SaleSpec, sale_state, valid_key, validate_spec
 from .sale_keys import SaleKeys
 from .stock import StockPublisher
 
@@ -105,10 +107,10 @@ class SalesService:
         if created:
             await self.stock.publish_now(room, sale_id)
             if await self.advance(room, sale_id) == "":
-                view = await self.get(room, sale_id)
-                await self.rt.bus.set_state(room, {f"sale:{sale_id}": view})
+                state = await self.state(room, sale_id)
+                await self.rt.bus.set_state(room, {f"sale:{sale_id}": state})
                 await self.rt.bus.publish_reliable(room, SaleEvent(ts=self.now_ms(), sale=sale_id,
-                                                                   phase="scheduled", data=view or {}))
+                                                                   phase="scheduled", data=_builtins(state)))
         view = await self.get(room, sale_id)
         assert view is not None
         return view
@@ -156,18 +158,18 @@ class SalesService:
         if phase in ("retired", "final", "not_found"):
             await self.rt.redis.zrem(self.k.sale_timeline(), member)
             return "retired" if phase == "retired" else ""
-        view = await self.get(room, sale)
-        if view is None:
+        state = await self.state(room, sale)
+        if state is None:
             return ""
-        if view["phase"] == "ended":
-            due = view["ends_at"] + s.state_grace_s * 1000  # then it leaves the room state
+        if state.phase == "ended":
+            due = state.ends_at + s.state_grace_s * 1000  # then it leaves the room state
         else:
-            due = view["starts_at"] if view["phase"] == "scheduled" else view["ends_at"]
+            due = state.starts_at if state.phase == "scheduled" else state.ends_at
         await self.rt.redis.zadd(self.k.sale_timeline(), {member: due})
         if phase in ("started", "ended"):
-            await self.rt.bus.set_state(room, {f"sale:{sale}": view})
+            await self.rt.bus.set_state(room, {f"sale:{sale}": state})
             await self.rt.bus.publish_reliable(room, SaleEvent(ts=now, sale=sale, phase=phase,
-                                                               data=view))
+                                                               data=_builtins(state)))
         return phase
 
     async def due(self, limit: int = 200) -> list[tuple[str, str]]:
@@ -181,14 +183,20 @@ class SalesService:
         return out
 
     # -- reads ---------------------------------------------------------------------------------------------
-    async def get(self, room: str, sale: str) -> dict[str, Any] | None:
+    async def state(self, room: str, sale: str) -> SaleState | None:
+        """The sale's ``sale:<id>`` room state value, None when Redis does not know it."""
         pipe = self.rt.redis.pipeline(transaction=False)
         pipe.hgetall(self.k.sale(room, sale))
         pipe.get(self.k.stock(room, sale))
         fields, stock = await pipe.execute()
         if not fields:
             return None
-        return sale_view(sale, fields, int(stock or 0), self.now_ms())
+        return sale_state(sale, fields, int(stock or 0), self.now_ms())
+
+    async def get(self, room: str, sale: str) -> dict[str, Any] | None:
+        """``state`` as a JSON object (the API's answer)."""
+        state = await self.state(room, sale)
+        return None if state is None else _builtins(state)
 
     async def list(self, room: str) -> list[dict[str, Any]]:
         ids = sorted(replies.text(s) for s in await self.rt.redis.smembers(self.k.room_sales(room)))
@@ -269,6 +277,10 @@ def _differs(row: Any, room: str, spec: SaleSpec, starts: int, now: int) -> str:
 
 def _ms(at: datetime) -> int:
     return int(at.timestamp() * 1000)
+
+
+def _builtins(state: SaleState | None) -> dict[str, Any]:
+    return {} if state is None else cast(dict[str, Any], msgspec.to_builtins(state))
 
 
 def _member(room: str, sale: str) -> str:

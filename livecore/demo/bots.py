@@ -109,12 +109,12 @@ class Bot:
             await self.enter_lottery(lottery)
             return
         sales = [(k[5:], v) for k, v in state.items() if k.startswith("sale:") and isinstance(v, dict)]
-        running = [(sid, v) for sid, v in sales if sid not in self.bought and v.get("status") in ("active", "started")]
+        running = [(sid, v) for sid, v in sales if sid not in self.bought and v.get("status") == "active"]  # SaleState
         if running and self.rng.random() < 0.35:
             await self.buy(*self.rng.choice(running))
             return
         coupons = [k[7:] for k, v in state.items() if k.startswith("coupon:") and isinstance(v, dict)
-                   and v.get("status") in ("active", "issued", "open") and k[7:] not in self.claimed]
+                   and v.get("status") == "active" and k[7:] not in self.claimed]  # CouponState
         if coupons and self.rng.random() < 0.3:
             await self.claim(self.rng.choice(coupons))
             return

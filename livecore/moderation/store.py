@@ -15,7 +15,6 @@ bus so viewers never see the word list.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from redis.asyncio import Redis
 
@@ -25,6 +24,7 @@ from ..broker.wire import Lane
 from ..clock import Clock, SystemClock
 from ..keys import Keys
 from ..protocol.events import ModerationEvent
+from ..protocol.state import PinnedState
 
 MUTED = "muted"
 WORDS = "words"
@@ -105,8 +105,8 @@ class ModerationStore:
         return await self.bus.publish_reliable(
             room, ModerationEvent(action="delete", msg=msg, user=by, ts=int(self.clock.now() * 1000)))
 
-    async def pin(self, room: str, msg: str | None, text: str | None, by: str = "") -> dict[str, Any]:
-        pinned = {"msg": msg or "", "text": text or "", "by": by, "ts": int(self.clock.now() * 1000)}
+    async def pin(self, room: str, msg: str | None, text: str | None, by: str = "") -> PinnedState:
+        pinned = PinnedState(msg=msg or "", text=text or "", by=by, ts=int(self.clock.now() * 1000))
         await self.bus.set_state(room, {"pinned": pinned})
         return pinned
 

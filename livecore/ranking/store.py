@@ -7,7 +7,7 @@ ranking stores forward-decay scores relative to a landmark; readers turn them in
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 from redis.asyncio import Redis
@@ -18,6 +18,7 @@ from ..core.presence import online_from
 from ..core.session import live_of, session_id, stamp
 from ..keys import Keys
 from ..people import PeopleStore
+from ..protocol.state import FigureChange, FunnelStep, MetricsState
 from ..replies import scored, text
 from .names import FUNNEL_KEYS, NO_SESSION, RankKeys
 
@@ -174,7 +175,13 @@ class RankingStore:
         return {"online": online, "peak": max(online, int(peak or 0)), "uv": int(uv or 0)}
 
     async def metrics(self, room: str, now_ms: int, session: str | None = None, window: int = 10) -> dict[str, Any]:
-        """The host's live figures: totals of the session, funnel, and last-window vs previous-window changes."""
+        """``metrics_state`` as a JSON object (the API's answer)."""
+        return cast(dict[str, Any], msgspec.to_builtins(await self.metrics_state(room, now_ms, session, window)))
+
+    async def metrics_state(self, room: str, now_ms: int, session: str | None = None,
+                            window: int = 10) -> MetricsState:
+        """The host's live figures (the ``metrics`` state of ``host:<room>``): totals of the session, funnel, and
+        last-window vs previous-window changes."""
         if session is None:
             session = await self.current_session(room)
         current = now_ms // MINUTE_MS
@@ -192,13 +199,13 @@ class RankingStore:
         pres = await self.presence(room, now_ms)
         watch_n = totals.get("watch_n", 0)
         changes = funnel_math.windows(buckets, current, COUNTERS, window)
-        return {
-            "room": room,
-            "session": session,
-            "ts": now_ms,
-            **pres,
-            **{name: totals.get(name, 0) for name in COUNTERS},
-            "avg_watch_s": round(totals.get("watch_ms", 0) / watch_n / 1000, 1) if watch_n else 0.0,
-            "funnel": [s.as_dict() for s in funnel_math.funnel(counts)],
-            "change": {name: changes[name].as_dict() for name in COUNTERS},
-        }
+        counters: dict[str, Any] = {name: totals.get(name, 0) for name in COUNTERS}  # each a field of MetricsState
+        return MetricsState(
+            room=room, session=session, ts=now_ms, online=pres["online"], peak=pres["peak"], uv=pres["uv"], **counters,
+            avg_watch_s=round(totals.get("watch_ms", 0) / watch_n / 1000, 1) if watch_n else 0.0,
+            funnel=[FunnelStep(step=cast(Any, s.step), users=s.users, ratio=s.ratio, overall=s.overall)
+                    for s in funnel_math.funnel(counts)],
+            change={name: FigureChange(last=c.last, previous=c.previous, delta=c.delta, pct=c.pct,
+                                       trend=cast(Any, c.trend))
+                    for name, c in ((n, changes[n]) for n in COUNTERS)},
+        )

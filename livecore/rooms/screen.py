@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
 from ..protocol.events import ProductEvent
+from ..protocol.state import ProductState
 from ..runtime import Runtime
 
 
-def screen_of(product: dict[str, Any], now_ms: int) -> dict[str, Any]:
+def screen_of(product: dict[str, Any], now_ms: int) -> ProductState:
     """What viewers see of a cart product put on screen at ``now_ms``."""
     sku = product["skus"][0]["id"] if product["skus"] else None
-    return {"id": product["id"], "title": product["title"], "image": product["image"], "price": product["price"],
-            "list_price": product["list_price"], "sku": sku, "since": now_ms}
+    return ProductState(id=product["id"], title=product["title"], image=product["image"], price=product["price"],
+                        list_price=product["list_price"], sku=sku, since=now_ms)
 
 
 class Screen:
@@ -22,11 +25,12 @@ class Screen:
     def _now_ms(self) -> int:
         return int(self.rt.clock.now() * 1000)
 
-    async def show(self, room: str, product: dict[str, Any] | None) -> dict[str, Any] | None:
+    async def show(self, room: str, product: dict[str, Any] | None) -> ProductState | None:
         """Put ``product`` on screen (``None``: nothing); answers what viewers see."""
         shown = screen_of(product, self._now_ms()) if product is not None else None
         await self.rt.bus.set_state(room, {"product": shown})
-        await self.rt.bus.publish_reliable(room, ProductEvent(ts=self._now_ms(), product=shown))
+        await self.rt.bus.publish_reliable(room, ProductEvent(
+            ts=self._now_ms(), product=None if shown is None else msgspec.to_builtins(shown)))
         return shown
 
     async def on_screen(self, room: str) -> str | None:

@@ -38,6 +38,7 @@ from ..core.hotrank import HotConfig, parse_weights
 from ..core.keywords import KeywordExtractor, in_window
 from ..core.session import live_of, stamp
 from ..interactions.model import Interaction
+from ..protocol.state import RankState, TopEntry
 from ..ranking import affinity
 from ..ranking.aggregator import Aggregator, Prepared, RoomResult
 from ..ranking.names import GROUP, NO_SESSION, RankKeys
@@ -321,10 +322,9 @@ class RankingWorker:
         for i, room in enumerate(rooms):
             hot_rank, h_rank, h_value, top = replies[4 * i:4 * i + 4]
             state = {
-                "rank": {"hot": None if hot_rank is None else hot_rank + 1,
-                         "hourly": None if h_rank is None else h_rank + 1,
-                         "hourly_value": int(h_value or 0)},
-                "top": [{"user": text(u), "name": names.get(text(u)) or text(u), "value": int(v)} for u, v in top],
+                "rank": RankState(hot=None if hot_rank is None else hot_rank + 1,
+                                  hourly=None if h_rank is None else h_rank + 1, hourly_value=int(h_value or 0)),
+                "top": [TopEntry(user=text(u), name=names.get(text(u)) or text(u), value=int(v)) for u, v in top],
             }
             encoded = _json.encode(state)
             if self._pushed_rank.get(room) != encoded:
@@ -347,9 +347,8 @@ class RankingWorker:
         now_ms = int(self.clock.now() * 1000)
         changed: list[tuple[str, dict[str, Any]]] = []
         for room in watched:
-            metrics = await self.store.metrics(room, now_ms, self._sessions[room][0])
-            body = {k: v for k, v in metrics.items() if k != "ts"}
-            encoded = _json.encode(body)
+            metrics = await self.store.metrics_state(room, now_ms, self._sessions[room][0])
+            encoded = _json.encode(msgspec.structs.replace(metrics, ts=0))  # a change of figures, not of time
             if self._pushed_metrics.get(room) != encoded:
                 self._pushed_metrics[room] = encoded
                 changed.append(("host:" + room, {"metrics": metrics}))

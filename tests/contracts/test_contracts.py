@@ -93,3 +93,19 @@ async def test_the_api_serves_its_document_and_a_docs_page(api: httpx.AsyncClien
     assert page.status_code == 200 and "/api/rooms/{room}/sales/{sale}/buy" in page.text
     assert "<script" not in page.text and "http" not in page.text.split("/openapi.json")[0].lower().replace(
         "http api", "")
+
+
+def test_protocol_schema_documents_every_state_key_with_its_type() -> None:
+    from livecore.protocol.state import STATE_KEYS, STRUCTS
+    schema = protocol_schema()
+    defs, state = schema["$defs"], schema["x-livecore"]["state"]
+    assert list(state) == list(STATE_KEYS)
+    assert state["sale:{id}"] == {"$ref": "#/$defs/SaleState"} and state["stock:{id}"] == {"type": "integer"}
+    assert state["top"] == {"type": "array", "items": {"$ref": "#/$defs/TopEntry"}}
+    for struct in STRUCTS:  # each with its fields, nothing else allowed
+        d = defs[struct.__name__]
+        assert set(d["properties"]) == set(struct.__struct_fields__) and d["additionalProperties"] is False
+    room = defs["RoomState"]
+    assert room["properties"]["lottery"] == {"$ref": "#/$defs/LotteryState"}
+    assert room["patternProperties"]["^coupon:.+$"] == {"$ref": "#/$defs/CouponState"}
+    assert "seed" not in defs["LotteryState"]["required"] and "seed_hash" in defs["LotteryState"]["required"]

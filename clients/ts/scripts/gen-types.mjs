@@ -43,8 +43,7 @@ const lines = [
   "",
 ];
 const tags = schema["x-livecore"];
-const structs = [...tags.client, ...tags.server, ...tags.events];
-for (const name of structs) {
+function emitInterface(name) {
   const d = defs[name];
   const required = new Set(d.required || []);
   lines.push(doc(d.description || "") + `export interface ${name} {`);
@@ -56,6 +55,33 @@ for (const name of structs) {
   }
   lines.push("}", "");
 }
+for (const name of [...tags.client, ...tags.server, ...tags.events]) emitInterface(name);
+
+// the room state (x-livecore.state: key pattern -> value schema): its Structs, then RoomState with one property
+// per key and a template-literal index signature per `{id}` key
+const stateStructs = [];
+const collect = (node) => {
+  const text = JSON.stringify(node);
+  for (const m of text.matchAll(/"\$ref":"([^"]+)"/g)) {
+    const name = refName(m[1]);
+    if (!stateStructs.includes(name)) {
+      stateStructs.push(name);
+      collect(defs[name]);
+    }
+  }
+};
+for (const value of Object.values(tags.state)) collect(value);
+for (const name of stateStructs) emitInterface(name);
+lines.push(doc(defs.RoomState.description) + "export interface RoomState {");
+for (const [key, value] of Object.entries(tags.state)) {
+  if (key.includes("{")) lines.push(`  [key: \`${key.slice(0, key.indexOf("{"))}\${string}\`]: ${tsType(value)};`);
+  else lines.push(`  ${key}?: ${tsType(value)};`);
+}
+lines.push("}", "");
+lines.push("/** Every room state key pattern (`{id}` stands for an id). */");
+lines.push(`export const STATE_KEYS = ${JSON.stringify(Object.keys(tags.state))} as const;`, "");
+lines.push("/** The state keys of the host room (`host:<room>`). */");
+lines.push(`export const HOST_STATE_KEYS = ${JSON.stringify(tags.host_state)} as const;`, "");
 for (const union of ["ClientMessage", "ServerMessage", "RoomEvent"]) {
   lines.push(`export type ${union} =\n  | ${defs[union].oneOf.map(tsType).join("\n  | ")};`, "");
 }

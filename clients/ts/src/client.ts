@@ -4,7 +4,7 @@ import { Emitter } from "./emitter.js";
 import { newKey } from "./keys.js";
 import type {
   Buy, Claim, ClientMessage, Enter, Error as ErrorMessage, Frame, Gift, Joined, Result, Resync, RoomEvent,
-  ServerMessage,
+  RoomState, ServerMessage,
 } from "./protocol.js";
 import { RoomModel } from "./room.js";
 
@@ -154,7 +154,7 @@ export class LiveClient extends Emitter<ClientEvents> {
   }
 
   get room(): string | null { return this.model.room; }
-  get state(): Record<string, unknown> { return this.model.state; }
+  get state(): RoomState { return this.model.state; }
   get offset(): string | null { return this.model.offset; }
   /** the socket in use (tests and debugging) */
   get socket(): WebSocketLike | null { return this.ws; }

@@ -362,6 +362,174 @@ export interface ModerationEvent {
   text?: string;
 }
 
+/** ``product``: the product on screen (讲解中); ``null`` when nothing is. */
+export interface ProductState {
+  id: string;
+  title: string;
+  image: string;
+  price: number;
+  list_price: number;
+  sku: string | null;
+  since: number;
+}
+
+/** ``sale:<id>``: a flash sale. ``stock`` is the stock when the sale was last published; the live figure is
+ * the ``stock:<id>`` key. ``phase`` is what has been announced, ``status`` what the sale is at publication. */
+export interface SaleState {
+  id: string;
+  room: string;
+  product: string;
+  sku: string;
+  title: string;
+  price: number;
+  quantity: number;
+  per_user: number;
+  starts_at: number;
+  ends_at: number;
+  sold: number;
+  stock: number;
+  phase: "ended" | "scheduled" | "started";
+  status: "active" | "ended" | "scheduled" | "sold_out";
+}
+
+/** ``coupon:<id>``: a coupon batch whose claim window is open or recently closed (``null`` once ended). */
+export interface CouponState {
+  id: string;
+  room: string;
+  title: string;
+  kind: "fixed" | "percent" | "threshold";
+  amount: number;
+  threshold: number;
+  percent: number;
+  cap: number;
+  total: number;
+  remaining: number;
+  per_user: number;
+  starts_at: number;
+  ends_at: number;
+  valid_from: number | null;
+  valid_until: number | null;
+  valid_for_s: number;
+  status: "active" | "ended" | "exhausted" | "expired";
+  redeemed: number;
+}
+
+/** ``lottery``: the room's open lottery, or the last one drawn. ``winners``, ``seed``, ``entries_digest``
+ * and ``names`` (winner id -> display name) are present once it is drawn. */
+export interface LotteryState {
+  id: string;
+  room: string;
+  prize: string;
+  winners_count: number;
+  condition: "follow" | "keyword" | "purchase" | "watch";
+  keyword: string;
+  watch_s: number;
+  opened_at: number;
+  ends_at: number;
+  seed_hash: string;
+  status: "cancelled" | "drawing" | "drawn" | "open";
+  entries: number;
+  winners?: Array<string>;
+  seed?: string;
+  entries_digest?: string;
+  names?: Record<string, string>;
+}
+
+/** ``pinned``: the message pinned above the barrage (置顶); ``msg`` the barrage id it came from, if any. */
+export interface PinnedState {
+  msg: string;
+  text: string;
+  by: string;
+  ts: number;
+}
+
+/** ``rank``: the room's place on the platform's hot rank and this hour's rank (``null``: not ranked). */
+export interface RankState {
+  hot: number | null;
+  hourly: number | null;
+  hourly_value: number;
+}
+
+/** One item of ``top``: a contributor of the session (gift value, cents), best first. */
+export interface TopEntry {
+  user: string;
+  name: string;
+  value: number;
+}
+
+/** ``metrics`` (in ``host:<room>``): the host's live figures of the session (``session`` ``-``: none). */
+export interface MetricsState {
+  room: string;
+  session: string;
+  ts: number;
+  online: number;
+  peak: number;
+  uv: number;
+  enters: number;
+  leaves: number;
+  likes: number;
+  comments: number;
+  shares: number;
+  follows: number;
+  gifts: number;
+  gift_value: number;
+  clicks: number;
+  carts: number;
+  orders: number;
+  order_value: number;
+  paid: number;
+  gmv: number;
+  units: number;
+  avg_watch_s: number;
+  funnel: Array<FunnelStep>;
+  change: Record<string, FigureChange>;
+}
+
+export interface FunnelStep {
+  step: "clicked" | "entered" | "ordered" | "paid" | "watched";
+  users: number;
+  ratio: number | null;
+  overall: number | null;
+}
+
+/** A figure over the last window of minutes against the window before it. */
+export interface FigureChange {
+  last: number;
+  previous: number;
+  delta: number;
+  pct: number | null;
+  trend: "down" | "flat" | "up";
+}
+
+/** Latest-value-wins room state (docs/protocol.md section 6); `metrics` is in `host:<room>`. */
+export interface RoomState {
+  live?: boolean;
+  title?: string;
+  cover?: string;
+  session?: string;
+  live_since?: number;
+  online?: number;
+  peak?: number;
+  uv?: number;
+  likes?: number;
+  product?: ProductState;
+  [key: `sale:${string}`]: SaleState;
+  [key: `stock:${string}`]: number;
+  [key: `coupon:${string}`]: CouponState;
+  lottery?: LotteryState;
+  pinned?: PinnedState;
+  rank?: RankState;
+  top?: Array<TopEntry>;
+  demo_host?: "off" | "paused" | "running";
+  metrics?: MetricsState;
+}
+
+/** Every room state key pattern (`{id}` stands for an id). */
+export const STATE_KEYS = ["live","title","cover","session","live_since","online","peak","uv","likes","product","sale:{id}","stock:{id}","coupon:{id}","lottery","pinned","rank","top","demo_host","metrics"] as const;
+
+/** The state keys of the host room (`host:<room>`). */
+export const HOST_STATE_KEYS = ["metrics"] as const;
+
 export type ClientMessage =
   | Join
   | Leave

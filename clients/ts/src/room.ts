@@ -1,4 +1,4 @@
-import type { Joined, Resync, RoomEvent, ServerMessage } from "./protocol.js";
+import type { Joined, Resync, RoomEvent, RoomState, ServerMessage } from "./protocol.js";
 
 /** Offsets are Redis stream ids `<ms>-<seq>`, ordered by both numbers (never as text). */
 export function compareOffsets(a: string, b: string): number {
@@ -16,7 +16,7 @@ export function after(a: string | null | undefined, b: string | null | undefined
 
 export interface RoomSnapshot {
   room: string | null;
-  state: Record<string, unknown>;
+  state: RoomState;
   offset: string | null;
   events: RoomEvent[];
 }
@@ -35,7 +35,8 @@ export interface RoomSnapshot {
  */
 export class RoomModel {
   room: string | null = null;
-  state: Record<string, unknown> = {};
+  /** The room state, one type per key (`RoomState`, generated from livecore.protocol.state). */
+  state: RoomState = {};
   offset: string | null = null;
   events: RoomEvent[] = [];
   resyncs = 0;
@@ -68,12 +69,12 @@ export class RoomModel {
 
   private applyJoined(msg: Joined): void {
     if (msg.room !== this.room) this.reset(msg.room);
-    this.state = { ...msg.state };
+    this.state = { ...msg.state } as RoomState;
     if (this.offset == null) this.offset = msg.offset ?? null;
   }
 
   private applyResync(msg: Resync): void {
-    this.state = { ...msg.state };
+    this.state = { ...msg.state } as RoomState;
     this.offset = msg.offset ?? null;
     this.resyncs += 1;
   }
@@ -94,9 +95,10 @@ export class RoomModel {
       if (this.events.length > this.maxEvents) this.events.shift();
       delivered.push(event);
     }
+    const current = this.state as Record<string, unknown>;
     for (const [key, value] of Object.entries(state)) {
-      if (value === null) delete this.state[key];
-      else this.state[key] = value;
+      if (value === null) delete current[key];
+      else current[key] = value;
     }
     if (after(offset, this.offset)) this.offset = offset;
     return delivered;

@@ -172,7 +172,7 @@ function renderAll() {
   renderPinned();
   renderFigures();
   if (c.state.top) renderContributors(c.state.top);
-  if (c.state.rank) renderRank(c.state.rank);
+  if (c.state.rank) renderRankState(c.state.rank);
   renderFeatures(c.ctx);
 }
 
@@ -191,8 +191,8 @@ function renderState(change) {
   if (any((k) => k === "lottery")) renderLottery();
   if (any((k) => k === "pinned")) renderPinned();
   if (any((k) => ["online", "peak", "likes", "uv"].includes(k))) renderFigures();
-  if (any((k) => k === "top")) renderContributors(c.state.top);
-  if (any((k) => k === "rank")) renderRank(c.state.rank);
+  if (any((k) => k === "top")) renderContributors(c.state.top || []);
+  if (any((k) => k === "rank")) renderRankState(c.state.rank);
   renderFeatures(c.ctx, change);
 }
 
@@ -285,14 +285,14 @@ function renderSales() {
 
 async function saleAction(id, action) {
   const res = await c.api.post(`${R()}/sales/${encodeURIComponent(id)}/${action}`);
-  if (res && res.id) c.salesExtra.set(res.id, model.sale(res.id, res, res.stock));
+  if (res && res.id) c.salesExtra.set(res.id, model.sale(res, res.stock));
   renderSales();
 }
 
 async function loadSales() {
   try {
     const res = await c.api.get(`${R()}/sales`);
-    for (const v of Array.isArray(res) ? res : res?.sales || []) c.salesExtra.set(String(v.id), model.sale(v.id, v, v.stock));
+    for (const v of res) c.salesExtra.set(v.id, model.sale(v, v.stock)); // SaleState each
   } catch { /* sales not installed: the pane shows what the room state says */ }
   renderSales();
 }
@@ -315,7 +315,7 @@ function renderCoupons() {
 async function loadCoupons() {
   try {
     const res = await c.api.get(`${R()}/coupons`);
-    c.couponsExtra = new Map((Array.isArray(res) ? res : res?.batches || []).map((v) => [String(v.id), model.coupon(v.id, v)]));
+    c.couponsExtra = new Map(res.map((v) => [v.id, model.coupon(v)])); // CouponState each
   } catch { c.couponsExtra = new Map(); }
   renderCoupons();
 }
@@ -331,7 +331,7 @@ function renderLottery() {
 
 function lotteryCard(l) {
   const drawn = !!l.winners || l.status === "drawn";
-  const cond = { keyword: `${t("c_keyword")}「${l.keyword ?? ""}」`, follow: t("c_follow"), watch: `${t("c_watch")} ≥ ${l.watchS}s`, purchase: t("c_purchase") }[l.condition] || l.condition;
+  const cond = { keyword: `${t("c_keyword")}「${l.keyword}」`, follow: t("c_follow"), watch: `${t("c_watch")} ≥ ${l.watchS}s`, purchase: t("c_purchase") }[l.condition] || l.condition;
   const verdict = c.verified.get(l.id); // kept across re-renders: the card is rebuilt on every lottery change
   const verifyOut = h("span.outcome.verify-out" + (verdict ? (verdict.ok ? ".ok" : ".error") : ""),
     { text: verdict ? verdict.text : "" });
@@ -353,7 +353,7 @@ function lotteryCard(l) {
       drawn ? h("div.row", {}, h("a.verify-link", { href: `/api/lotteries/${encodeURIComponent(l.id)}/verify`, target: "_blank", text: t("verify") + " ↗" }),
         h("button", { type: "button", text: t("verify"), onclick: (ev) => busy(ev.target, async () => {
           const res = await c.api.get(`/api/lotteries/${encodeURIComponent(l.id)}/verify`);
-          const ok = !!(res.ok ?? res.valid ?? res.match);
+          const ok = res.ok === true;
           const text = ok ? "✓ " + t("verify_ok") : "✗ " + t("verify_bad") + (res.problems?.length ? ": " + res.problems.join("; ") : "");
           c.verified.set(l.id, { ok, text });
           for (const el of $$(`.lottery-card[data-lottery="${CSS.escape(l.id)}"] .verify-out`)) {
@@ -373,8 +373,8 @@ function mergeLottery(id, data) {
 async function loadLotteries() {
   try {
     const res = await c.api.get(`${R()}/lotteries`);
-    for (const v of Array.isArray(res) ? res : res?.lotteries || []) {
-      const l = model.lottery(v);
+    for (const v of res) { // the lotteries' records: the count of entries is the one recorded at the draw
+      const l = model.lottery({ ...v, entries: v.entries_count });
       if (l?.id) c.lotteries.set(l.id, l);
     }
   } catch { /* promotions not installed */ }
@@ -435,7 +435,7 @@ function onEvent(e) {
   } else if (e.type === "lottery") {
     if (e.data) mergeLottery(e.lottery, { ...e.data, status: e.phase });
   } else if (e.type === "sale") {
-    if (e.data && e.sale) c.salesExtra.set(e.sale, model.sale(e.sale, { ...e.data, status: e.phase === "started" ? "active" : e.phase }, c.state["stock:" + e.sale]));
+    if (e.data && e.sale) c.salesExtra.set(e.sale, model.sale({ ...e.data, status: e.phase === "started" ? "active" : e.phase }, c.state["stock:" + e.sale]));
     renderSales();
   } else if (e.type === "live") {
     if (e.phase === "ended") reloadSessions();
@@ -482,10 +482,6 @@ function setMetrics(m) {
   setTrend("#t-enters", ch.enters);
   setTrend("#t-comments", ch.comments);
   renderFunnel(m.funnel);
-  if (m.contributors) renderContributors(m.contributors);
-  if (m.products) renderProductRank(m.products);
-  if (m.keywords) renderCloud(m.keywords);
-  if (m.rank) renderRank(m.rank);
 }
 
 function renderFigures() {
@@ -553,9 +549,9 @@ function renderFunnel(steps) {
     h("small.muted", { text: i === 0 || s.ratio == null ? "" : `${Math.round(s.ratio * 1000) / 10}%` }))));
 }
 
-function renderContributors(list) {
-  const items = Array.isArray(list) ? list : list?.contributors || [];
-  $("#contributors").replaceChildren(...items.slice(0, 5).map((x) => h("li", { dataset: { user: model.winnerId(x) } }, h("span.grow.person", { text: model.winnerName(x), title: model.winnerId(x) }), h("span", { text: money(x.value ?? x.score ?? 0) }))));
+/** Contributors, best first: the ``top`` state (TopEntry) or GET /contributors' list, both {user, name, value}. */
+function renderContributors(items) {
+  $("#contributors").replaceChildren(...items.slice(0, 5).map((x) => h("li", { dataset: { user: model.winnerId(x) } }, h("span.grow.person", { text: model.winnerName(x), title: model.winnerId(x) }), h("span", { text: money(x.value) }))));
 }
 
 function renderProductRank(p) {
@@ -566,14 +562,19 @@ function renderProductRank(p) {
   }));
 }
 
-function renderRank(r) {
-  if (!r) return;
-  const hot = typeof r === "object" ? (r.hot ?? r) : { position: r };
-  const pos = typeof hot === "object" ? hot.position : hot;
-  if (typeof hot === "object" && hot.of) c.rankOf = hot.of; // the pushed shape has no room count: keep the last one
+/** The ``rank`` state (RankState: the positions; the number of rooms ranked is the last GET /rank's). */
+function renderRankState(r) {
+  if (r) renderRank(r.hot, r.hourly);
+}
+
+/** GET /rank: {hot: {position, of, value}, hourly: {position, ...}}. */
+function renderRankAnswer(r) {
+  if (r.hot.of) c.rankOf = r.hot.of;
+  renderRank(r.hot.position, r.hourly.position);
+}
+
+function renderRank(pos, hpos) {
   $("#platform-rank").textContent = pos == null ? "-" : (lang === "en" ? `#${pos}` : `第${pos}名`) + (c.rankOf ? ` / ${c.rankOf}` : "");
-  // two shapes: the pushed room state ({hot: 3, hourly: 5}) and GET /rank ({hot: {position, of}, hourly: {position}})
-  const hpos = typeof r.hourly === "object" ? r.hourly?.position : r.hourly;
   $("#hourly-rank").textContent = hpos ? (lang === "en" ? `hourly #${hpos}` : `小时榜 第${hpos}名`) : "";
 }
 
@@ -588,7 +589,7 @@ function renderCloud(kw) {
 async function refreshRankings() {
   const get = (p) => c.api.get(`${R()}${p}`).catch(() => null);
   const [contributors, products] = await Promise.all([get("/contributors?n=5"), get("/products/ranking")]);
-  if (contributors) renderContributors(contributors);
+  if (contributors) renderContributors(contributors.contributors);
   if (products) renderProductRank(products);
 }
 
@@ -597,7 +598,7 @@ async function pollDashboard() {
   const get = (p) => c.api.get(`${R()}${p}`).catch(() => null);
   const [, keywords, rank] = await Promise.all([refreshRankings(), get("/keywords"), get("/rank")]);
   if (keywords) renderCloud(keywords);
-  if (rank) renderRank(rank);
+  if (rank) renderRankAnswer(rank);
   // The worker pushes metrics to the host room when they change. Ask over HTTP as well when nothing came yet,
   // when what is shown belongs to another session (the show just started), or when pushes have been quiet
   // for a while (no worker running, or a quiet room): a dashboard never stays stuck on old figures.
@@ -732,7 +733,7 @@ function wire() {
         starts_at: now ? null : startsAt, ends_at: startsAt + Number(f.duration) * 1000,
       });
       if (res && res.id) {
-        c.salesExtra.set(res.id, model.sale(res.id, res, res.stock));
+        c.salesExtra.set(res.id, model.sale(res, res.stock));
         if (now && model.phase(c.salesExtra.get(res.id)) === "scheduled") await saleAction(res.id, "start");
       }
       renderSales();
@@ -752,7 +753,7 @@ function wire() {
         percent: f.kind === "percent" ? Number(f.percent) : 0, total: Number(f.total), per_user: Number(f.per_user),
         starts_at: startsAt, ends_at: startsAt + Number(f.window) * 1000, valid_for_s: Number(f.valid),
       });
-      if (res && res.id) { (c.couponsExtra ||= new Map()).set(res.id, model.coupon(res.id, res)); renderCoupons(); }
+      if (res && res.id) { (c.couponsExtra ||= new Map()).set(res.id, model.coupon(res)); renderCoupons(); }
       form.querySelector(".outcome").textContent = "✓ " + t("saved");
       form.querySelector(".outcome").className = "outcome ok";
     }, form.querySelector(".outcome"));

@@ -1,6 +1,8 @@
-// Reading the room state the commerce and ranking services publish, tolerant of field names and units,
-// so the pages depend on meaning (price, stock, window) rather than on one service's exact layout.
+// Reading the room state the commerce and ranking services publish. Each value has one type, generated from
+// livecore/protocol/state.py (the SDK's RoomState: SaleState, CouponState, LotteryState, ...): the pages read the
+// type's fields, one name per fact; times are epoch milliseconds, money is cents.
 
+/** A time of the session reports (ISO dates, or epoch seconds or milliseconds) as epoch milliseconds. */
 export function ms(v) {
   if (v == null || v === "") return null;
   const n = Number(v);
@@ -8,47 +10,42 @@ export function ms(v) {
   return n < 1e12 ? n * 1000 : n; // seconds or milliseconds since the epoch
 }
 
-export function pick(o, ...names) {
-  for (const n of names) if (o && o[n] != null) return o[n];
-  return null;
-}
-
-/** Every sale in the state, with stock from ``stock:<id>`` merged in. */
+/** Every sale in the state (``sale:<id>``, a SaleState), with the live stock of ``stock:<id>`` merged in. */
 export function sales(state) {
   const out = [];
   for (const [k, v] of Object.entries(state)) {
     if (!k.startsWith("sale:") || !v || typeof v !== "object") continue;
     const id = k.slice(5);
-    out.push(sale(id, v, state["stock:" + id]));
+    out.push(sale(v, state["stock:" + id]));
   }
   return out;
 }
 
-export function sale(id, v, stockValue) {
-  const quantity = Number(pick(v, "quantity", "total", "stock_total", "qty") ?? 0);
-  const stock = stockValue != null ? Number(stockValue) : Number(pick(v, "stock", "remaining", "left") ?? quantity);
-  const status = String(pick(v, "status", "phase", "state") || "scheduled");
+/** A SaleState (the state value, a SaleEvent's data or the REST answer), with ``stockValue`` the live stock. */
+export function sale(v, stockValue) {
+  const live = stockValue != null;
+  const stock = live ? Number(stockValue) : v.stock;
   return {
-    id: String(pick(v, "id", "sale") || id),
-    product: pick(v, "product", "product_id"),
-    sku: pick(v, "sku", "sku_id"),
-    title: pick(v, "title", "product_title", "name") || "",
-    price: Number(pick(v, "price", "sale_price") ?? 0),
-    quantity,
+    id: v.id,
+    product: v.product,
+    sku: v.sku,
+    title: v.title,
+    price: v.price,
+    quantity: v.quantity,
     stock,
     // live stock (state ``stock:<id>``) moves every tick; the sale object's ``sold`` only when it is republished
-    sold: stockValue != null ? Math.max(0, quantity - stock) : Number(pick(v, "sold") ?? Math.max(0, quantity - stock)),
-    perUser: pick(v, "per_user", "limit", "per_user_limit"),
-    startsAt: ms(pick(v, "starts_at", "start_at", "start")),
-    endsAt: ms(pick(v, "ends_at", "end_at", "end")),
-    status,
+    sold: live ? Math.max(0, v.quantity - stock) : v.sold,
+    perUser: v.per_user,
+    startsAt: v.starts_at,
+    endsAt: v.ends_at,
+    status: v.status,
     raw: v,
   };
 }
 
 /** What a viewer sees right now: started within its window, or scheduled (a countdown to start). */
 export function phase(s, now = Date.now()) {
-  if (["ended", "stopped", "cancelled", "closed"].includes(s.status)) return "ended";
+  if (s.status === "ended") return "ended";
   if (s.status === "sold_out" || s.stock <= 0 && s.quantity > 0) return "sold_out";
   if (s.endsAt && now >= s.endsAt) return "ended";
   if (s.startsAt && now < s.startsAt) return "scheduled";
@@ -64,40 +61,40 @@ export function saleFor(state, product, now = Date.now()) {
   return best(mine) || best(all);
 }
 
+/** Every coupon batch in the state (``coupon:<id>``, a CouponState). */
 export function coupons(state) {
   const out = [];
   for (const [k, v] of Object.entries(state)) {
     if (!k.startsWith("coupon:") || !v || typeof v !== "object") continue;
-    out.push(coupon(k.slice(7), v));
+    out.push(coupon(v));
   }
   return out;
 }
 
-export function coupon(id, v) {
-  const total = Number(pick(v, "total", "quantity") ?? 0);
-  const remaining = Number(pick(v, "remaining", "left", "stock") ?? total);
+/** A CouponState (the state value or the REST answer). */
+export function coupon(v) {
   return {
-    id: String(pick(v, "id", "batch") || id),
-    kind: String(pick(v, "kind", "type") || "fixed"),
-    amount: Number(pick(v, "amount", "off", "value") ?? 0),
-    threshold: Number(pick(v, "threshold", "min_amount", "min") ?? 0),
-    percent: Number(pick(v, "percent", "pct") ?? 0),
-    cap: pick(v, "cap", "max_discount"),
-    total,
-    remaining,
-    claimed: Number(pick(v, "claimed") ?? Math.max(0, total - remaining)),
-    perUser: pick(v, "per_user", "limit"),
-    startsAt: ms(pick(v, "starts_at", "claim_starts_at")),
-    endsAt: ms(pick(v, "ends_at", "claim_ends_at")),
-    status: String(pick(v, "status", "phase") || "issued"),
-    title: pick(v, "title", "name") || "",
+    id: v.id,
+    kind: v.kind,
+    amount: v.amount,
+    threshold: v.threshold,
+    percent: v.percent,
+    cap: v.cap,
+    total: v.total,
+    remaining: v.remaining,
+    claimed: Math.max(0, v.total - v.remaining),
+    perUser: v.per_user,
+    startsAt: v.starts_at,
+    endsAt: v.ends_at,
+    status: v.status,
+    title: v.title,
     raw: v,
   };
 }
 
 /** A batch a viewer can claim now: its window open, some left, neither ended nor expired. */
 export function claimable(c, now = Date.now()) {
-  if (!["active", "issued"].includes(c.status)) return false;
+  if (c.status !== "active") return false;
   if (!(c.remaining > 0)) return false;
   if (c.endsAt && now >= c.endsAt) return false;
   if (c.startsAt && now < c.startsAt) return false;
@@ -119,31 +116,30 @@ export function couponLabel(c, money, lang) {
   return lang === "en" ? `${money(c.amount)} off` : `立减${money(c.amount)}`;
 }
 
+/** A LotteryState (the ``lottery`` state, or a lottery event's data merged over it). */
 export function lottery(v) {
   if (!v || typeof v !== "object") return null;
-  const cond = pick(v, "condition", "kind") || "keyword";
-  const condObj = typeof cond === "object" ? cond : null;
   return {
-    id: String(pick(v, "id", "lottery") || ""),
-    prize: pick(v, "prize", "title") || "",
-    winnersWanted: Number(pick(v, "winners_count", "count", "n_winners", "winners") ?? 1) || 1,
-    condition: condObj ? String(pick(condObj, "kind", "type")) : String(cond),
-    keyword: pick(condObj || {}, "keyword") ?? pick(v, "keyword"),
-    watchS: pick(condObj || {}, "seconds", "watch_s") ?? pick(v, "watch_s", "seconds"),
-    endsAt: ms(pick(v, "ends_at", "end_at")),
-    seedHash: pick(v, "seed_hash"),
-    seed: pick(v, "seed"),
-    entries: Number(pick(v, "entries", "entries_count", "entered") ?? 0),
-    winners: Array.isArray(v.winners) ? v.winners : Array.isArray(v.winner_list) ? v.winner_list : null,
-    status: String(pick(v, "status", "phase") || "opened"),
-    names: v.names && typeof v.names === "object" ? v.names : {}, // winner id -> display name
+    id: v.id,
+    prize: v.prize,
+    winnersWanted: v.winners_count,
+    condition: v.condition,
+    keyword: v.keyword,
+    watchS: v.watch_s,
+    endsAt: v.ends_at,
+    seedHash: v.seed_hash,
+    seed: v.seed,
+    entries: v.entries,
+    winners: Array.isArray(v.winners) ? v.winners : null, // present once drawn
+    status: v.status,
+    names: v.names || {}, // winner id -> display name, once drawn
     raw: v,
   };
 }
 
-/** People in lists (winners, contributors, muted) are user ids or objects {user, name}. */
+/** People in lists are user ids (lottery winners) or objects {user, name} (contributors, muted viewers). */
 export function winnerId(w) {
-  return typeof w === "object" && w ? String(w.user ?? w.id ?? "") : String(w);
+  return typeof w === "object" && w ? String(w.user) : String(w);
 }
 
 /** A person's display name: their own ``name``, else the one ``names`` (user id -> name) gives, else the id. */

@@ -79,19 +79,17 @@ function renderLikes() {
 }
 
 function renderTop3() {
-  const top = ui.state.top;
-  const list = Array.isArray(top) ? top : Array.isArray(top?.contributors) ? top.contributors : [];
+  const list = ui.state.top || []; // TopEntry: {user, name, value}, best first
   const ol = $("#top3");
   ol.replaceChildren(...list.slice(0, 3).map((c, i) => {
     const name = model.winnerName(c);
-    return h("li", { title: `${name} ${money(c.value ?? c.score ?? 0)}`, dataset: { user: model.winnerId(c) } },
+    return h("li", { title: `${name} ${money(c.value)}`, dataset: { user: model.winnerId(c) } },
       h("span.medal", { text: String(i + 1) }), h("span.name", { text: name }));
   }));
 }
 
 function renderRank() {
-  const r = ui.state.rank;
-  const pos = typeof r === "object" && r ? model.pick(r, "position", "hot", "rank") : r;
+  const pos = ui.state.rank?.hot; // RankState: {hot, hourly, hourly_value}
   const el = $("#rank-flag");
   el.hidden = pos == null;
   if (pos != null) el.textContent = (lang === "en" ? "Hot #" : "人气榜 第") + pos + (lang === "en" ? "" : "名");
@@ -101,7 +99,7 @@ function renderPinned() {
   const p = ui.state.pinned;
   const el = $("#pinned");
   el.hidden = !p;
-  if (p) el.textContent = "📌 " + (typeof p === "object" ? `${p.name ? p.name + "：" : ""}${p.text ?? ""}` : p);
+  if (p) el.textContent = "📌 " + p.text; // PinnedState: {msg, text, by, ts}
 }
 
 function renderProduct() {
@@ -283,7 +281,7 @@ async function sendChat(ev) {
 /** A chat that is the open keyword lottery's keyword enters it (the server enters it the same way). */
 function noteKeyword(text) {
   const l = model.lottery(ui.state.lottery);
-  if (l && !l.winners && l.condition === "keyword" && l.keyword && text.trim() === String(l.keyword).trim()) markEntered(l.id);
+  if (l && !l.winners && l.condition === "keyword" && l.keyword && text.trim() === l.keyword.trim()) markEntered(l.id);
 }
 
 function markEntered(id) {
@@ -381,11 +379,9 @@ async function openPay() {
   const discounts = new Map(); // claim id -> cents off this order
   try {
     const mine = await ui.api.get(`/api/rooms/${encodeURIComponent(roomId)}/coupons/mine?amount=${order.amount}`);
-    for (const c of (Array.isArray(mine) ? mine : mine?.coupons || [])) {
-      const id = c.claim || c.id;
-      discounts.set(id, Number(c.discount ?? 0));
-      const label = c.title || model.couponLabel(model.coupon(c.batch, c), money, lang);
-      select.append(h("option", { value: id, text: `${label} -${money(c.discount ?? 0)}` }));
+    for (const c of mine.coupons) { // held coupons usable on the order, best first, each with its discount
+      discounts.set(c.claim, c.discount);
+      select.append(h("option", { value: c.claim, text: `${model.couponLabel(c, money, lang)} -${money(c.discount)}` }));
     }
     if (mine?.best) select.value = mine.best;
   } catch { /* no coupons to offer */ }
@@ -438,15 +434,15 @@ function openLottery() {
   const out = h("div.outcome#lottery-outcome");
   if (ui.entered.has(l.id)) { out.textContent = "✓ " + t("entered"); out.classList.add("ok"); }
   const condText = {
-    keyword: `${t("c_keyword")}「${l.keyword ?? ""}」`, follow: t("c_follow"),
-    watch: `${t("c_watch")} ≥ ${l.watchS ?? "?"}s`, purchase: t("c_purchase"),
+    keyword: `${t("c_keyword")}「${l.keyword}」`, follow: t("c_follow"),
+    watch: `${t("c_watch")} ≥ ${l.watchS}s`, purchase: t("c_purchase"),
   }[l.condition] || l.condition;
   const action = l.condition === "keyword"
-    ? h("button.primary#lottery-go", { type: "button", text: `${t("send_keyword")}「${l.keyword ?? ""}」` })
+    ? h("button.primary#lottery-go", { type: "button", text: `${t("send_keyword")}「${l.keyword}」` })
     : h("button.primary#lottery-go", { type: "button", text: t("enter") });
   action.addEventListener("click", async () => {
     if (l.condition === "keyword") {
-      if (await sendText(String(l.keyword ?? ""), action)) { out.textContent = "✓ " + t("entered"); out.classList.add("ok"); }
+      if (await sendText(l.keyword, action)) { out.textContent = "✓ " + t("entered"); out.classList.add("ok"); }
       return;
     }
     if (l.condition === "follow") ui.socket.send({ type: "follow" });

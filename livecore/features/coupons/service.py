@@ -41,6 +41,7 @@ from ...protocol.events import CouponEvent
 from ...protocol.ids import PROMO_ID as _ID
 from ...protocol.ids import valid_room_id
 from ...protocol.limits import Coupons, CouponValue, DurationS, EpochMs, Percent, PerUser
+from ...protocol.state import CouponState
 from ...runtime import Runtime
 from ...storage.audit import audit
 
@@ -76,19 +77,24 @@ def _terms(h: dict[str, str]) -> CouponTerms:
                        percent=int(h["percent"]), cap=int(h["cap"]))
 
 
-def _public(h: dict[str, str], now_ms: int) -> dict[str, Any]:
+def _coupon_state(h: dict[str, str], now_ms: int) -> CouponState:
     """The batch as the room and the console see it (no internal counters), with its status as of ``now_ms``."""
     status = batch_status(h["status"], now_ms, ends_at=int(h["ends_at"]), remaining=int(h["remaining"]),
                           valid_until=int(h["valid_until"]), valid_for_ms=int(h["valid_for_ms"]))
-    return {
-        "id": h["id"], "room": h["room"], "title": h.get("title", ""), "kind": h["kind"],
-        "amount": int(h["amount"]), "threshold": int(h["threshold"]), "percent": int(h["percent"]),
-        "cap": int(h["cap"]), "total": int(h["total"]), "remaining": int(h["remaining"]),
-        "per_user": int(h["per_user"]), "starts_at": int(h["starts_at"]), "ends_at": int(h["ends_at"]),
-        "valid_from": int(h["valid_from"]) or None, "valid_until": int(h["valid_until"]) or None,
-        "valid_for_s": int(h["valid_for_ms"]) // 1000, "status": status,
-        "redeemed": int(h.get("redeemed", 0)),
-    }
+    return CouponState(
+        id=h["id"], room=h["room"], title=h.get("title", ""), kind=cast(Any, h["kind"]),
+        amount=int(h["amount"]), threshold=int(h["threshold"]), percent=int(h["percent"]),
+        cap=int(h["cap"]), total=int(h["total"]), remaining=int(h["remaining"]),
+        per_user=int(h["per_user"]), starts_at=int(h["starts_at"]), ends_at=int(h["ends_at"]),
+        valid_from=int(h["valid_from"]) or None, valid_until=int(h["valid_until"]) or None,
+        valid_for_s=int(h["valid_for_ms"]) // 1000, status=cast(Any, status),
+        redeemed=int(h.get("redeemed", 0)),
+    )
+
+
+def _public(h: dict[str, str], now_ms: int) -> dict[str, Any]:
+    """``_coupon_state`` as a JSON object (the API's answer)."""
+    return cast(dict[str, Any], msgspec.to_builtins(_coupon_state(h, now_ms)))
 
 
 class CouponService:
@@ -231,11 +237,16 @@ class CouponService:
         await self.state.publish_now(room, f"coupon:{batch}", lambda: self._state_value(room, batch))
         return True
 
-    async def batch(self, room: str, batch: str) -> dict[str, Any] | None:
+    async def batch_state(self, room: str, batch: str) -> CouponState | None:
         if not _ID.match(batch):
             return None
         raw = await self.rt.redis.hgetall(self._batch_keys(room, batch)["batch"])
-        return _public({replies.text(k): replies.text(v) for k, v in raw.items()}, self.now_ms()) if raw else None
+        return _coupon_state({replies.text(k): replies.text(v) for k, v in raw.items()}, self.now_ms()) if raw else None
+
+    async def batch(self, room: str, batch: str) -> dict[str, Any] | None:
+        """``batch_state`` as a JSON object (the API's answer)."""
+        state = await self.batch_state(room, batch)
+        return None if state is None else cast(dict[str, Any], msgspec.to_builtins(state))
 
     async def batches(self, room: str) -> list[dict[str, Any]]:
         """The room's batches, newest first."""
@@ -250,12 +261,10 @@ class CouponService:
                 out.append(_public({replies.text(k): replies.text(v) for k, v in raw.items()}, now))
         return out
 
-    async def _state_value(self, room: str, batch: str) -> Any:
+    async def _state_value(self, room: str, batch: str) -> CouponState | None:
         """``coupon:<id>`` state: the batch with its remaining count, or null once it cannot be claimed."""
-        b = await self.batch(room, batch)
-        if b is None or b["status"] in ("ended", "expired"):
-            return None
-        return b
+        b = await self.batch_state(room, batch)
+        return None if b is None or b.status in ("ended", "expired") else b
 
     # -- claims ---------------------------------------------------------------------------------------
     async def claim(self, room: str, user: str, batch: str, key: str) -> dict[str, Any] | Refusal:

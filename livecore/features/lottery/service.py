@@ -31,7 +31,7 @@ import contextlib
 import datetime as dt
 import logging
 import secrets
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 
@@ -46,6 +46,7 @@ from ...protocol.events import LotteryEvent
 from ...protocol.ids import PROMO_ID as _ID
 from ...protocol.ids import valid_room_id
 from ...protocol.limits import DurationS, EpochMs, WatchS, Winners
+from ...protocol.state import LotteryState
 from ...runtime import Runtime
 from ...storage.audit import audit
 
@@ -71,19 +72,22 @@ def _ts(millis: int) -> dt.datetime:
     return dt.datetime.fromtimestamp(millis / 1000, dt.UTC)
 
 
-def _state_object(h: dict[str, str]) -> dict[str, Any]:
+def _state_object(h: dict[str, str]) -> LotteryState:
     """The ``lottery`` state / API view of a lottery hash; the seed only once drawn."""
-    out: dict[str, Any] = {
-        "id": h["id"], "room": h["room"], "prize": h["prize"], "winners_count": int(h["winners_count"]),
-        "condition": h["condition"], "keyword": h.get("keyword", ""), "watch_s": int(h.get("watch_s", 0)),
-        "opened_at": int(h["opened_at"]), "ends_at": int(h["ends_at"]), "seed_hash": h["seed_hash"],
-        "status": h["status"], "entries": int(h.get("entries", 0)),
-    }
+    out = LotteryState(
+        id=h["id"], room=h["room"], prize=h["prize"], winners_count=int(h["winners_count"]),
+        condition=cast(Any, h["condition"]), keyword=h.get("keyword", ""), watch_s=int(h.get("watch_s", 0)),
+        opened_at=int(h["opened_at"]), ends_at=int(h["ends_at"]), seed_hash=h["seed_hash"],
+        status=cast(Any, h["status"]), entries=int(h.get("entries", 0)))
     if h["status"] == "drawn":
-        out["winners"] = msgspec.json.decode(h["winners"])
-        out["seed"] = h["seed"]
-        out["entries_digest"] = h["entries_digest"]
+        out.winners = msgspec.json.decode(h["winners"], type=list[str])
+        out.seed = h["seed"]
+        out.entries_digest = h["entries_digest"]
     return out
+
+
+def _builtins(state: LotteryState) -> dict[str, Any]:
+    return cast(dict[str, Any], msgspec.to_builtins(state))
 
 
 ANNOUNCE_LEASE_MS = 10_000  # a drawer silent this long after recording a result is presumed dead
@@ -167,7 +171,7 @@ class LotteryService:
             raise
         await self.rt.redis.zadd(self._due_key(), {f"{room}:{lottery}": ends})
         self._open.pop(room, None)
-        public = _state_object({k: str(v) for k, v in fields.items()})
+        public = _builtins(_state_object({k: str(v) for k, v in fields.items()}))
         data = {k: public[k] for k in ("prize", "winners_count", "condition", "keyword", "watch_s", "ends_at",
                                        "seed_hash")}
         await self.rt.bus.publish_reliable(room, LotteryEvent(ts=now, lottery=lottery, phase="opened", data=data))
@@ -197,7 +201,8 @@ class LotteryService:
         raw = await self.rt.redis.hgetall(self._hash(room, lottery))
         return {replies.text(k): replies.text(v) for k, v in raw.items()} if raw else None
 
-    async def get(self, room: str, lottery: str) -> dict[str, Any] | None:
+    async def lottery_state(self, room: str, lottery: str) -> LotteryState | None:
+        """The lottery as the ``lottery`` room state shows it, None when Redis does not know it."""
         if not _ID.match(lottery):
             return None
         h = await self._hash_fields(room, lottery)
@@ -206,9 +211,14 @@ class LotteryService:
         if h["status"] in ("open", "drawing"):
             h["entries"] = str(await self.rt.redis.zcard(self._entries_key(room, lottery)))
         out = _state_object(h)
-        if out.get("winners"):  # the winners' display names beside their ids (livecore.people)
-            out["names"] = await PeopleStore(self.rt.redis, self.rt.keys).names_for(out["winners"])
+        if out.winners:  # the winners' display names beside their ids (livecore.people)
+            out.names = await PeopleStore(self.rt.redis, self.rt.keys).names_for(out.winners)
         return out
+
+    async def get(self, room: str, lottery: str) -> dict[str, Any] | None:
+        """``lottery_state`` as a JSON object (the API's answer)."""
+        state = await self.lottery_state(room, lottery)
+        return None if state is None else _builtins(state)
 
     async def current(self, room: str) -> dict[str, Any] | None:
         """The room's ``lottery`` state (the open one, or the last drawn), or None."""
@@ -217,8 +227,8 @@ class LotteryService:
         return value if isinstance(value, dict) else None
 
     async def _state_value(self, room: str, lottery: str) -> Any:
-        view = await self.get(room, lottery)
-        if view is None or view["status"] == "cancelled":
+        view = await self.lottery_state(room, lottery)
+        if view is None or view.status == "cancelled":
             # clear only if the state still shows this lottery (a newer one may have replaced it)
             current = await self.current(room)
             return None if current is None or current.get("id") == lottery else SKIP

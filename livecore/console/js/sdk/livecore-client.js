@@ -28,6 +28,8 @@ var Backoff = class {
 };
 
 // src/protocol.ts
+var STATE_KEYS = ["live", "title", "cover", "session", "live_since", "online", "peak", "uv", "likes", "product", "sale:{id}", "stock:{id}", "coupon:{id}", "lottery", "pinned", "rank", "top", "demo_host", "metrics"];
+var HOST_STATE_KEYS = ["metrics"];
 var CLIENT_TYPES = ["join", "leave", "chat", "like", "share", "follow", "gift", "ping", "click", "cart", "mute", "unmute", "delete", "pin", "buy", "claim", "enter"];
 var ERROR_CODES = {
   bad_frame: "not JSON, or not a JSON object",
@@ -161,6 +163,7 @@ var RoomModel = class {
   }
   maxEvents;
   room = null;
+  /** The room state, one type per key (`RoomState`, generated from livecore.protocol.state). */
   state = {};
   offset = null;
   events = [];
@@ -213,9 +216,10 @@ var RoomModel = class {
       if (this.events.length > this.maxEvents) this.events.shift();
       delivered.push(event);
     }
+    const current = this.state;
     for (const [key, value] of Object.entries(state)) {
-      if (value === null) delete this.state[key];
-      else this.state[key] = value;
+      if (value === null) delete current[key];
+      else current[key] = value;
     }
     if (after(offset, this.offset)) this.offset = offset;
     return delivered;
@@ -665,9 +669,11 @@ export {
   Close,
   ERROR_CODES,
   Emitter,
+  HOST_STATE_KEYS,
   JoinError,
   LiveClient,
   RoomModel,
+  STATE_KEYS,
   after,
   compareOffsets,
   newKey,
