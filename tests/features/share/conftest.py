@@ -1,0 +1,64 @@
+"""Share fixtures: a runtime on a manual clock (attribution windows are probed to the millisecond), the share
+and help services on it, and the sales and orders services that make the orders credited."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from livecore.clock import ManualClock
+from livecore.commerce.model import SaleSpec
+from livecore.commerce.orders import OrderService
+from livecore.commerce.sales import SalesService
+from livecore.config import Settings
+from livecore.features.share.help import HelpService
+from livecore.features.share.service import ShareService
+from livecore.runtime import Runtime, open_runtime
+
+T0 = 1_800_000_000.0  # seconds; every share test starts here
+WINDOW_S = 3600
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(start=T0)
+
+
+@pytest.fixture
+async def srt(settings: Settings, migrated: str, redis, rooms, clock: ManualClock) -> AsyncIterator[Runtime]:  # type: ignore[no-untyped-def]
+    async with open_runtime(settings.with_(attribution_window_s=WINDOW_S), clock=clock) as rt:
+        yield rt
+
+
+@pytest.fixture
+def share(srt: Runtime) -> ShareService:
+    return ShareService(srt)
+
+
+@pytest.fixture
+async def helps(srt: Runtime, share: ShareService) -> AsyncIterator[HelpService]:
+    svc = HelpService(srt, share)
+    try:
+        yield svc
+    finally:
+        await svc.close()
+
+
+@pytest.fixture
+async def sales(srt: Runtime) -> AsyncIterator[SalesService]:
+    svc = SalesService(srt)
+    try:
+        yield svc
+    finally:
+        await svc.close()
+
+
+@pytest.fixture
+def orders(srt: Runtime, sales: SalesService) -> OrderService:
+    return OrderService(srt, sales.stock)
+
+
+def sale_spec(quantity: int = 20, price: int = 1000) -> SaleSpec:
+    now = int(T0 * 1000)
+    return SaleSpec(product="p1", price=price, quantity=quantity, per_user=5, ends_at=now + 10 * WINDOW_S * 1000)
