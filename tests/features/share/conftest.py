@@ -6,18 +6,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from sharehelp import T0, WINDOW_S
 
 from livecore.clock import ManualClock
-from livecore.commerce.model import SaleSpec
 from livecore.commerce.orders import OrderService
 from livecore.commerce.sales import SalesService
 from livecore.config import Settings
 from livecore.features.share.help import HelpService
 from livecore.features.share.service import ShareService
 from livecore.runtime import Runtime, open_runtime
-
-T0 = 1_800_000_000.0  # seconds; every share test starts here
-WINDOW_S = 3600
 
 
 @pytest.fixture
@@ -57,8 +54,3 @@ async def sales(srt: Runtime) -> AsyncIterator[SalesService]:
 @pytest.fixture
 def orders(srt: Runtime, sales: SalesService) -> OrderService:
     return OrderService(srt, sales.stock)
-
-
-def sale_spec(quantity: int = 20, price: int = 1000) -> SaleSpec:
-    now = int(T0 * 1000)
-    return SaleSpec(product="p1", price=price, quantity=quantity, per_user=5, ends_at=now + 10 * WINDOW_S * 1000)

@@ -3,7 +3,7 @@ to the millisecond (manual clock), and the funnel the console reads."""
 
 from __future__ import annotations
 
-from conftest import WINDOW_S
+from sharehelp import WINDOW_S
 
 from livecore.clock import ManualClock
 from livecore.core.outcome import Refusal, accepted

@@ -3,7 +3,7 @@ visits and referrals reach PostgreSQL; a worker killed mid-batch loses and dupli
 
 from __future__ import annotations
 
-from conftest import WINDOW_S, sale_spec
+from sharehelp import WINDOW_S, sale_spec
 
 from livecore.clock import ManualClock
 from livecore.commerce.orders import OrderService
