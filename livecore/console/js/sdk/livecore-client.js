@@ -28,7 +28,7 @@ var Backoff = class {
 };
 
 // src/protocol.ts
-var CLIENT_TYPES = ["join", "leave", "chat", "like", "share", "follow", "gift", "ping", "click", "cart", "buy", "claim", "enter", "mute", "unmute", "delete", "pin"];
+var CLIENT_TYPES = ["join", "leave", "chat", "like", "share", "follow", "gift", "ping", "click", "cart", "mute", "unmute", "delete", "pin", "buy", "claim", "enter", "share_code", "share_visit", "help_friend", "help_status"];
 var ERROR_CODES = {
   bad_frame: "not JSON, or not a JSON object",
   unknown_type: "`type` names no client message",
@@ -48,6 +48,10 @@ var ERROR_CODES = {
   already: "already entered / already done",
   unavailable: "a dependency is down or the connection dropped: retry with the same key",
   internal: "a bug on the server's side; retry later",
+  bad_code: "the share or help code was altered, or made for another room or group",
+  self_referral: "one's own share link: no referral recorded",
+  referral_loop: "the sharer was brought by this viewer (A->B->A or longer): no referral recorded",
+  self_help: "one cannot help oneself unlock a help coupon",
   unauthorized: "HTTP: token missing, forged, malformed or expired",
   expired: "HTTP: the order's payment window (or the coupon's validity) has passed",
   busy: "HTTP: another lottery is still open in this room",
