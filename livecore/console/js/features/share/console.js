@@ -32,10 +32,16 @@ const fill = (text, vars) => text.replace(/\{(\w+)\}/g, (_, k) => String(vars[k]
 const p = { pane: null, table: null, cards: null, top: null, help: null, at: 0 };
 const R = (ctx) => `/api/rooms/${encodeURIComponent(ctx.room)}`;
 
-function cell(step, value) { return h("td", { dataset: { step }, text: step === "gmv" ? money(value) : String(value) }); }
+const PAD = "padding:3px 10px;text-align:right;font-variant-numeric:tabular-nums";
+function cell(step, value) {
+  const td = h("td", { dataset: { step }, text: step === "gmv" ? money(value) : String(value) });
+  td.style.cssText = PAD;
+  return td;
+}
 
 function renderFunnel(f) {
   const head = h("tr", {}, h("th", { text: t("sf_channel") }), ...STEPS.map((s) => h("th", { text: t("sf_" + s) })));
+  for (const th of head.children) th.style.cssText = PAD;
   const rows = f.channels.map((c) => h("tr", { dataset: { channel: c.channel } }, h("td", { text: t("ch_" + c.channel) }),
     ...STEPS.map((s) => cell(s, c[s]))));
   const total = h("tr.total", { dataset: { channel: "total" } }, h("td", { text: t("sf_total") }), ...STEPS.map((s) => cell(s, f.total[s])));
@@ -92,6 +98,7 @@ register({
   mount(ctx) {
     p.pane = ctx.addTab("share", t("share_tab"));
     p.table = h("table.share-funnel#share-funnel");
+    p.table.style.cssText = "border-collapse:collapse;margin:8px 0;width:100%";
     p.cards = h("div.cards");
     p.top = h("ol.share-top#share-top");
     p.help = h("section.share-help");
