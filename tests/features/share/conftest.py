@@ -12,8 +12,10 @@ from livecore.clock import ManualClock
 from livecore.commerce.orders import OrderService
 from livecore.commerce.sales import SalesService
 from livecore.config import Settings
+from livecore.features.gateway_set import FeatureSet
 from livecore.features.share.help import HelpService
 from livecore.features.share.service import ShareService
+from livecore.gateway.server import Gateway
 from livecore.runtime import Runtime, open_runtime
 
 
@@ -54,3 +56,15 @@ async def sales(srt: Runtime) -> AsyncIterator[SalesService]:
 @pytest.fixture
 def orders(srt: Runtime, sales: SalesService) -> OrderService:
     return OrderService(srt, sales.stock)
+
+
+@pytest.fixture
+async def gateway(settings: Settings, redis, rooms) -> AsyncIterator[Gateway]:  # type: ignore[no-untyped-def]
+    """A gateway with every registered feature's real part, on the system clock."""
+    async with open_runtime(settings.with_(tick_ms=50), database=False) as rt:
+        gw = Gateway(rt, features=FeatureSet.open(rt))
+        await gw.start("127.0.0.1", 0)
+        try:
+            yield gw
+        finally:
+            await gw.stop()
