@@ -8,6 +8,7 @@ artifacts folder the test session prints.
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -87,4 +88,45 @@ async def test_a_share_link_brings_a_visit_and_an_order_to_the_funnel(browser: B
     await con.screenshot(path=artifact(artifacts_dir, "share-console-funnel.png"), full_page=True)
     assert not CSP_VIOLATIONS, CSP_VIOLATIONS
     for ctx in (actx, bctx):
+        await ctx.close()
+
+
+async def test_a_friend_helps_from_a_help_link_and_the_asker_sees_it(browser: Browser, stack: Any,
+                                                                    artifacts_dir: Path) -> None:
+    secret = stack.settings.secret
+    host = issue(secret, "hh1", role="host", room="e2h", name="主播小禾")
+    asker = issue(secret, "ha", role="viewer", name="求助的小安")
+    friend = issue(secret, "hf", role="viewer", name="热心的小福")
+    stack.call("POST", "/api/rooms", {"id": "e2h", "title": "助力专场"}, host)
+    stack.call("POST", "/api/rooms/e2h/live/start", {}, host)
+    batch = stack.call("POST", "/api/rooms/e2h/coupons", {"kind": "fixed", "amount": 500, "total": 10,
+                                                          "duration_s": 600, "valid_for_s": 600, "title": "5元券"}, host)
+    stack.call("POST", "/api/rooms/e2h/share/help", {"batch": batch["id"], "need": 1}, host)
+
+    actx = await browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                     permissions=["clipboard-read", "clipboard-write"])
+    a = watch_csp(await actx.new_page())
+    await a.goto(f"{stack.api_url}/room/e2h?token={asker}")
+    await expect(a.locator("#live-flag")).to_be_visible(timeout=WAIT)
+    await a.click("#share-chip")
+    await expect(a.locator("#share-help-line")).to_have_text("已有 0 位好友助力，还差 1 位", timeout=WAIT)
+    await a.click(".share-help-invite")
+    await expect(a.locator("#share-link")).to_have_value(re.compile(r"/room/e2h\?help=[0-9A-Za-z]+$"), timeout=WAIT)
+    help_link = await a.locator("#share-link").input_value()
+    await a.screenshot(path=artifact(artifacts_dir, "share-help-asker.png"))
+
+    fctx = await browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    f = watch_csp(await fctx.new_page())
+    await f.goto(f"{help_link}&token={friend}")
+    await expect(f.locator("#live-flag")).to_be_visible(timeout=WAIT)
+    await f.click("#share-help-friend")
+    await expect(f.locator(".share-help-note")).to_contain_text("助力成功", timeout=WAIT)
+    await f.screenshot(path=artifact(artifacts_dir, "share-help-friend.png"))
+
+    await expect(a.locator("#share-help-line")).to_have_text("助力完成，优惠券已到账", timeout=WAIT)
+    mine = stack.call("GET", "/api/rooms/e2h/coupons/mine", None, asker)
+    assert [c["batch"] for c in (mine if isinstance(mine, list) else mine["coupons"])] == [batch["id"]], mine
+    await a.screenshot(path=artifact(artifacts_dir, "share-help-unlocked.png"))
+    assert not CSP_VIOLATIONS, CSP_VIOLATIONS
+    for ctx in (actx, fctx):
         await ctx.close()

@@ -12,7 +12,8 @@ const words = {
     share_copied: "链接已复制，发给好友吧", share_copy_manual: "请长按复制下面的链接", share_close: "关闭",
     help_title: "好友助力", help_progress: "已有 {n} 位好友助力，还差 {m} 位", help_done: "助力完成，优惠券已到账",
     help_invite: "邀请好友助力", help_friend_btn: "为好友助力", help_friend_title: "好友邀请你助力",
-    help_thanks: "助力成功！", help_already_helped: "你已经助力过了", help_unlocked_for: "好友已解锁优惠券",
+    help_thanks: "助力成功！", help_already_helped: "你已经助力过了", help_unlocked_for: "{name} 已解锁优惠券",
+    help_to_go_for: "{name} 还差 {m} 位好友助力",
     share_welcome: "通过好友分享进入直播间",
   },
   en: {
@@ -20,7 +21,8 @@ const words = {
     share_copied: "Link copied: send it to a friend", share_copy_manual: "Copy the link below", share_close: "Close",
     help_title: "Friends' help", help_progress: "{n} friends helped, {m} to go", help_done: "Unlocked: the coupon is yours",
     help_invite: "Ask friends to help", help_friend_btn: "Help your friend", help_friend_title: "A friend asks for your help",
-    help_thanks: "Thanks for helping!", help_already_helped: "You helped already", help_unlocked_for: "Your friend unlocked it",
+    help_thanks: "Thanks for helping!", help_already_helped: "You helped already", help_unlocked_for: "{name} unlocked the coupon",
+    help_to_go_for: "{name} needs {m} more",
     share_welcome: "You came through a friend's share",
   },
 };
@@ -53,6 +55,7 @@ function panel(ctx) {
   w.field = h("input.share-link#share-link", { readonly: true, "aria-label": t("share_title") });
   w.field.hidden = true;
   w.help = h("div.share-help#share-help");
+  w.help.style.cssText = "display:flex;flex-direction:column;gap:4px";
   w.help.hidden = true;
   const p = h("div.share-panel#share-panel", { role: "dialog", "aria-label": t("share_title") },
     h("div.share-head", {}, h("b", { text: t("share_title") }), close), h("div.share-channels", {}, ...buttons),
@@ -109,8 +112,8 @@ function friendCard(ctx) {
   btn.addEventListener("click", () => busy(btn, async () => {
     try {
       const r = await ctx.request({ type: "help_friend", code: w.pending.help });
-      note.textContent = r.replayed ? t("help_already_helped")
-        : `${t("help_thanks")} ${fill(t("help_progress"), { n: r.helps, m: r.to_go })}`;
+      const where = fill(t(r.unlocked ? "help_unlocked_for" : "help_to_go_for"), { name: r.name, m: r.to_go });
+      note.textContent = `${t(r.replayed ? "help_already_helped" : "help_thanks")} ${where}`;
       btn.disabled = true;
       document.body.dataset.helped = String(r.helps);
     } catch (err) {
