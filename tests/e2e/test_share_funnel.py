@@ -99,8 +99,8 @@ async def test_a_friend_helps_from_a_help_link_and_the_asker_sees_it(browser: Br
     friend = issue(secret, "hf", role="viewer", name="热心的小福")
     stack.call("POST", "/api/rooms", {"id": "e2h", "title": "助力专场"}, host)
     stack.call("POST", "/api/rooms/e2h/live/start", {}, host)
-    batch = stack.call("POST", "/api/rooms/e2h/coupons", {"kind": "fixed", "amount": 500, "total": 10,
-                                                          "duration_s": 600, "valid_for_s": 600, "title": "5元券"}, host)
+    coupon = {"kind": "fixed", "amount": 500, "total": 10, "duration_s": 600, "valid_for_s": 600, "title": "5元券"}
+    batch = stack.call("POST", "/api/rooms/e2h/coupons", coupon, host)
     stack.call("POST", "/api/rooms/e2h/share/help", {"batch": batch["id"], "need": 1}, host)
 
     actx = await browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,

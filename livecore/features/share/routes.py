@@ -7,6 +7,7 @@
     GET    /api/rooms/{room}/share/help     public: the room's help campaign or null
     POST   /api/rooms/{room}/share/help     host: {"batch", "need", "title"?} -> the campaign (replaces the current)
     DELETE /api/rooms/{room}/share/help     host: end the campaign
+    GET    /api/rooms/{room}/share/reconcile  host: Redis's share counts against PostgreSQL's, each difference named
 
 Refusals answer ``{"error": {"code", "message"}}`` through the one status map (``bad_code``, ``self_referral``,
 ``referral_loop`` 409).
@@ -21,12 +22,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ...api.deps import ApiError, app_service, body, json, require_host, require_room
+from ...api.deps import ApiError, app_service, body, json, require_host, require_room, runtime
 from ...api.op import DB, Op
 from ...core.outcome import Refusal, RefusedError
 from ...protocol.codes import ErrorCode
 from .help import HelpIn, HelpService
 from .messages import Channel, Code, GroupId
+from .reconcile import reconcile
 from .service import ShareService
 
 
@@ -94,6 +96,14 @@ async def end_help(request: Request) -> Response:
     return json({"ok": True})
 
 
+async def reconcile_share(request: Request) -> Response:
+    room = request.path_params["room"]
+    require_host(request, room)
+    if runtime(request).db is None:
+        raise ApiError(ErrorCode.UNAVAILABLE, "no database")
+    return json(await reconcile(runtime(request), room))
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route("/api/rooms/{room}/share/funnel", funnel, methods=["GET"]),
@@ -102,6 +112,7 @@ def routes() -> list[BaseRoute]:
         Route("/api/rooms/{room}/share/help", get_help, methods=["GET"]),
         Route("/api/rooms/{room}/share/help", set_help, methods=["POST"]),
         Route("/api/rooms/{room}/share/help", end_help, methods=["DELETE"]),
+        Route("/api/rooms/{room}/share/reconcile", reconcile_share, methods=["GET"]),
     ]
 
 
@@ -116,4 +127,6 @@ OPERATIONS: dict[Any, Op] = {
     set_help: Op("start a help campaign: N friends' helps unlock a coupon batch", auth="host", body=HelpIn, ok=201,
                  errors=(409, *DB), tags=("share",)),
     end_help: Op("end the room's help campaign", auth="host", errors=(409, *DB), tags=("share",)),
+    reconcile_share: Op("the room's share counts in Redis against PostgreSQL, each difference named", auth="host",
+                        errors=DB, tags=("share",)),
 }

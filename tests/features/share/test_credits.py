@@ -11,6 +11,7 @@ from livecore.commerce.sale_keys import SaleKeys
 from livecore.commerce.sales import SalesService
 from livecore.core.outcome import accepted
 from livecore.features.share.keys import ShareKeys
+from livecore.features.share.reconcile import reconcile
 from livecore.features.share.service import ShareService
 from livecore.features.share.worker import credit_orders, order_crediter, persist_share, share_persister
 from livecore.runtime import Runtime
@@ -44,13 +45,24 @@ async def test_orders_within_the_window_credit_the_referrer_once(srt: Runtime, s
     wechat = next(c for c in f["channels"] if c["channel"] == "wechat")
     assert (wechat["orders"], wechat["gmv"]) == (2, 2000)
     assert [(r["user"], r["new"], r["gmv"]) for r in f["top"]] == [("ann", 1, 2000)]
+    behind = await reconcile(srt, ROOM)
+    assert behind["outbox_behind"] > 0 and not behind["ok"]  # the persister has not run yet
     assert await share_persister(srt, "p").drain() > 0
+    settled = await reconcile(srt, ROOM)
+    assert settled["ok"] and settled["outbox_behind"] == 0, settled
+    assert settled["redis"]["credits"] == settled["postgresql"]["credits"] == 2
     rows = await db.fetch("SELECT order_id, referrer_id, channel, amount FROM share_credits ORDER BY ordered_at")
     assert [(r["order_id"], r["referrer_id"], r["channel"], r["amount"]) for r in rows] == [
         (early, "ann", "wechat", 1000), (last, "ann", "wechat", 1000)]
     assert stranger not in {r["order_id"] for r in rows} and late not in {r["order_id"] for r in rows}
     assert await db.fetchval("SELECT count(*) FROM share_visits") == 1
     assert await db.fetchval("SELECT referrer_id FROM share_referrals WHERE user_id = 'cat'") == "ann"
+    # a planted difference is named
+    await db.execute("DELETE FROM share_credits WHERE order_id = $1", last)
+    planted = await reconcile(srt, ROOM)
+    assert not planted["ok"]
+    assert planted["differences"] == ["credits: redis 2 != postgresql 1", "credited_gmv: redis 2000 != postgresql 1000",
+                                      "credited_orders: redis 2 != postgresql 1"]
 
 
 async def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(srt: Runtime, share: ShareService, sales,  # type: ignore[no-untyped-def]

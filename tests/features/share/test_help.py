@@ -10,6 +10,7 @@ import pytest
 from livecore.commerce.coupons import CouponBatchIn, CouponService, claims_persister
 from livecore.core.outcome import Refusal, RefusedError, accepted
 from livecore.features.share.help import HelpIn, HelpService, grant_key
+from livecore.features.share.reconcile import reconcile
 from livecore.features.share.worker import share_persister
 from livecore.runtime import Runtime
 
@@ -56,6 +57,8 @@ async def test_n_distinct_helps_grant_one_coupon(srt: Runtime, helps: HelpServic
     assert await db.fetchval("SELECT count(*) FROM share_unlocks WHERE asker_id = 'ann'") == 1
     assert await db.fetchval("SELECT count(*) FROM coupon_claims WHERE user_id = 'ann' AND claim_key = $1",
                              grant_key(c["id"])) == 1
+    checked = await reconcile(srt, ROOM)
+    assert checked["ok"] and checked["redis"]["unlocks"] == checked["postgresql"]["unlocks"] == 1, checked
 
 
 async def test_concurrent_helps_past_the_need_unlock_once(srt: Runtime, helps: HelpService) -> None:
