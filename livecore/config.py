@@ -97,6 +97,7 @@ class Settings:
     durability_timeout_ms: int = 500  # a WAIT that takes longer answers the batch's buys "unavailable" (retry)
     generation_check_s: float = 1.0  # how often each process checks the Redis generation marker
     payment_secret: str = ""  # HMAC key of payment-provider callbacks; empty: derived from ``secret``
+    attribution_window_s: int = 86400  # a share visit credits its referrer's orders this long (first touch wins)
 
     # interactions and rankings
     interaction_maxlen: int = 200_000

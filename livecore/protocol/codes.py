@@ -30,6 +30,11 @@ class ErrorCode(StrEnum):
     ALREADY = "already"  # already entered / already done
     UNAVAILABLE = "unavailable"  # a dependency is down; safe to retry with the same key
     INTERNAL = "internal"
+    # share attribution and friends' help (livecore/features/share)
+    BAD_CODE = "bad_code"  # a share or help code altered, or made for another room or group
+    SELF_REFERRAL = "self_referral"  # opening one's own share link
+    REFERRAL_LOOP = "referral_loop"  # the sharer was brought by the visitor (A->B->A, or up the chain)
+    SELF_HELP = "self_help"  # helping oneself unlock a help coupon
     # host actions, orders, redemptions and HTTP only (never in a gateway ``error``)
     UNAUTHORIZED = "unauthorized"
     EXPIRED = "expired"
@@ -105,6 +110,10 @@ ERROR_NOTES: dict[ErrorCode, str] = {
     ErrorCode.ALREADY: "already entered / already done",
     ErrorCode.UNAVAILABLE: "a dependency is down or the connection dropped: retry with the same key",
     ErrorCode.INTERNAL: "a bug on the server's side; retry later",
+    ErrorCode.BAD_CODE: "the share or help code was altered, or made for another room or group",
+    ErrorCode.SELF_REFERRAL: "one's own share link: no referral recorded",
+    ErrorCode.REFERRAL_LOOP: "the sharer was brought by this viewer (A->B->A or longer): no referral recorded",
+    ErrorCode.SELF_HELP: "one cannot help oneself unlock a help coupon",
     ErrorCode.UNAUTHORIZED: "HTTP: token missing, forged, malformed or expired",
     ErrorCode.EXPIRED: "HTTP: the order's payment window (or the coupon's validity) has passed",
     ErrorCode.BUSY: "HTTP: another lottery is still open in this room",

@@ -4,6 +4,7 @@ import pytest
 from livecore.features.coupons.messages import Claim
 from livecore.features.lottery.messages import Enter
 from livecore.features.sales.messages import Buy
+from livecore.features.share.messages import HelpFriend, HelpStatus, ShareCodeAsk, ShareVisit
 from livecore.protocol import (
     CloseCode,
     client,
@@ -24,6 +25,8 @@ def test_every_client_message_round_trips() -> None:
         Buy(sale="s1", key="k1"), Claim(batch="b1", key="k2"), Enter(lottery="l1"),
         client.Click(product="p1"), client.Cart(product="p1"), client.Mute(user="u2"), client.Unmute(user="u2"),
         client.Delete(msg="m1"), client.Pin(msg="m1"), client.Leave(),
+        ShareCodeAsk(channel="wechat", group="g1", rid="c"), ShareVisit(code="7K0J6n5xTXSwoPQtE1aM"),
+        HelpFriend(code="7K0J6n5xTXSwoPQtE1aM", rid="h"), HelpStatus(),
     ]
     assert {type(s).__struct_config__.tag for s in samples} == CLIENT_TYPES
     for s in samples:

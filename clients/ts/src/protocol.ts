@@ -128,6 +128,42 @@ export interface Enter {
   rid?: string | null;
 }
 
+/** Make a share code for the room, or for a group in it: the answer has the code and the link to send. */
+export interface ShareCodeAsk {
+  type: "share_code";
+  /** default "link" */
+  channel?: string;
+  /** default null */
+  group?: string | null;
+  /** default null */
+  rid?: string | null;
+}
+
+/** The page was opened through a share link (``?share=<code>[&group=<id>]``): record the referrer. */
+export interface ShareVisit {
+  type: "share_visit";
+  code: string;
+  /** default null */
+  group?: string | null;
+  /** default null */
+  rid?: string | null;
+}
+
+/** Help the friend whose help link (``?help=<code>``) was opened to unlock the room's help coupon. */
+export interface HelpFriend {
+  type: "help_friend";
+  code: string;
+  /** default null */
+  rid?: string | null;
+}
+
+/** The viewer's own progress in the room's help campaign ("N friends helped, M to go"). */
+export interface HelpStatus {
+  type: "help_status";
+  /** default null */
+  rid?: string | null;
+}
+
 export interface Joined {
   type: "joined";
   room: string;
@@ -547,7 +583,11 @@ export type ClientMessage =
   | Pin
   | Buy
   | Claim
-  | Enter;
+  | Enter
+  | ShareCodeAsk
+  | ShareVisit
+  | HelpFriend
+  | HelpStatus;
 
 export type ServerMessage =
   | Joined
@@ -572,7 +612,7 @@ export type RoomEvent =
   | ModerationEvent;
 
 /** The `type` of every client message. */
-export const CLIENT_TYPES = ["join","leave","chat","like","share","follow","gift","ping","click","cart","mute","unmute","delete","pin","buy","claim","enter"] as const;
+export const CLIENT_TYPES = ["join","leave","chat","like","share","follow","gift","ping","click","cart","mute","unmute","delete","pin","buy","claim","enter","share_code","share_visit","help_friend","help_status"] as const;
 
 /** The `code` of an `error` (and of refused commerce results); HTTP errors use the same vocabulary, which has a few codes of its own (their notes start with `HTTP:`). */
 export type ErrorCode =
@@ -594,6 +634,10 @@ export type ErrorCode =
   | "already"
   | "unavailable"
   | "internal"
+  | "bad_code"
+  | "self_referral"
+  | "referral_loop"
+  | "self_help"
   | "unauthorized"
   | "expired"
   | "busy"
@@ -630,6 +674,10 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, string>> = {
   already: "already entered / already done",
   unavailable: "a dependency is down or the connection dropped: retry with the same key",
   internal: "a bug on the server's side; retry later",
+  bad_code: "the share or help code was altered, or made for another room or group",
+  self_referral: "one's own share link: no referral recorded",
+  referral_loop: "the sharer was brought by this viewer (A->B->A or longer): no referral recorded",
+  self_help: "one cannot help oneself unlock a help coupon",
   unauthorized: "HTTP: token missing, forged, malformed or expired",
   expired: "HTTP: the order's payment window (or the coupon's validity) has passed",
   busy: "HTTP: another lottery is still open in this room",

@@ -48,6 +48,8 @@ const zh = {
   cancelled: "该福袋已取消，等待下一个福袋吧", not_ended: "福袋还在参与中，请等参与时间结束后再开奖", not_owner: "这张优惠券不属于你，请使用自己的优惠券",
   already_used: "这张优惠券已用于其他订单，请换一张", not_yet_valid: "优惠券还未到可用时间，请稍后再用", too_large: "提交的内容过大，请删减后重试",
   method_not_allowed: "页面版本过旧，请刷新页面",
+  bad_code: "分享链接无效或已被修改，请向好友重新获取链接", self_referral: "这是你自己的分享链接，分享给好友才算数哦",
+  referral_loop: "你们已互相分享过，这次不会记为新的邀请", self_help: "不能为自己助力，请邀请好友来帮忙",
 };
 
 const en = {
@@ -93,6 +95,8 @@ const en = {
   cancelled: "This lottery was cancelled: wait for the next one", not_ended: "The lottery is still open: draw it when entries close", not_owner: "This coupon belongs to someone else: use one of yours",
   already_used: "This coupon was used on another order: choose another", not_yet_valid: "This coupon is not valid yet: use it later", too_large: "Too much data sent: shorten it and retry",
   method_not_allowed: "This page is out of date: reload it",
+  bad_code: "This share link is not valid: ask your friend for a new one", self_referral: "This is your own share link: send it to a friend",
+  referral_loop: "You two already invited each other: this visit is not a new referral", self_help: "You cannot help yourself: ask a friend",
 };
 
 const table = lang === "en" ? en : zh;
