@@ -128,6 +128,16 @@ export interface Enter {
   rid?: string | null;
 }
 
+/** Grab one packet of a rain; ``key`` makes retries safe (the same key answers the first answer). Password
+ * packets (口令红包) are grabbed by sending their phrase as a ``chat`` instead. */
+export interface Grab {
+  type: "grab";
+  rain: string;
+  key: string;
+  /** default null */
+  rid?: string | null;
+}
+
 export interface Joined {
   type: "joined";
   room: string;
@@ -362,6 +372,22 @@ export interface ModerationEvent {
   text?: string;
 }
 
+/** Reliable. ``launched``: kind, total, count, starts_at, ends_at, condition, watch_s, phrase (password
+ * packets), seed_hash. ``ended``: grabbed, count, given, total, leftover, seed_hash, seed, top (the biggest
+ * grabs: user, name, amount). */
+export interface RedPacketEvent {
+  type: "redpacket";
+  /** default 0 */
+  ts?: number;
+  /** default null */
+  offset?: string | null;
+  /** default "" */
+  redpacket?: string;
+  phase: "ended" | "launched";
+  /** default {} */
+  data?: Record<string, unknown>;
+}
+
 export type ClientMessage =
   | Join
   | Leave
@@ -379,7 +405,8 @@ export type ClientMessage =
   | Pin
   | Buy
   | Claim
-  | Enter;
+  | Enter
+  | Grab;
 
 export type ServerMessage =
   | Joined
@@ -401,10 +428,11 @@ export type RoomEvent =
   | CouponEvent
   | LotteryEvent
   | OrderEvent
-  | ModerationEvent;
+  | ModerationEvent
+  | RedPacketEvent;
 
 /** The `type` of every client message. */
-export const CLIENT_TYPES = ["join","leave","chat","like","share","follow","gift","ping","click","cart","mute","unmute","delete","pin","buy","claim","enter"] as const;
+export const CLIENT_TYPES = ["join","leave","chat","like","share","follow","gift","ping","click","cart","mute","unmute","delete","pin","buy","claim","enter","grab"] as const;
 
 /** The `code` of an `error` (and of refused commerce results); HTTP errors use the same vocabulary, which has a few codes of its own (their notes start with `HTTP:`). */
 export type ErrorCode =

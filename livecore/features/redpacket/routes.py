@@ -32,7 +32,7 @@ def service(request: Request) -> RedPacketService:
     return app_service(request, "redpackets", RedPacketService)
 
 
-async def launch(request: Request) -> Response:
+async def launch_redpacket(request: Request) -> Response:
     room = request.path_params["room"]
     who = require_host(request, room)
     spec = await body(request, RedPacketIn)
@@ -42,7 +42,7 @@ async def launch(request: Request) -> Response:
         raise ApiError.of(exc) from exc
 
 
-async def list_packets(request: Request) -> Response:
+async def list_redpackets(request: Request) -> Response:
     rows = await database(runtime(request)).fetch(
         """SELECT id, kind, total, count, condition, watch_s, phrase, status, grabbed, given, leftover, seed_hash,
                   (extract(epoch FROM starts_at) * 1000)::bigint AS starts_at,
@@ -51,7 +51,7 @@ async def list_packets(request: Request) -> Response:
     return json([dict(r) for r in rows])
 
 
-async def end(request: Request) -> Response:
+async def end_redpacket(request: Request) -> Response:
     room = request.path_params["room"]
     who = require_host(request, room)
     try:
@@ -60,14 +60,14 @@ async def end(request: Request) -> Response:
         raise ApiError.of(exc) from exc
 
 
-async def public_packet(request: Request) -> Response:
+async def public_redpacket(request: Request) -> Response:
     record = await service(request).public_record(request.path_params["id"])
     if record is None:
         raise ApiError(ErrorCode.NOT_FOUND, "no such red packet")
     return json(record)
 
 
-async def verify(request: Request) -> Response:
+async def verify_redpacket(request: Request) -> Response:
     report = await service(request).verify(request.path_params["id"])
     if report["problems"] == ["no such red packet"]:
         raise ApiError(ErrorCode.NOT_FOUND, "no such red packet")
@@ -76,20 +76,20 @@ async def verify(request: Request) -> Response:
 
 def routes() -> list[BaseRoute]:
     return [
-        Route("/api/rooms/{room}/redpackets", launch, methods=["POST"]),
-        Route("/api/rooms/{room}/redpackets", list_packets, methods=["GET"]),
-        Route("/api/rooms/{room}/redpackets/{id}/end", end, methods=["POST"]),
-        Route("/api/redpackets/{id}", public_packet, methods=["GET"]),
-        Route("/api/redpackets/{id}/verify", verify, methods=["GET"]),
+        Route("/api/rooms/{room}/redpackets", launch_redpacket, methods=["POST"]),
+        Route("/api/rooms/{room}/redpackets", list_redpackets, methods=["GET"]),
+        Route("/api/rooms/{room}/redpackets/{id}/end", end_redpacket, methods=["POST"]),
+        Route("/api/redpackets/{id}", public_redpacket, methods=["GET"]),
+        Route("/api/redpackets/{id}/verify", verify_redpacket, methods=["GET"]),
     ]
 
 
 OPERATIONS: dict[Any, Op] = {
-    launch: Op("launch a red packet rain (红包雨) or password packet (口令红包); answers its seed hash", auth="host",
+    launch_redpacket: Op("launch a red packet rain (红包雨) or password packet (口令红包); answers its seed hash", auth="host",
                body=RedPacketIn, ok=201, errors=(409, *DB), tags=("redpackets",)),
-    list_packets: Op("the room's red packets, newest first", errors=DB, tags=("redpackets",)),
-    end: Op("end a red packet now; the leftover returns to the host", auth="host", errors=(409, *DB),
+    list_redpackets: Op("the room's red packets, newest first", errors=DB, tags=("redpackets",)),
+    end_redpacket: Op("end a red packet now; the leftover returns to the host", auth="host", errors=(409, *DB),
             tags=("redpackets",)),
-    public_packet: Op("the public record; seed, amounts and credits once ended", errors=DB, tags=("redpackets",)),
-    verify: Op("recompute every amount from the seed and check the credits", errors=DB, tags=("redpackets",)),
+    public_redpacket: Op("the public record; seed, amounts and credits once ended", errors=DB, tags=("redpackets",)),
+    verify_redpacket: Op("recompute every amount from the seed and check the credits", errors=DB, tags=("redpackets",)),
 }
