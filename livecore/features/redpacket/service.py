@@ -24,6 +24,7 @@ from typing import Any
 import msgspec
 
 from ... import replies
+from ...commerce.batcher import CommandBatcher
 from ...commerce.state_publish import StatePublisher, ms
 from ...core.outcome import Refusal, RefusedError, code_of, refusal
 from ...idem import idem_id
@@ -60,6 +61,8 @@ class RedPacketService:
         self.keys = RedPacketKeys(rt.keys)
         self.state = StatePublisher(rt)
         self.people = PeopleStore(rt.redis, rt.keys)
+        # the grabs of one event-loop iteration share one round trip (as purchases do)
+        self.batcher = CommandBatcher(rt.redis, durability=rt.durability)
         self.ended_by_timer = 0
 
     def now_ms(self) -> int:
@@ -173,11 +176,11 @@ class RedPacketService:
         if not (valid_id(packet) and user and len(user) <= 128 and len(key) <= 128):
             return refusal(ErrorCode.INVALID, "invalid red packet id or key")
         k = self.keys.packet(room, packet)
-        res = await self.rt.scripts.call(
-            "redpacket_grab", keys=[k.hash, k.amounts, k.users, k.idem, k.said, self.keys.outbox(room),
-                                    self.keys.followers(room)],
-            args=[user, key, self.now_ms(), self.rt.settings.order_stream_maxlen, idem_id(user, key),
-                  int(watched_s * 1000), via])
+        res = await self.batcher.script(
+            self.rt.scripts.get("redpacket_grab"),
+            [k.hash, k.amounts, k.users, k.idem, k.said, self.keys.outbox(room), self.keys.followers(room)],
+            [user, key, self.now_ms(), self.rt.settings.order_stream_maxlen, idem_id(user, key),
+             int(watched_s * 1000), via])
         outcome = replies.text(res[0])
         field = f"redpacket:{packet}"
         if outcome == "ok":
@@ -341,6 +344,7 @@ class RedPacketService:
         }
 
     async def close(self) -> None:
+        await self.batcher.close()
         await self.state.drain()
         await self.state.close()
 
