@@ -29,7 +29,8 @@ async def tap_a_falling_packet(page: Page) -> None:
         spot = await page.evaluate("""() => {
             for (const el of document.querySelectorAll('.rp-drop')) {
                 const r = el.getBoundingClientRect();
-                if (r.top > 120 && r.bottom < innerHeight - 80) return {x: r.left + r.width / 2, y: r.top + r.height / 2};
+                const inside = r.top > 120 && r.bottom < innerHeight - 80;
+                if (inside) return {x: r.left + r.width / 2, y: r.top + r.height / 2};
             }
             return null;
         }""")
@@ -40,7 +41,8 @@ async def tap_a_falling_packet(page: Page) -> None:
         await asyncio.sleep(0.1)
 
 
-async def test_host_starts_a_rain_and_a_phone_viewer_grabs_it(browser: Browser, stack: Any, artifacts_dir: Path) -> None:
+async def test_host_starts_a_rain_and_a_phone_viewer_grabs_it(browser: Browser, stack: Any,
+                                                              artifacts_dir: Path) -> None:
     secret = stack.settings.secret
     host = issue(secret, "rphost", role="host", room="e2e-rp", name="主播小红")
     stack.call("POST", "/api/rooms", {"id": "e2e-rp", "title": "红包雨专场"}, host)

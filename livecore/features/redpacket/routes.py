@@ -85,8 +85,8 @@ def routes() -> list[BaseRoute]:
 
 
 OPERATIONS: dict[Any, Op] = {
-    launch_redpacket: Op("launch a red packet rain (红包雨) or password packet (口令红包); answers its seed hash", auth="host",
-               body=RedPacketIn, ok=201, errors=(409, *DB), tags=("redpackets",)),
+    launch_redpacket: Op("launch a red packet rain (红包雨) or password packet (口令红包); answers its seed hash",
+                         auth="host", body=RedPacketIn, ok=201, errors=(409, *DB), tags=("redpackets",)),
     list_redpackets: Op("the room's red packets, newest first", errors=DB, tags=("redpackets",)),
     end_redpacket: Op("end a red packet now; the leftover returns to the host", auth="host", errors=(409, *DB),
             tags=("redpackets",)),
