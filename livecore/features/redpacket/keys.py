@@ -45,6 +45,11 @@ class RedPacketKeys:
         """``room:id`` -> ends_at (ms) of packets not yet ended, for the timer."""
         return self.k.global_key("redpacket", "due")
 
+    def phrase_rooms(self) -> str:
+        """Rooms with a password packet -> the latest ends_at (ms) among them: the rooms a gateway's phrase cache
+        reads."""
+        return self.k.global_key("redpacket", "phrased")
+
     def room_of(self) -> str:
         """Packet id -> room (the public record and the verifier find a packet by its id alone)."""
         return self.k.global_key("redpacket", "room")

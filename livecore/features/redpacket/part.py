@@ -2,8 +2,8 @@
 
 ``intercept_chat`` runs on every chat and does no I/O: it looks the room up in an in-process table of the open
 password packets' phrases (``PhraseCache``), which a background task refreshes from Redis every
-``REFRESH_S`` (the rooms with a packet not yet ended, from the timer's set, then their phrases: two pipelined
-round trips per gateway, whatever the chat rate). A room without a password packet costs a chat one dict
+``REFRESH_S`` (the rooms with a password packet not yet ended, then their phrases: two round trips per gateway,
+whatever the chat rate). A room without a password packet costs a chat one dict
 lookup; a room with one costs the normalisation of the text. A phrase is recognised at most ``REFRESH_S``
 after its launch (a packet that starts with a countdown is recognised before its window opens).
 """
@@ -45,8 +45,9 @@ class PhraseCache:
 
     async def refresh(self) -> None:
         redis, keys = self.service.rt.redis, self.service.keys
-        members = replies.members(await redis.zrange(keys.due(), 0, -1))
-        rooms = sorted({replies.text(m).rpartition(":")[0] for m in members})
+        now = self.service.now_ms()
+        rooms = sorted(replies.text(m) for m in replies.members(
+            await redis.zrangebyscore(keys.phrase_rooms(), now, "+inf")))
         table: dict[str, dict[str, tuple[str, int]]] = {}
         if rooms:
             pipe = redis.pipeline(transaction=False)

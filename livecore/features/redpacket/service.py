@@ -98,6 +98,15 @@ class RedPacketService:
                 raise RefusedError(ErrorCode.BUSY, f"red packet {replies.text(res[2])} of this room has this "
                                                    "phrase and is still open")
             raise RefusedError(ErrorCode.INVALID, replies.text(res[1]))
+        # the timer's entry first: a launch that dies from here on is ended (and refunded) at ends_at
+        pipe = self.rt.redis.pipeline(transaction=False)
+        pipe.zadd(self.keys.due(), {f"{room}:{packet}": ends})
+        pipe.sadd(self.keys.rooms(), room)
+        pipe.hset(self.keys.room_of(), packet, room)
+        if norm:
+            pipe.zadd(self.keys.phrase_rooms(), {room: ends}, gt=True)
+            pipe.zremrangebyscore(self.keys.phrase_rooms(), "-inf", now)
+        await pipe.execute()
         try:
             assert self.rt.db is not None, "red packets need the database"
             async with self.rt.db.acquire() as conn, conn.transaction():
@@ -112,15 +121,11 @@ class RedPacketService:
         except BaseException:
             with contextlib.suppress(Exception):  # never grabbable: it is still pending
                 await self.rt.redis.delete(k.hash, k.amounts)
+                await self.rt.redis.zrem(self.keys.due(), f"{room}:{packet}")
                 if norm:
                     await self.rt.redis.hdel(self.keys.phrases(room), norm)
             raise
-        pipe = self.rt.redis.pipeline(transaction=False)
-        pipe.hset(k.hash, "status", "open")
-        pipe.zadd(self.keys.due(), {f"{room}:{packet}": ends})
-        pipe.sadd(self.keys.rooms(), room)
-        pipe.hset(self.keys.room_of(), packet, room)
-        await pipe.execute()
+        await self.rt.redis.hset(k.hash, "status", "open")
         public = await self.get(room, packet)
         assert public is not None
         shown = ("kind", "total", "count", "starts_at", "ends_at", "condition", "watch_s", "seed_hash", "phrase")

@@ -160,3 +160,15 @@ async def test_the_verifier_refuses_an_open_packet_and_keeps_its_seed(packets: R
     record = await packets.public_record(rp["id"])
     assert record is not None and "seed" not in record and "amounts" not in record
     assert msgspec.json.encode(await packets.get(ROOM, rp["id"])).find(b'"seed"') == -1
+
+
+async def test_a_launch_that_died_before_opening_is_ended_and_refunded_by_the_timer(
+        packets: RedPacketService, crt, db, clock: ManualClock) -> None:  # type: ignore[no-untyped-def]
+    rp = await packets.launch(ROOM, RedPacketIn(total=700, count=7, window_s=10), "host")
+    keys = packets.keys.packet(ROOM, rp["id"])
+    await crt.redis.hset(keys.hash, "status", "pending")  # as if the launcher died after its transaction
+    assert code(await packets.grab(ROOM, "a", rp["id"], "k", 0)) == "not_started"
+    clock.advance(10)
+    assert await packets.end_due() == [rp["id"]]
+    assert await balance(db, "host") == 0  # paid 700 at launch, 700 back
+    assert (await packets.verify(rp["id"]))["ok"]
