@@ -645,6 +645,12 @@ var LiveClient = class extends Emitter {
     const msg = { type: "enter", lottery };
     return this.action(msg);
   }
+  /** Grab a packet of a red packet rain; `key` as for `buy` (a retry answers the first answer, never a second
+   * packet). A password packet is grabbed by sending its phrase with `chat`. */
+  grab(rain, key = newKey("grab")) {
+    const msg = { type: "grab", rain, key };
+    return this.action(msg);
+  }
   /** Send a gift; `key` as for `buy`, so a retry never sends it twice. */
   gift(gift, count = 1, key = newKey("gift")) {
     const msg = { type: "gift", gift, count, key };
