@@ -86,9 +86,23 @@ async def test_host_starts_a_rain_and_a_phone_viewer_grabs_it(browser: Browser, 
     box = await viewer.locator("[data-testid=redpacket-amount]").bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390  # fits the phone's width
 
-    # -- the console's figures move without a reload; the host ends the rain and verifies it
+    # -- the console's figures move without a reload
     await expect(card.locator(".rp-grabbed")).to_have_text("1 / 5", timeout=WAIT)
     await expect(card.locator(".rp-given")).to_have_text(shown, timeout=WAIT)
+
+    # -- a second phone, in English, grabs too
+    ectx = await browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    english = await ectx.new_page()
+    english.on("pageerror", lambda e: errors.append(str(e)))
+    await english.goto(f"{stack.api_url}/room/e2e-rp?token={issue(secret, 'rpv2', role='viewer', name='Amy')}&lang=en")
+    await expect(english.locator("[data-testid=redpacket-rain]")).to_contain_text("Red packet rain", timeout=WAIT)
+    await asyncio.sleep(1.2)
+    await tap_a_falling_packet(english)
+    await expect(english.locator("[data-testid=redpacket-amount]")).to_contain_text("You got", timeout=WAIT)
+    await english.screenshot(path=artifact(artifacts_dir, "redpacket-grabbed-en-390x844.png"))
+    await expect(card.locator(".rp-grabbed")).to_have_text("2 / 5", timeout=WAIT)
+
+    # -- the host ends the rain and verifies it
     await card.locator("button.rp-end").click()
     await expect(card.locator(".rp-seed")).to_have_text(re.compile(r"^[0-9a-f]{64}$"), timeout=WAIT)
     await expect(card.locator(".rp-top-one").first).to_contain_text("小明", timeout=WAIT)
@@ -96,6 +110,6 @@ async def test_host_starts_a_rain_and_a_phone_viewer_grabs_it(browser: Browser, 
     await expect(card.locator(".rp-verify-out")).to_contain_text("验证通过", timeout=WAIT)
     await con.screenshot(path=artifact(artifacts_dir, "redpacket-console.png"))
     chip = viewer.locator("[data-testid=redpacket-chip]").first
-    await expect(chip).to_contain_text("1/5", timeout=WAIT)
+    await expect(chip).to_contain_text("2/5", timeout=WAIT)
     await viewer.screenshot(path=artifact(artifacts_dir, "redpacket-result-390x844.png"))
     assert not errors, errors

@@ -8,6 +8,7 @@ import { money, t } from "../../i18n.js";
 import { packets, phase, useStyles, words } from "./words.js";
 
 const mine = new Map(); // packet id -> { key, amount?, done }
+const phases = new Map(); // packet id -> the phase last rendered (soon / open / ended)
 const DROPS = 7;
 
 function attempt(id) {
@@ -156,7 +157,7 @@ register({
     for (const el of document.querySelectorAll(".rp-chip .rp-when")) el.textContent = remaining(Number(el.dataset.until) - Date.now());
     for (const p of packets(ctx.state)) {
       const ph = phase(p);
-      if (mine.get(`phase:${p.id}`) !== ph) { mine.set(`phase:${p.id}`, ph); changed = true; }
+      if (phases.get(p.id) !== ph) { phases.set(p.id, ph); changed = true; }
     }
     if (changed) render(ctx);
   },
