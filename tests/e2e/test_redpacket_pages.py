@@ -112,4 +112,24 @@ async def test_host_starts_a_rain_and_a_phone_viewer_grabs_it(browser: Browser, 
     chip = viewer.locator("[data-testid=redpacket-chip]").first
     await expect(chip).to_contain_text("2/5", timeout=WAIT)
     await viewer.screenshot(path=artifact(artifacts_dir, "redpacket-result-390x844.png"))
+
+    # -- a password packet: the viewer types the phrase in the chat box (other spacing, full-width letters)
+    await form.locator("select[name=kind]").select_option("password")
+    await form.locator("input[name=phrase]").fill("新年 快乐 OK")
+    await form.locator("input[name=window_s]").fill("120")
+    await form.locator("button[type=submit]").click()
+    pw = con.locator(".rp-card[data-phase=open]").first
+    await expect(pw).to_contain_text("新年 快乐 OK", timeout=WAIT)
+    await expect(viewer.locator("[data-testid=redpacket-said]")).to_contain_text("0人发送了口令", timeout=WAIT)
+    await asyncio.sleep(0.6)  # the gateways' phrase cache refreshes every 0.25 s
+    await viewer.fill("#chat-input", "新年快乐ＯＫ")
+    await viewer.click("#chat-send")
+    await expect(viewer.locator("[data-testid=redpacket-amount]").last).to_contain_text("抢到", timeout=WAIT)
+    await expect(viewer.locator("[data-testid=redpacket-said]")).to_contain_text("1人发送了口令", timeout=WAIT)
+    await viewer.fill("#chat-input", "谢谢主播")
+    await viewer.click("#chat-send")
+    await expect(viewer.locator("#barrage li", has_text="谢谢主播")).to_have_count(1, timeout=WAIT)
+    await expect(viewer.locator("#barrage li", has_text="新年")).to_have_count(0)  # never a barrage line
+    await expect(pw.locator(".rp-grabbed")).to_have_text("1 / 5", timeout=WAIT)
+    await viewer.screenshot(path=artifact(artifacts_dir, "redpacket-password-390x844.png"))
     assert not errors, errors
