@@ -28,6 +28,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+def commands() -> dict[str, tuple[str, str]]:
+    """The core's commands, then each registered feature's (``Feature.commands``)."""
+    importlib.import_module("livecore.protocol")  # the wire schema reads the registry: let it load the features
+    from .features import registry
+
+    return {**COMMANDS, **registry.commands()}
+
+
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, object]]:
     parser = argparse.ArgumentParser(prog="livecore", description=plain(__doc__.split("\n\n")[0]),
                                      formatter_class=HelpFormatter,
@@ -37,7 +45,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, object]]:
     sub = parser.add_subparsers(dest="command", required=True, metavar="command")
     modules: dict[str, object] = {}
     wanted = next((a for a in sys.argv[1:] if not a.startswith("-")), None)
-    for name, (module_name, help_text) in COMMANDS.items():
+    for name, (module_name, help_text) in commands().items():
         p = sub.add_parser(name, help=help_text, description=help_text, formatter_class=HelpFormatter)
         if name == wanted:
             module = importlib.import_module(module_name)
@@ -54,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args()
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    module = modules.get(args.command) or importlib.import_module(COMMANDS[args.command][0])
+    module = modules.get(args.command) or importlib.import_module(commands()[args.command][0])
     settings = Settings.from_env()
     return int(module.run(args, settings) or 0)  # type: ignore[attr-defined]
 

@@ -58,8 +58,10 @@ class Feature:
 
     ``gateway`` names a factory ``(Runtime) -> Part`` as ``"module:attribute"``; ``routes`` names route modules
     (each with ``routes() -> list[BaseRoute]``); ``workers`` maps a worker name to its factory
-    ``(Runtime, consumer) -> Worker``; ``state`` maps a room state key pattern to what it holds; ``console`` and
-    ``viewer`` are ES modules under ``livecore/console/js/`` that register the feature's panel and widget."""
+    ``(Runtime, consumer) -> Worker``; ``state`` maps a room state key pattern to what it holds; ``commands``
+    maps a ``livecore <command>`` to its module (``configure(parser)``, ``run(args, settings)``) and help
+    line; ``console`` and ``viewer`` are ES modules under ``livecore/console/js/`` that register the feature's
+    panel and widget."""
 
     name: str
     messages: tuple[type[msgspec.Struct], ...] = ()
@@ -68,6 +70,7 @@ class Feature:
     routes: tuple[str, ...] = ()
     workers: Mapping[str, str] = field(default_factory=dict)
     state: Mapping[str, str] = field(default_factory=dict)
+    commands: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     console: str | None = None
     viewer: str | None = None
 

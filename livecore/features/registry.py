@@ -17,6 +17,7 @@ FEATURES: tuple[str, ...] = (
     "livecore.features.coupons",
     "livecore.features.lottery",
     "livecore.features.share",
+    "livecore.features.redpacket",
 )
 
 
@@ -48,6 +49,17 @@ def workers() -> dict[str, str]:
         for name, target in f.workers.items():
             if name in out:
                 raise ValueError(f"two features define the worker {name!r}")
+            out[name] = target
+    return out
+
+
+def commands() -> dict[str, tuple[str, str]]:
+    """Every feature's ``livecore <command>``: name -> (module, help line)."""
+    out: dict[str, tuple[str, str]] = {}
+    for f in features():
+        for name, target in f.commands.items():
+            if name in out:
+                raise ValueError(f"two features define the command {name!r}")
             out[name] = target
     return out
 

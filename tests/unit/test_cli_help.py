@@ -10,8 +10,10 @@ import sys
 
 import pytest
 
-from livecore.__main__ import COMMANDS, build_parser
+from livecore.__main__ import build_parser, commands
 from livecore.cli_help import HelpFormatter, has_default, plain
+
+COMMANDS = commands()  # the core's and every feature's
 
 
 def help_of(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> str:

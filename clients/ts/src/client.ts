@@ -4,7 +4,8 @@ import { Emitter } from "./emitter.js";
 import { newKey } from "./keys.js";
 import type {
   Buy, Claim, ClientMessage, Enter, Error as ErrorMessage, Frame, Gift, Joined, Result, Resync, RoomEvent,
-  RoomState, ServerMessage,
+  RoomState,
+  Grab, ServerMessage,
 } from "./protocol.js";
 import { RoomModel } from "./room.js";
 
@@ -486,6 +487,13 @@ export class LiveClient extends Emitter<ClientEvents> {
   /** Enter a lottery (one entry per viewer: a retry answers as the first did, or `already`). */
   enter(lottery: string): Promise<Answer> {
     const msg: Enter = { type: "enter", lottery };
+    return this.action(msg);
+  }
+
+  /** Grab a packet of a red packet rain; `key` as for `buy` (a retry answers the first answer, never a second
+   * packet). A password packet is grabbed by sending its phrase with `chat`. */
+  grab(rain: string, key: string = newKey("grab")): Promise<Answer> {
+    const msg: Grab = { type: "grab", rain, key };
     return this.action(msg);
   }
 

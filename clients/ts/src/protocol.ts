@@ -164,6 +164,16 @@ export interface HelpStatus {
   rid?: string | null;
 }
 
+/** Grab one packet of a rain; ``key`` makes retries safe (the same key answers the first answer). Password
+ * packets (口令红包) are grabbed by sending their phrase as a ``chat`` instead. */
+export interface Grab {
+  type: "grab";
+  rain: string;
+  key: string;
+  /** default null */
+  rid?: string | null;
+}
+
 export interface Joined {
   type: "joined";
   room: string;
@@ -398,6 +408,22 @@ export interface ModerationEvent {
   text?: string;
 }
 
+/** Reliable. ``launched``: kind, total, count, starts_at, ends_at, condition, watch_s, phrase (password
+ * packets), seed_hash. ``ended``: grabbed, count, given, total, leftover, seed_hash, seed, top (the biggest
+ * grabs: user, name, amount). */
+export interface RedPacketEvent {
+  type: "redpacket";
+  /** default 0 */
+  ts?: number;
+  /** default null */
+  offset?: string | null;
+  /** default "" */
+  redpacket?: string;
+  phase: "ended" | "launched";
+  /** default {} */
+  data?: Record<string, unknown>;
+}
+
 /** ``product``: the product on screen (讲解中); ``null`` when nothing is. */
 export interface ProductState {
   id: string;
@@ -587,7 +613,8 @@ export type ClientMessage =
   | ShareCodeAsk
   | ShareVisit
   | HelpFriend
-  | HelpStatus;
+  | HelpStatus
+  | Grab;
 
 export type ServerMessage =
   | Joined
@@ -609,10 +636,11 @@ export type RoomEvent =
   | CouponEvent
   | LotteryEvent
   | OrderEvent
-  | ModerationEvent;
+  | ModerationEvent
+  | RedPacketEvent;
 
 /** The `type` of every client message. */
-export const CLIENT_TYPES = ["join","leave","chat","like","share","follow","gift","ping","click","cart","mute","unmute","delete","pin","buy","claim","enter","share_code","share_visit","help_friend","help_status"] as const;
+export const CLIENT_TYPES = ["join","leave","chat","like","share","follow","gift","ping","click","cart","mute","unmute","delete","pin","buy","claim","enter","share_code","share_visit","help_friend","help_status","grab"] as const;
 
 /** The `code` of an `error` (and of refused commerce results); HTTP errors use the same vocabulary, which has a few codes of its own (their notes start with `HTTP:`). */
 export type ErrorCode =

@@ -10,7 +10,9 @@
 //   mount(ctx),                     once: build its tab (console: ctx.addTab) or widget (viewer: ctx.addWidget)
 //   render(ctx, change),            a state key it shows changed (change: the changed keys and values)
 //   onEvent(ctx, e),                one of its events arrived
-//   tick(ctx) }                     every half second (countdowns)
+//   tick(ctx),                      every half second (countdowns)
+//   chatAnswer(ctx, text, data) }   viewer: a chat this viewer sent was answered with data (a feature that took
+//                                   the chat, such as a red packet's phrase, answers with its own data)
 // ctx: { page, room, api, state (the room's current state), request(msg) (viewer: over the room's socket),
 //        me, addTab(name, label), addWidget(name) }
 import { addWords } from "./i18n.js";
@@ -73,3 +75,5 @@ export function featureEvent(ctx, e) {
 }
 
 export function tickFeatures(ctx) { each("tick", ctx); }
+
+export function chatAnswered(ctx, text, data) { each("chatAnswer", ctx, text, data); }

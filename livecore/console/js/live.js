@@ -35,7 +35,7 @@ export function withDefaults(e) {
 
 // actions carrying an idempotency key (and lottery entries): the client sends them again, unchanged, while the
 // answer is ``unavailable`` (a reconnect), so a retry never buys twice
-const ACTIONS = new Set(["buy", "claim", "gift", "enter"]);
+const ACTIONS = new Set(["buy", "claim", "gift", "enter", "grab"]);
 
 export class RoomSocket {
   /**

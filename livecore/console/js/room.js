@@ -5,7 +5,7 @@ import { claims, devLogin, forgetToken, tokenFromPage } from "./auth.js";
 import { $, busy, errorText, h, remaining, toast } from "./dom.js";
 import { compact, lang, money, reason, t, translate } from "./i18n.js";
 import { RoomSocket } from "./live.js";
-import { featureEvent, loadFeatures, mountFeatures, renderFeatures, tickFeatures } from "./features.js";
+import { chatAnswered, featureEvent, loadFeatures, mountFeatures, renderFeatures, tickFeatures } from "./features.js";
 import * as model from "./model.js";
 
 const ICONS = { lightstick: "🪄", rose: "🌹", heart: "💗", applause: "👏", rocket: "🚀", carnival: "🎡" };
@@ -297,7 +297,7 @@ async function sendText(text, button) {
   err.textContent = "";
   const done = await busy(button, async () => {
     try {
-      await ui.socket.request({ type: "chat", text }, 8000);
+      chatAnswered(ui.ctx, text, await ui.socket.request({ type: "chat", text }, 8000));
     } catch (e) {
       if (e.code === "unavailable" && e.message === "no answer") return true; // accepted without an answer
       throw e;

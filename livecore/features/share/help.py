@@ -14,11 +14,11 @@ from typing import Annotated, Any
 import msgspec
 
 from ... import replies
-from ...commerce.coupons import CouponService
 from ...core.outcome import Refusal, RefusedError, refusal
 from ...protocol.codes import ErrorCode
 from ...runtime import Runtime
 from ...storage.audit import audit
+from ..coupons.service import CouponService
 from . import codes, model
 from .service import ShareService, now_ms
 

@@ -7,7 +7,7 @@ import asyncio
 
 from livecore.auth import issue
 from livecore.client import LiveClient
-from livecore.commerce.coupons import CouponBatchIn, CouponService
+from livecore.features.coupons.service import CouponBatchIn, CouponService
 from livecore.features.share.messages import HelpFriend, HelpStatus, ShareCodeAsk, ShareVisit
 from livecore.protocol.server import Error, Result
 

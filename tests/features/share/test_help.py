@@ -7,8 +7,8 @@ import asyncio
 
 import pytest
 
-from livecore.commerce.coupons import CouponBatchIn, CouponService, claims_persister
 from livecore.core.outcome import Refusal, RefusedError, accepted
+from livecore.features.coupons.service import CouponBatchIn, CouponService, claims_persister
 from livecore.features.share.help import HelpIn, HelpService, grant_key
 from livecore.features.share.reconcile import reconcile
 from livecore.features.share.worker import share_persister

@@ -30,7 +30,7 @@ var Backoff = class {
 // src/protocol.ts
 var STATE_KEYS = ["live", "title", "cover", "session", "live_since", "online", "peak", "uv", "likes", "product", "sale:{id}", "stock:{id}", "coupon:{id}", "lottery", "pinned", "rank", "top", "demo_host", "metrics"];
 var HOST_STATE_KEYS = ["metrics"];
-var CLIENT_TYPES = ["join", "leave", "chat", "like", "share", "follow", "gift", "ping", "click", "cart", "mute", "unmute", "delete", "pin", "buy", "claim", "enter"];
+var CLIENT_TYPES = ["join", "leave", "chat", "like", "share", "follow", "gift", "ping", "click", "cart", "mute", "unmute", "delete", "pin", "buy", "claim", "enter", "share_code", "share_visit", "help_friend", "help_status", "grab"];
 var ERROR_CODES = {
   bad_frame: "not JSON, or not a JSON object",
   unknown_type: "`type` names no client message",
@@ -50,6 +50,10 @@ var ERROR_CODES = {
   already: "already entered / already done",
   unavailable: "a dependency is down or the connection dropped: retry with the same key",
   internal: "a bug on the server's side; retry later",
+  bad_code: "the share or help code was altered, or made for another room or group",
+  self_referral: "one's own share link: no referral recorded",
+  referral_loop: "the sharer was brought by this viewer (A->B->A or longer): no referral recorded",
+  self_help: "one cannot help oneself unlock a help coupon",
   unauthorized: "HTTP: token missing, forged, malformed or expired",
   expired: "HTTP: the order's payment window (or the coupon's validity) has passed",
   busy: "HTTP: another lottery is still open in this room",
@@ -647,6 +651,12 @@ var LiveClient = class extends Emitter {
   /** Enter a lottery (one entry per viewer: a retry answers as the first did, or `already`). */
   enter(lottery) {
     const msg = { type: "enter", lottery };
+    return this.action(msg);
+  }
+  /** Grab a packet of a red packet rain; `key` as for `buy` (a retry answers the first answer, never a second
+   * packet). A password packet is grabbed by sending its phrase with `chat`. */
+  grab(rain, key = newKey("grab")) {
+    const msg = { type: "grab", rain, key };
     return this.action(msg);
   }
   /** Send a gift; `key` as for `buy`, so a retry never sends it twice. */

@@ -1,0 +1,1 @@
+"""Pieces of ``bench/redpacket.py``."""
