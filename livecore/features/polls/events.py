@@ -1,0 +1,14 @@
+"""The room event of polls and quizzes: opened and closed, told reliably (with offsets); the live tallies are
+room state (``poll``), never events."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from ...protocol.events import _Event
+
+
+class PollEvent(_Event, tag="poll", kw_only=True):
+    poll: str = ""
+    phase: Literal["opened", "closed"]
+    data: dict[str, Any] = {}  # opened: question, options, mode, ends_at...; closed: + tallies, correct, winners
