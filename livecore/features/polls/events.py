@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import msgspec
+
 from ...protocol.events import _Event
 
 
 class PollEvent(_Event, tag="poll", kw_only=True):
     poll: str = ""
     phase: Literal["opened", "closed"]
-    data: dict[str, Any] = {}  # opened: question, options, mode, ends_at...; closed: + tallies, correct, winners
+    data: dict[str, Any] = msgspec.field(default_factory=dict)  # opened: question, options, mode, ends_at...; closed: + tallies, correct, winners

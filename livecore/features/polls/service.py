@@ -27,13 +27,14 @@ from typing import Any
 import msgspec
 
 from ... import replies
+from ...commerce.state_publish import SKIP, StatePublisher, ms
 from ...core import draw as drawing
 from ...core.outcome import Refusal, RefusedError, code_of, refusal
+from ...protocol.codec import encode  # a feature's events are outside the bus's core union: sent encoded
 from ...protocol.codes import ErrorCode
 from ...protocol.ids import PROMO_ID as _ID
 from ...runtime import Runtime
 from ...storage.audit import audit
-from ...commerce.state_publish import SKIP, StatePublisher, ms
 from . import model
 from .events import PollEvent
 from .keys import PollKeys
@@ -108,7 +109,7 @@ class PollService:
         await self.rt.redis.zadd(self.pk.due(), {f"{room}:{poll}": int(fields["ends_at"])})
         view = await self.get(room, poll)
         assert view is not None
-        await self.rt.bus.publish_reliable(room, PollEvent(ts=now, poll=poll, phase="opened", data=view))
+        await self.rt.bus.publish_reliable(room, encode(PollEvent(ts=now, poll=poll, phase="opened", data=view)))
         await self.state.publish_now(room, "poll", lambda: self._state_value(room, poll))
         return view
 
@@ -193,7 +194,8 @@ class PollService:
         view = await self.get(room, poll)
         assert view is not None
         await self.rt.bus.publish_reliable_once(
-            room, PollEvent(ts=now, poll=poll, phase="closed", data=view), self.pk.poll(room, poll), "announced")
+            room, encode(PollEvent(ts=now, poll=poll, phase="closed", data=view)), self.pk.poll(room, poll),
+            "announced")
         await self.state.publish_now(room, "poll", lambda: self._state_value(room, poll))
         h = (await self._read(room, poll) or ({}, {}))[0]
         if h.get("reward") == "coupon" and h.get("rewarded") != "1":

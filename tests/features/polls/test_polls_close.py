@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import M0
 
+from conftest import M0
 from livecore.clock import ManualClock
 from livecore.commerce.coupons import CouponBatchIn, CouponService
 from livecore.core import draw as drawing

@@ -4,8 +4,8 @@ or one change per user, the follow and watch conditions at their edges, the opti
 from __future__ import annotations
 
 import pytest
-from conftest import M0
 
+from conftest import M0
 from livecore.clock import ManualClock
 from livecore.core.outcome import Refusal, RefusedError
 from livecore.features.polls.keys import PollKeys
