@@ -13,4 +13,5 @@ from ...protocol.events import _Event
 class PollEvent(_Event, tag="poll", kw_only=True):
     poll: str = ""
     phase: Literal["opened", "closed"]
-    data: dict[str, Any] = msgspec.field(default_factory=dict)  # opened: question, options, mode, ends_at...; closed: + tallies, correct, winners
+    # opened: the poll (question, options, mode, ends_at...); closed: + its tallies, correct option and result
+    data: dict[str, Any] = msgspec.field(default_factory=dict)
