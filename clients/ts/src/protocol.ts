@@ -128,6 +128,16 @@ export interface Enter {
   rid?: string | null;
 }
 
+/** Vote in a poll: the ids of the chosen options (one in a single-choice poll). Voting again changes the
+ * vote, if the poll allows one change. */
+export interface Vote {
+  type: "vote";
+  poll: string;
+  options: Array<string>;
+  /** default null */
+  rid?: string | null;
+}
+
 export interface Joined {
   type: "joined";
   room: string;
@@ -362,6 +372,19 @@ export interface ModerationEvent {
   text?: string;
 }
 
+export interface PollEvent {
+  type: "poll";
+  /** default 0 */
+  ts?: number;
+  /** default null */
+  offset?: string | null;
+  /** default "" */
+  poll?: string;
+  phase: "closed" | "opened";
+  /** default {} */
+  data?: Record<string, unknown>;
+}
+
 export type ClientMessage =
   | Join
   | Leave
@@ -379,7 +402,8 @@ export type ClientMessage =
   | Pin
   | Buy
   | Claim
-  | Enter;
+  | Enter
+  | Vote;
 
 export type ServerMessage =
   | Joined
@@ -401,10 +425,11 @@ export type RoomEvent =
   | CouponEvent
   | LotteryEvent
   | OrderEvent
-  | ModerationEvent;
+  | ModerationEvent
+  | PollEvent;
 
 /** The `type` of every client message. */
-export const CLIENT_TYPES = ["join","leave","chat","like","share","follow","gift","ping","click","cart","mute","unmute","delete","pin","buy","claim","enter"] as const;
+export const CLIENT_TYPES = ["join","leave","chat","like","share","follow","gift","ping","click","cart","mute","unmute","delete","pin","buy","claim","enter","vote"] as const;
 
 /** The `code` of an `error` (and of refused commerce results); HTTP errors use the same vocabulary, which has a few codes of its own (their notes start with `HTTP:`). */
 export type ErrorCode =
