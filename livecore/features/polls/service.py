@@ -77,6 +77,8 @@ class PollService:
             found.append("coupon_batch is not a batch id")
         if found:
             raise RefusedError(ErrorCode.INVALID, "; ".join(found))
+        if spec.reward == "coupon" and not await self._batch_exists(room, spec.coupon_batch):
+            raise RefusedError(ErrorCode.NOT_FOUND, f"no coupon batch {spec.coupon_batch} in this room")
         now = self.now_ms()
         poll = "pl" + secrets.token_hex(6)
         seed = drawing.new_seed() if spec.reward == "lottery" else ""
@@ -112,6 +114,15 @@ class PollService:
         await self.rt.bus.publish_reliable(room, encode(PollEvent(ts=now, poll=poll, phase="opened", data=view)))
         await self.state.publish_now(room, "poll", lambda: self._state_value(room, poll))
         return view
+
+    async def _batch_exists(self, room: str, batch: str) -> bool:
+        from ...commerce.coupons import CouponService  # only a coupon quiz needs the coupons service
+
+        coupons = CouponService(self.rt)
+        try:
+            return await coupons.batch(room, batch) is not None
+        finally:
+            await coupons.close()
 
     # -- reading --------------------------------------------------------------------------------------
     async def _read(self, room: str, poll: str) -> tuple[dict[str, str], dict[str, int]] | None:

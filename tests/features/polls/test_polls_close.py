@@ -76,6 +76,10 @@ async def test_the_timer_closes_at_the_deadline_not_a_millisecond_before(polls: 
 
 async def test_a_quiz_grants_its_coupon_once_per_correct_voter_under_raced_retried_closes(
         polls: PollService, prt) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(RefusedError) as unknown:
+        await polls.open("r1", PollIn(question="q", options=["1", "2"], correct=1, reward="coupon",
+                                      coupon_batch="cb000000000000"), "host")
+    assert unknown.value.code is ErrorCode.NOT_FOUND
     coupons = CouponService(prt)
     try:
         batch = (await coupons.create_batch("r1", CouponBatchIn(kind="fixed", amount=500, total=100, per_user=3,
