@@ -5,7 +5,6 @@ a redelivered one count nothing."""
 from __future__ import annotations
 
 from conftest import T0
-
 from livecore.features.base import Ask
 from livecore.features.polls.messages import Vote
 from livecore.features.polls.model import PollIn
