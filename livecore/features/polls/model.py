@@ -109,6 +109,8 @@ def view(h: Mapping[str, str], tally: Mapping[str, int]) -> dict[str, Any]:
             out["correct"] = h["correct"]
         if h.get("result"):
             out["result"] = msgspec.json.decode(h["result"])
+        if h.get("rewarded") == "1":
+            out["granted"] = int(h.get("granted", 0))  # correct voters holding the quiz's coupon
     return out
 
 

@@ -110,6 +110,7 @@ async def test_a_quiz_grants_its_coupon_once_per_correct_voter_under_raced_retri
                 await s.close()
         assert retried["correct"] == "b" and retried["result"]["correct_voters"] == 13
         assert retried["granted"] == 13
+        assert (await polls.close_poll("r1", p, "host"))["granted"] == 13  # told from the record, granted again never
         for u in right:
             held = await coupons.held("r1", u)
             assert len(held) == 1 and held[0].batch == batch, u
