@@ -79,3 +79,30 @@ async def test_host_opens_a_quiz_a_viewer_votes_and_sees_the_result(browser: Bro
         assert asyncio.get_running_loop().time() < deadline, row
         await asyncio.sleep(0.2)
     assert (row["voters"], row["correct_voters"]) == (4, 2)
+
+
+async def test_a_multiple_choice_poll_on_an_english_phone_page(browser: Browser, stack: Any,
+                                                              artifacts_dir: Path) -> None:
+    secret = stack.settings.secret
+    host = issue(secret, "host-m", role="host", room="e2e-multi", name="Host")
+    stack.call("POST", "/api/rooms", {"id": "e2e-multi", "title": "Spring picks"}, host)
+    poll = stack.call("POST", "/api/rooms/e2e-multi/polls", {
+        "question": "Which colours should we restock?", "options": ["Red", "Sand", "Navy", "Olive"],
+        "duration_s": 120, "mode": "multiple", "condition": "watch", "watch_s": 1}, host)
+    vctx = await browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    viewer = watch_csp(await vctx.new_page())
+    await viewer.goto(f"{stack.api_url}/room/e2e-multi?token={issue(secret, 'mv1', name='Mia')}&lang=en")
+    widget = viewer.locator("[data-testid=poll-widget]")
+    await expect(widget).to_contain_text("Which colours should we restock?", timeout=WAIT)
+    await expect(widget).to_contain_text("After 1s of watching")
+    await asyncio.sleep(1.2)  # the watch condition: the gateway counts from the join
+    await widget.locator("button[data-option=a]").click()
+    await widget.locator("button[data-option=c]").click()
+    await widget.get_by_role("button", name="Submit").click()
+    await expect(widget.locator("button[data-option=c] .poll-count")).to_have_text("1", timeout=WAIT)
+    await expect(widget.locator("button[data-option=a] .poll-count")).to_have_text("1")
+    await expect(widget.locator("button[data-option=b] .poll-count")).to_have_text("0")
+    await expect(widget).to_contain_text("1 voters")
+    await viewer.screenshot(path=artifact(artifacts_dir, "poll-viewer-multiple-en-390x844.png"))
+    current = stack.call("GET", f"/api/rooms/e2e-multi/polls/{poll['id']}")
+    assert [o["votes"] for o in current["options"]] == [1, 0, 1, 0]
