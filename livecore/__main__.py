@@ -24,7 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "services": ("livecore.services.cli", "find or start Redis and PostgreSQL and print their URLs"),
     "reconcile": ("livecore.commerce.reconcile_cli", "compare a sale's Redis, stream and PostgreSQL records"),
     "restore": ("livecore.commerce.restore_cli", "rebuild lost sales in Redis from PostgreSQL's record"),
-    "verify-lottery": ("livecore.commerce.verify_cli", "recompute a lottery's winners from public data"),
+    "verify-lottery": ("livecore.features.lottery.verify_cli", "recompute a lottery's winners from public data"),
 }
 
 

@@ -26,7 +26,7 @@ def grant_key(poll: str) -> str:
 
 async def grant_coupons(rt: Runtime, room: str, poll: str, batch: str, users: list[str]) -> int:
     """Grant ``batch`` to each of ``users``; returns how many hold a coupon from this quiz afterwards."""
-    from ...commerce.coupons import CouponService  # the coupons service only where a quiz rewards with one
+    from ..coupons.service import CouponService  # the coupons service only where a quiz rewards with one
 
     coupons = CouponService(rt)
     granted = 0

@@ -116,7 +116,7 @@ class PollService:
         return view
 
     async def _batch_exists(self, room: str, batch: str) -> bool:
-        from ...commerce.coupons import CouponService  # only a coupon quiz needs the coupons service
+        from ..coupons.service import CouponService  # only a coupon quiz needs the coupons service
 
         coupons = CouponService(self.rt)
         try:

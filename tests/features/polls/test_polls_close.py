@@ -17,7 +17,7 @@ import pytest
 
 from conftest import M0
 from livecore.clock import ManualClock
-from livecore.commerce.coupons import CouponBatchIn, CouponService
+from livecore.features.coupons.service import CouponBatchIn, CouponService
 from livecore.core import draw as drawing
 from livecore.core.outcome import RefusedError
 from livecore.features.polls.events import PollEvent
