@@ -17,9 +17,9 @@ import pytest
 
 from conftest import M0
 from livecore.clock import ManualClock
-from livecore.features.coupons.service import CouponBatchIn, CouponService
 from livecore.core import draw as drawing
 from livecore.core.outcome import RefusedError
+from livecore.features.coupons.service import CouponBatchIn, CouponService
 from livecore.features.polls.events import PollEvent
 from livecore.features.polls.keys import PollKeys
 from livecore.features.polls.model import PollIn
