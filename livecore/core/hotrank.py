@@ -45,6 +45,7 @@ DEFAULT_RULES: Mapping[str, KindRule] = {
     "follow": KindRule(5.0, 86400),
     "gift": KindRule(0.1, 0, per_value=True),
     "click": KindRule(0.5, 3600),
+    "vote": KindRule(1.0, 3600),  # once per voter per hour, like a comment it costs nothing to repeat
     "cart": KindRule(1.0, 3600),
     "order": KindRule(2.0, 3600),
     "paid": KindRule(0.05, 0, per_value=True),

@@ -18,6 +18,7 @@ FEATURES: tuple[str, ...] = (
     "livecore.features.lottery",
     "livecore.features.share",
     "livecore.features.redpacket",
+    "livecore.features.polls",
 )
 
 

@@ -19,6 +19,7 @@ class Kind(StrEnum):
     CART = "cart"
     ORDER = "order"
     PAID = "paid"
+    VOTE = "vote"  # a poll or quiz vote (livecore.features.polls)
 
 
 class Interaction(msgspec.Struct, omit_defaults=True, array_like=True):

@@ -21,8 +21,8 @@ from ..interactions.model import Interaction
 from .names import NO_SESSION
 
 _COUNTER = {"enter": "enters", "leave": "leaves", "chat": "comments", "share": "shares", "follow": "follows",
-            "gift": "gifts", "click": "clicks", "cart": "carts", "order": "orders", "paid": "paid"}
-_FUNNEL = {"enter": "enter", "click": "click", "order": "order", "paid": "paid"}
+            "gift": "gifts", "click": "clicks", "cart": "carts", "order": "orders", "paid": "paid", "vote": "votes"}
+_FUNNEL = {"enter": "enter", "click": "click", "order": "order", "paid": "paid", "vote": "enter"}  # a voter is in
 
 
 def _inc(table: dict[Any, dict[str, int]], key: Any, field: str, n: int) -> None:

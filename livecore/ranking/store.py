@@ -24,7 +24,7 @@ from .names import FUNNEL_KEYS, NO_SESSION, RankKeys
 
 MINUTE_MS = 60_000
 COUNTERS: tuple[str, ...] = ("enters", "leaves", "likes", "comments", "shares", "follows", "gifts", "gift_value",
-                             "clicks", "carts", "orders", "order_value", "paid", "gmv", "units")
+                             "clicks", "carts", "orders", "order_value", "paid", "gmv", "units", "votes")
 _json = msgspec.json.Decoder()
 
 

@@ -3,6 +3,7 @@ import pytest
 
 from livecore.features.coupons.messages import Claim
 from livecore.features.lottery.messages import Enter
+from livecore.features.polls.messages import Vote
 from livecore.features.redpacket.messages import Grab
 from livecore.features.sales.messages import Buy
 from livecore.features.share.messages import HelpFriend, HelpStatus, ShareCodeAsk, ShareVisit
@@ -24,6 +25,7 @@ def test_every_client_message_round_trips() -> None:
         client.Join(room="42", last_offset="1-0", rid="a"), client.Chat(text="好看"), client.Like(count=3),
         client.Share(), client.Follow(), client.Gift(gift="rose", count=2, key="k"), client.Ping(t=1.5),
         Buy(sale="s1", key="k1"), Claim(batch="b1", key="k2"), Enter(lottery="l1"), Grab(rain="rp1", key="k3"),
+        Vote(poll="p1", options=["a"]),
         client.Click(product="p1"), client.Cart(product="p1"), client.Mute(user="u2"), client.Unmute(user="u2"),
         client.Delete(msg="m1"), client.Pin(msg="m1"), client.Leave(),
         ShareCodeAsk(channel="wechat", group="g1", rid="c"), ShareVisit(code="7K0J6n5xTXSwoPQtE1aM"),

@@ -174,6 +174,16 @@ export interface Grab {
   rid?: string | null;
 }
 
+/** Vote in a poll: the ids of the chosen options (one in a single-choice poll). Voting again changes the
+ * vote, if the poll allows one change. */
+export interface Vote {
+  type: "vote";
+  poll: string;
+  options: Array<string>;
+  /** default null */
+  rid?: string | null;
+}
+
 export interface Joined {
   type: "joined";
   room: string;
@@ -424,6 +434,19 @@ export interface RedPacketEvent {
   data?: Record<string, unknown>;
 }
 
+export interface PollEvent {
+  type: "poll";
+  /** default 0 */
+  ts?: number;
+  /** default null */
+  offset?: string | null;
+  /** default "" */
+  poll?: string;
+  phase: "closed" | "opened";
+  /** default {} */
+  data?: Record<string, unknown>;
+}
+
 /** ``product``: the product on screen (讲解中); ``null`` when nothing is. */
 export interface ProductState {
   id: string;
@@ -614,7 +637,8 @@ export type ClientMessage =
   | ShareVisit
   | HelpFriend
   | HelpStatus
-  | Grab;
+  | Grab
+  | Vote;
 
 export type ServerMessage =
   | Joined
@@ -637,10 +661,11 @@ export type RoomEvent =
   | LotteryEvent
   | OrderEvent
   | ModerationEvent
-  | RedPacketEvent;
+  | RedPacketEvent
+  | PollEvent;
 
 /** The `type` of every client message. */
-export const CLIENT_TYPES = ["join","leave","chat","like","share","follow","gift","ping","click","cart","mute","unmute","delete","pin","buy","claim","enter","share_code","share_visit","help_friend","help_status","grab"] as const;
+export const CLIENT_TYPES = ["join","leave","chat","like","share","follow","gift","ping","click","cart","mute","unmute","delete","pin","buy","claim","enter","share_code","share_visit","help_friend","help_status","grab","vote"] as const;
 
 /** The `code` of an `error` (and of refused commerce results); HTTP errors use the same vocabulary, which has a few codes of its own (their notes start with `HTTP:`). */
 export type ErrorCode =
