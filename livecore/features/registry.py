@@ -16,6 +16,7 @@ FEATURES: tuple[str, ...] = (
     "livecore.features.sales",
     "livecore.features.coupons",
     "livecore.features.lottery",
+    "livecore.features.groupbuy",
 )
 
 

@@ -30,6 +30,7 @@ class ErrorCode(StrEnum):
     ALREADY = "already"  # already entered / already done
     UNAVAILABLE = "unavailable"  # a dependency is down; safe to retry with the same key
     INTERNAL = "internal"
+    GROUP_CLOSED = "group_closed"  # a group-buy group already complete, dissolved or past its deadline
     # host actions, orders, redemptions and HTTP only (never in a gateway ``error``)
     UNAUTHORIZED = "unauthorized"
     EXPIRED = "expired"
