@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import msgspec
+
 from ...protocol.events import _Event
 
 
@@ -11,4 +13,4 @@ class GroupEvent(_Event, tag="group", kw_only=True):
     group: str = ""
     deal: str = ""
     phase: Literal["completed", "dissolved"]
-    data: dict[str, Any] = {}  # size, price, title, members: [{user, name}]
+    data: dict[str, Any] = msgspec.field(default_factory=dict)  # size, price, title, members: [{user, name}]
