@@ -12,10 +12,10 @@ import asyncio
 import json
 
 from ..config import Settings
-from ..runtime import open_runtime
-from ..services.discover import resolve
 from ..features.groupbuy.reconcile import DealNotFound, DealReport
 from ..features.groupbuy.reconcile import reconcile as reconcile_deal
+from ..runtime import open_runtime
+from ..services.discover import resolve
 from .reconcile import Report, SaleNotFound, reconcile
 
 

@@ -11,10 +11,12 @@ from gbhelp import PRODUCT, ROOM, T0, T0_MS
 
 from livecore.clock import ManualClock
 from livecore.config import Settings
+from livecore.features.gateway_set import FeatureSet
 from livecore.features.groupbuy.model import DealIn
 from livecore.features.groupbuy.persist import persister
 from livecore.features.groupbuy.service import GroupBuyService
 from livecore.features.groupbuy.settle import GroupTimer
+from livecore.gateway.server import Gateway
 from livecore.runtime import Runtime, open_runtime
 from livecore.workers.outbox import RoomOutbox
 
@@ -24,15 +26,39 @@ def clock() -> ManualClock:
     return ManualClock(start=T0)
 
 
+async def seed_cart(rt: Runtime) -> None:
+    """The room and its host in PostgreSQL, with one product in its cart."""
+    assert rt.db is not None
+    await rt.db.execute("INSERT INTO hosts (id, name) VALUES ('h1', 'Host') ON CONFLICT DO NOTHING")
+    await rt.db.execute("INSERT INTO rooms (id, host_id) VALUES ($1, 'h1') ON CONFLICT DO NOTHING", ROOM)
+    await rt.db.execute("""INSERT INTO products (id, room_id, title, list_price)
+                           VALUES ($1, $2, '保温杯', 9900) ON CONFLICT DO NOTHING""", PRODUCT, ROOM)
+
+
 @pytest.fixture
 async def grt(settings: Settings, migrated: str, redis: Any, clock: ManualClock) -> AsyncIterator[Runtime]:
     async with open_runtime(settings, clock=clock, db_max_size=10) as rt:
-        assert rt.db is not None
-        await rt.db.execute("INSERT INTO hosts (id, name) VALUES ('h1', 'Host') ON CONFLICT DO NOTHING")
-        await rt.db.execute("INSERT INTO rooms (id, host_id) VALUES ($1, 'h1') ON CONFLICT DO NOTHING", ROOM)
-        await rt.db.execute("""INSERT INTO products (id, room_id, title, list_price)
-                               VALUES ($1, $2, '保温杯', 9900) ON CONFLICT DO NOTHING""", PRODUCT, ROOM)
+        await seed_cart(rt)
         yield rt
+
+
+@pytest.fixture
+async def live_rt(runtime: Runtime) -> Runtime:
+    """The shared runtime (real clock), with the cart seeded: for the gateway tests."""
+    await seed_cart(runtime)
+    return runtime
+
+
+@pytest.fixture
+async def gateway(settings: Settings, redis: Any, rooms: Any) -> AsyncIterator[Gateway]:
+    """A gateway with every registered feature's real part."""
+    async with open_runtime(settings.with_(tick_ms=50), database=False) as rt:
+        gw = Gateway(rt, features=FeatureSet.open(rt))
+        await gw.start("127.0.0.1", 0)
+        try:
+            yield gw
+        finally:
+            await gw.stop()
 
 
 @pytest.fixture
