@@ -128,6 +128,24 @@ export interface Enter {
   rid?: string | null;
 }
 
+/** Open a group of a group deal (开团), holding one unit at the group price. */
+export interface GroupOpen {
+  type: "group_open";
+  deal: string;
+  key: string;
+  /** default null */
+  rid?: string | null;
+}
+
+/** Join an open group (参团); the join that fills it completes the group. */
+export interface GroupJoin {
+  type: "group_join";
+  group: string;
+  key: string;
+  /** default null */
+  rid?: string | null;
+}
+
 export interface Joined {
   type: "joined";
   room: string;
@@ -362,6 +380,21 @@ export interface ModerationEvent {
   text?: string;
 }
 
+export interface GroupEvent {
+  type: "group";
+  /** default 0 */
+  ts?: number;
+  /** default null */
+  offset?: string | null;
+  /** default "" */
+  group?: string;
+  /** default "" */
+  deal?: string;
+  phase: "completed" | "dissolved";
+  /** default {} */
+  data?: Record<string, unknown>;
+}
+
 export type ClientMessage =
   | Join
   | Leave
@@ -379,7 +412,9 @@ export type ClientMessage =
   | Pin
   | Buy
   | Claim
-  | Enter;
+  | Enter
+  | GroupOpen
+  | GroupJoin;
 
 export type ServerMessage =
   | Joined
@@ -401,10 +436,11 @@ export type RoomEvent =
   | CouponEvent
   | LotteryEvent
   | OrderEvent
-  | ModerationEvent;
+  | ModerationEvent
+  | GroupEvent;
 
 /** The `type` of every client message. */
-export const CLIENT_TYPES = ["join","leave","chat","like","share","follow","gift","ping","click","cart","mute","unmute","delete","pin","buy","claim","enter"] as const;
+export const CLIENT_TYPES = ["join","leave","chat","like","share","follow","gift","ping","click","cart","mute","unmute","delete","pin","buy","claim","enter","group_open","group_join"] as const;
 
 /** The `code` of an `error` (and of refused commerce results); HTTP errors use the same vocabulary, which has a few codes of its own (their notes start with `HTTP:`). */
 export type ErrorCode =

@@ -28,7 +28,7 @@ var Backoff = class {
 };
 
 // src/protocol.ts
-var CLIENT_TYPES = ["join", "leave", "chat", "like", "share", "follow", "gift", "ping", "click", "cart", "buy", "claim", "enter", "mute", "unmute", "delete", "pin"];
+var CLIENT_TYPES = ["join", "leave", "chat", "like", "share", "follow", "gift", "ping", "click", "cart", "mute", "unmute", "delete", "pin", "buy", "claim", "enter", "group_open", "group_join"];
 var ERROR_CODES = {
   bad_frame: "not JSON, or not a JSON object",
   unknown_type: "`type` names no client message",
