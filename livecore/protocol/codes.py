@@ -106,6 +106,7 @@ ERROR_NOTES: dict[ErrorCode, str] = {
     ErrorCode.ALREADY: "already entered / already done",
     ErrorCode.UNAVAILABLE: "a dependency is down or the connection dropped: retry with the same key",
     ErrorCode.INTERNAL: "a bug on the server's side; retry later",
+    ErrorCode.GROUP_CLOSED: "the group-buy group is complete, dissolved or past its deadline: open or join another",
     ErrorCode.UNAUTHORIZED: "HTTP: token missing, forged, malformed or expired",
     ErrorCode.EXPIRED: "HTTP: the order's payment window (or the coupon's validity) has passed",
     ErrorCode.BUSY: "HTTP: another lottery is still open in this room",

@@ -2,6 +2,7 @@ import msgspec
 import pytest
 
 from livecore.features.coupons.messages import Claim
+from livecore.features.groupbuy.messages import GroupJoin, GroupOpen
 from livecore.features.lottery.messages import Enter
 from livecore.features.sales.messages import Buy
 from livecore.protocol import (
@@ -24,6 +25,7 @@ def test_every_client_message_round_trips() -> None:
         Buy(sale="s1", key="k1"), Claim(batch="b1", key="k2"), Enter(lottery="l1"),
         client.Click(product="p1"), client.Cart(product="p1"), client.Mute(user="u2"), client.Unmute(user="u2"),
         client.Delete(msg="m1"), client.Pin(msg="m1"), client.Leave(),
+        GroupOpen(deal="gd0a1b2c3d4e", key="k3"), GroupJoin(group="gd0a1b2c3d4e-5f6a7b8c", key="k4"),
     ]
     assert {type(s).__struct_config__.tag for s in samples} == CLIENT_TYPES
     for s in samples:

@@ -48,6 +48,7 @@ var ERROR_CODES = {
   already: "already entered / already done",
   unavailable: "a dependency is down or the connection dropped: retry with the same key",
   internal: "a bug on the server's side; retry later",
+  group_closed: "the group-buy group is complete, dissolved or past its deadline: open or join another",
   unauthorized: "HTTP: token missing, forged, malformed or expired",
   expired: "HTTP: the order's payment window (or the coupon's validity) has passed",
   busy: "HTTP: another lottery is still open in this room",
