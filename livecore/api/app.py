@@ -20,12 +20,13 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from ..config import Settings
+from ..core.outcome import RefusedError
 from ..features import registry
 from ..protocol.codes import ErrorCode
 from ..runtime import open_runtime
 from .access_log import AccessLogMiddleware
 from .deps import ApiError, error_response
-from .errors import on_api_error, on_http_exception, on_unexpected
+from .errors import on_api_error, on_http_exception, on_refused, on_unexpected
 from .headers import SecurityHeadersMiddleware
 from .limits import BodyLimitMiddleware
 from .metrics import ApiMetrics, MetricsMiddleware
@@ -38,6 +39,9 @@ CORE_ROUTE_MODULES: list[str] = [
     "livecore.api.health",
     "livecore.api.metrics",
     "livecore.api.rooms_routes",
+    "livecore.api.products_routes",
+    "livecore.api.live_routes",
+    "livecore.api.moderation_routes",
     "livecore.api.pages",
     "livecore.api.ranking_routes",
     "livecore.api.demo_routes",
@@ -77,8 +81,9 @@ def build_app(settings: Settings, modules: list[str] | None = None) -> Starlette
 
     metrics = ApiMetrics()
     app = Starlette(routes=collect_routes(ROUTE_MODULES if modules is None else modules), lifespan=lifespan,
-                    exception_handlers={ApiError: on_api_error, HTTPException: on_http_exception,
-                                        asyncpg.DataError: on_bad_data, Exception: on_unexpected},
+                    exception_handlers={ApiError: on_api_error, RefusedError: on_refused,
+                                        HTTPException: on_http_exception, asyncpg.DataError: on_bad_data,
+                                        Exception: on_unexpected},
                     middleware=[*([Middleware(AccessLogMiddleware)] if settings.access_log else []),
                                 Middleware(MetricsMiddleware, metrics=metrics), Middleware(SecurityHeadersMiddleware),
                                 Middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes),

@@ -18,6 +18,7 @@ from ..auth import AuthError, Identity, verify
 from ..core.outcome import Refusal, RefusedError
 from ..protocol.codes import ErrorCode
 from ..runtime import Runtime
+from ..storage.audit import audit
 from .status import status_of
 
 _encoder = msgspec.json.Encoder()
@@ -114,3 +115,36 @@ async def body(request: Request, kind: type[Any]) -> Any:
         return msgspec.json.decode(raw, type=kind)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         raise ApiError(ErrorCode.INVALID, str(exc)) from exc
+
+
+class HostCall:
+    """A host action on the room of the path: who asks (checked: the room's host or an admin), the runtime, its
+    database, and ``audit`` writing the action's ``audit_log`` row."""
+
+    __slots__ = ("rt", "room", "who")
+
+    def __init__(self, rt: Runtime, room: str, who: Identity) -> None:
+        self.rt = rt
+        self.room = room
+        self.who = who
+
+    @property
+    def db(self) -> asyncpg.Pool:
+        return database(self.rt)
+
+    async def audit(self, action: str, detail: dict[str, Any] | None = None) -> None:
+        await audit(self.db, self.room, self.who.user, action, detail)
+
+
+def host_call(request: Request) -> HostCall:
+    """The checked host action on ``{room}``: 403 ``forbidden`` for anyone else."""
+    room = request.path_params["room"]
+    return HostCall(runtime(request), room, require_host(request, room))
+
+
+def limit(request: Request, default: int) -> int:
+    """The ``n`` query parameter, bounded to 1..500 (400 ``invalid`` when not an integer)."""
+    try:
+        return max(1, min(500, int(request.query_params.get("n", default))))
+    except ValueError as exc:
+        raise ApiError(ErrorCode.INVALID, "n must be an integer") from exc

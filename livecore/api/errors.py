@@ -9,6 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..core.outcome import RefusedError
 from ..protocol.codes import ErrorCode
 from .deps import ApiError, error_response
 from .status import code_for_status
@@ -19,6 +20,12 @@ log = logging.getLogger(__name__)
 async def on_api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
     return error_response(exc)
+
+
+async def on_refused(request: Request, exc: Exception) -> Response:
+    """A service's refusal (``RefusedError``) answered with its code's status."""
+    assert isinstance(exc, RefusedError)
+    return error_response(ApiError.of(exc))
 
 
 async def on_http_exception(request: Request, exc: Exception) -> Response:

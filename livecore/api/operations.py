@@ -15,20 +15,23 @@ from typing import Any
 import msgspec
 
 from ..features import registry
-from . import demo_routes, docs_routes, health, metrics, pages, ranking_routes, rooms_routes
-from .op import DB, SESSION, N, Op, Param
-from .rooms_routes import (
-    LiveIn,
-    LoginIn,
-    MuteIn,
-    PinIn,
-    ProductIn,
-    ProductPatch,
-    RoomIn,
-    RoomPatch,
-    UserIn,
-    WordsIn,
+from ..rooms.products import ProductIn, ProductPatch
+from . import (
+    demo_routes,
+    docs_routes,
+    health,
+    live_routes,
+    metrics,
+    moderation_routes,
+    pages,
+    products_routes,
+    ranking_routes,
+    rooms_routes,
 )
+from .live_routes import LiveIn
+from .moderation_routes import MuteIn, PinIn, UserIn, WordsIn
+from .op import DB, SESSION, N, Op, Param
+from .rooms_routes import LoginIn, RoomIn, RoomPatch
 
 
 # -- answers with a fixed shape ------------------------------------------------------------------------------
@@ -94,7 +97,7 @@ class ReadyOut(msgspec.Struct):
     checks: dict[str, bool]
 
 
-_R, _RK = rooms_routes, ranking_routes
+_R, _PR, _L, _M, _RK = rooms_routes, products_routes, live_routes, moderation_routes, ranking_routes
 _DB = DB
 
 OPERATIONS: dict[Any, Op] = {
@@ -124,31 +127,31 @@ OPERATIONS: dict[Any, Op] = {
                       tags=("rooms",)),
     _R.console_bootstrap: Op("everything the console loads at start: room, me, state, products, sessions, muted",
                              auth="host", errors=_DB, tags=("rooms",)),
-    _R.list_products: Op("the cart", errors=_DB, tags=("products",)),
-    _R.add_product: Op("add a product to the cart", auth="host", body=ProductIn, ok=201, errors=(409, *_DB),
+    _PR.list_products: Op("the cart", errors=_DB, tags=("products",)),
+    _PR.add_product: Op("add a product to the cart", auth="host", body=ProductIn, ok=201, errors=(409, *_DB),
                        tags=("products",)),
-    _R.patch_product: Op("change a product", auth="host", body=ProductPatch, errors=_DB, tags=("products",)),
-    _R.delete_product: Op("remove a product (409 in_use when a sale refers to it)", auth="host", returns=Ok,
+    _PR.patch_product: Op("change a product", auth="host", body=ProductPatch, errors=_DB, tags=("products",)),
+    _PR.delete_product: Op("remove a product (409 in_use when a sale refers to it)", auth="host", returns=Ok,
                           errors=(409, *_DB), tags=("products",)),
-    _R.push_product: Op("put a product on screen (讲解中)", auth="host", errors=_DB, tags=("products",)),
-    _R.clear_screen: Op("nothing on screen", auth="host", returns=Ok, errors=_DB, tags=("products",)),
-    _R.live_start: Op("start a live session (409 already when live)", auth="host", body=LiveIn, body_optional=True,
+    _PR.push_product: Op("put a product on screen (讲解中)", auth="host", errors=_DB, tags=("products",)),
+    _PR.clear_screen: Op("nothing on screen", auth="host", returns=Ok, errors=_DB, tags=("products",)),
+    _L.live_start: Op("start a live session (409 already when live)", auth="host", body=LiveIn, body_optional=True,
                       ok=201, returns=SessionOut, errors=(409, *_DB), tags=("live",)),
-    _R.live_end: Op("end the live session (409 not_live)", auth="host", returns=SessionOut, errors=(409, *_DB),
+    _L.live_end: Op("end the live session (409 not_live)", auth="host", returns=SessionOut, errors=(409, *_DB),
                     tags=("live",)),
-    _R.list_sessions: Op("live sessions, newest first", auth="host", query=(N,), returns=list[SessionOut],
+    _L.list_sessions: Op("live sessions, newest first", auth="host", query=(N,), returns=list[SessionOut],
                          errors=(400, *_DB), tags=("live",)),
     _R.audit_rows: Op("the newest audit rows", auth="host", query=(N,), errors=(400, *_DB), tags=("moderation",)),
-    _R.mute: Op("mute a viewer", auth="host", body=MuteIn, returns=MutedOut, errors=_DB, tags=("moderation",)),
-    _R.unmute: Op("unmute a viewer", auth="host", body=UserIn, returns=Ok, errors=_DB, tags=("moderation",)),
-    _R.muted: Op("muted viewers", auth="host", returns=list[MutedOut], errors=_DB, tags=("moderation",)),
-    _R.delete_message: Op("remove a barrage message from every screen", auth="host", returns=Ok, errors=_DB,
+    _M.mute: Op("mute a viewer", auth="host", body=MuteIn, returns=MutedOut, errors=_DB, tags=("moderation",)),
+    _M.unmute: Op("unmute a viewer", auth="host", body=UserIn, returns=Ok, errors=_DB, tags=("moderation",)),
+    _M.muted: Op("muted viewers", auth="host", returns=list[MutedOut], errors=_DB, tags=("moderation",)),
+    _M.delete_message: Op("remove a barrage message from every screen", auth="host", returns=Ok, errors=_DB,
                           tags=("moderation",)),
-    _R.pin: Op("pin a message or a text (置顶); {} unpins", auth="host", body=PinIn, body_optional=True,
+    _M.pin: Op("pin a message or a text (置顶); {} unpins", auth="host", body=PinIn, body_optional=True,
                errors=_DB, tags=("moderation",)),
-    _R.get_words: Op("the room's own sensitive words", auth="host", returns=WordsOut, errors=_DB,
+    _M.get_words: Op("the room's own sensitive words", auth="host", returns=WordsOut, errors=_DB,
                      tags=("moderation",)),
-    _R.put_words: Op("replace the room's own sensitive words", auth="host", body=WordsIn, returns=WordsOut,
+    _M.put_words: Op("replace the room's own sensitive words", auth="host", body=WordsIn, returns=WordsOut,
                      errors=_DB, tags=("moderation",)),
     # rankings, metrics, report
     _RK.hot: Op("platform hot ranking (人气榜)", query=(N,), errors=(400, *_DB), tags=("rankings",)),

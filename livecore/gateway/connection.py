@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 _generic = msgspec.json.Decoder()
 
 
-class Session:
+class Connection:
     """Also the ``Viewer`` of the fan-out: ``link``, ``transport`` and ``over_since`` are read there."""
 
     __slots__ = ("gw", "link", "identity", "transport", "over_since", "room", "base_room", "hub_room",
@@ -118,7 +118,7 @@ class Session:
 
         What to do with it is ``rules.gate``'s decision; this executes it."""
         clock = self.gw.clock
-        self.last_seen = clock.monotonic()  # the gateway's sweeper closes idle sessions (4002)
+        self.last_seen = clock.monotonic()  # the gateway's sweeper closes idle connections (4002)
         self.gw.stats.messages_in += 1
         try:
             decision = rules.gate(message, clock.now(), exp=self.identity.exp, joined=self.room is not None,
@@ -427,7 +427,7 @@ def _loads(raw: bytes | str) -> dict[str, Any]:
     return out if isinstance(out, dict) else {}
 
 
-_DISPATCH: dict[type[Any], Callable[[Session, Any], Awaitable[None] | None]] = {
-    kind: getattr(Session, name) for kind, name in rules.handler_names().items()
+_DISPATCH: dict[type[Any], Callable[[Connection, Any], Awaitable[None] | None]] = {
+    kind: getattr(Connection, name) for kind, name in rules.handler_names().items()
 }
 """The handler of each client message class, looked up once per frame (``rules.handler_names`` names them)."""

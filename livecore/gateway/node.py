@@ -1,6 +1,6 @@
 """What every connection of one gateway process shares: settings, services, counters, the room hub.
 
-The connection logic (``connection.Session``) reads this; the process's lifecycle and its sessions live in
+The connection logic (``connection.Connection``) reads this; the process's lifecycle and its connections live in
 ``server.Gateway``, which extends it. Keeping them apart is what lets ``connection`` import this module
 without ``server`` importing ``connection`` back.
 """

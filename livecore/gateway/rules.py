@@ -1,7 +1,7 @@
 """What a connection decides without doing any I/O: the frame gate, the dispatch table, host-room rules.
 
-``connection.Session`` executes these decisions (writing, closing, publishing); this module only looks at what
-the session knows (its identity's expiry, whether it has joined and where, whether its last join failed), the
+``connection.Connection`` executes these decisions (writing, closing, publishing); this module only looks at what
+the connection knows (its identity's expiry, whether it has joined and where, whether its last join failed), the
 raw message and the time, and says what to do. No asyncio, no Redis, no sockets, no gateway node.
 """
 
@@ -79,7 +79,7 @@ HANDLERS: dict[type[Any], str] = {
     c.Delete: "on_moderation",
     c.Pin: "on_moderation",
 }
-"""The ``Session`` method that handles each core client message class; every other one (a feature's) goes
+"""The ``Connection`` method that handles each core client message class; every other one (a feature's) goes
 to ``FEATURE_HANDLER``, which hands it to the feature's part (``livecore.features``)."""
 
 FEATURE_HANDLER = "on_feature"
@@ -93,7 +93,7 @@ def handler_names() -> dict[type[Any], str]:
 def gate(message: str | bytes, now: float, *, exp: int, joined: bool, join_failed: bool) -> Decision:
     """The decision on one whole message from the viewer (text as str, binary as bytes) at ``now`` (epoch s).
 
-    ``exp`` is the token's expiry (0: none), ``joined`` whether the session is in a room, ``join_failed``
+    ``exp`` is the token's expiry (0: none), ``joined`` whether the connection is in a room, ``join_failed``
     whether its last join failed for want of Redis (room actions then answer ``unavailable``)."""
     if exp and now >= exp:  # a token that expired while connected: viewers may keep watching, but not act
         return EXPIRED

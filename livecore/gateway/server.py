@@ -4,7 +4,7 @@ Room traffic never goes through ASGI: measured here, direct writes to each socke
 frames per second of per-connection sends through an ASGI server. The server under the gateway is picked by
 ``LIVECORE_GATEWAY_TRANSPORT``: ``picows`` (the default, Cython, callbacks and no task per connection) or
 ``websockets`` (pure Python, for A/B runs and as a fallback). Both answer the same handshakes (``node.admit``)
-and drive the same connection logic (``connection.Session``) through ``link.Link``.
+and drive the same connection logic (``connection.Connection``) through ``link.Link``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from ..features.gateway_set import FeatureSet
 from ..interactions.log import InteractionLog
 from ..protocol.codes import CloseCode
 from ..runtime import Runtime
-from .connection import Session
+from .connection import Connection
 from .connlog import conn_log, connection_line
 from .handshake import TokenRefusal
 from .link import Link, Listener, Peer
@@ -37,13 +37,13 @@ TRANSPORTS = ("picows", "websockets")
 
 
 class Gateway(GatewayNode):
-    sessions: set[Session]
+    connections: set[Connection]
 
     def __init__(self, runtime: Runtime, *, features: FeatureSet | None = None,
                  gifts: GiftCatalogue | None = None, interactions: InteractionLog | None = None,
                  node: str | None = None) -> None:
         super().__init__(runtime, features=features, gifts=gifts, interactions=interactions, node=node)
-        self.sessions = set()
+        self.connections = set()
         self.server: Listener | None = None
         self.port = 0
         self.transport_name = self.settings.gateway_transport
@@ -81,7 +81,7 @@ class Gateway(GatewayNode):
             return
         server, self.server = self.server, None
         server.close()
-        open_ = [s for s in self.sessions if s.link.open]
+        open_ = [s for s in self.connections if s.link.open]
         for s in open_:
             s.closing = True
             self.count_close(code)
@@ -115,20 +115,20 @@ class Gateway(GatewayNode):
                 conn_log.info("%s", connection_line(link.remote_address, "-", "-", 0.0, str(admission.close_code),
                                                     admission.reason, "server"))
             return None
-        session = Session(self, link, admission)
-        if not session.admit():
+        conn = Connection(self, link, admission)
+        if not conn.admit():
             return None
-        self.sessions.add(session)
+        self.connections.add(conn)
         self.stats.connections += 1
         self.stats.connections_total += 1
-        return session
+        return conn
 
     def disconnected(self, peer: Peer) -> None:
-        assert isinstance(peer, Session)
+        assert isinstance(peer, Connection)
         room = peer.room
         peer.leave()
         peer.release()
-        self.sessions.discard(peer)
+        self.connections.discard(peer)
         self.stats.connections -= 1
         if self.settings.access_log:  # the one line of this connection: who, where, how long, how it ended
             code, reason, by = peer.link.ended()
@@ -136,7 +136,7 @@ class Gateway(GatewayNode):
                                                 self.clock.monotonic() - peer.opened, code, reason, by))
 
     async def _sweep(self) -> None:
-        """Close idle sessions (4002) and forget refilled rate-limit buckets.
+        """Close idle connections (4002) and forget refilled rate-limit buckets.
 
         One periodic scan instead of a timer per connection re-armed on every received frame.
         """
@@ -146,9 +146,9 @@ class Gateway(GatewayNode):
         while True:
             await asyncio.sleep(period)
             now = self.clock.monotonic()
-            for session in list(self.sessions):
-                if not session.closing and now - session.last_seen > idle:
-                    session.close_soon(CloseCode.IDLE_TIMEOUT, "idle")
+            for conn in list(self.connections):
+                if not conn.closing and now - conn.last_seen > idle:
+                    conn.close_soon(CloseCode.IDLE_TIMEOUT, "idle")
             if now - last_buckets >= 30:
                 self.chat.sweep(now)
                 self.actions.sweep(now)

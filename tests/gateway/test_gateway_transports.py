@@ -67,7 +67,7 @@ async def test_a_client_close_is_answered_and_stop_closes_everyone_with_1012(set
         if gw.stats.connections == 0:
             break
         await asyncio.sleep(0.02)
-    assert gw.stats.connections == 0 and not gw.sessions
+    assert gw.stats.connections == 0 and not gw.connections
     clients = [await connect(url(gw.port) + "?token=" + token(settings, f"u{i}")) for i in range(3)]
     for ws in clients:
         await ws.send('{"type":"join","room":"42"}')

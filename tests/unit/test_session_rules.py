@@ -11,7 +11,7 @@ from livecore.core.guard import WindowCounter
 from livecore.features import registry
 from livecore.features.sales.messages import Buy
 from livecore.gateway import rules
-from livecore.gateway.connection import Session
+from livecore.gateway.connection import Connection
 from livecore.protocol import client as c
 from livecore.protocol.codec import CLIENT_MESSAGES, CLIENT_TYPES
 from livecore.protocol.codes import CloseCode, ErrorCode
@@ -108,7 +108,7 @@ def test_every_client_message_has_exactly_one_handler_and_nothing_else_does() ->
 
 def test_every_handler_is_a_session_method_taking_the_message() -> None:
     for kind, name in rules.handler_names().items():
-        method = getattr(Session, name, None)
+        method = getattr(Connection, name, None)
         assert callable(method), (kind, name)
         assert list(inspect.signature(method).parameters) == ["self", "msg"], (kind, name)
 
