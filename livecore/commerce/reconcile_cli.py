@@ -21,8 +21,8 @@ from .reconcile import Report, SaleNotFound, reconcile
 
 def configure(parser: argparse.ArgumentParser) -> None:
     which = parser.add_mutually_exclusive_group(required=True)
-    which.add_argument("--sale", help="sale id")
-    which.add_argument("--deal", help="group deal id (拼团)")
+    which.add_argument("--sale", help="sale id (default: none; one of --sale and --deal is required)")
+    which.add_argument("--deal", help="group deal id, 拼团 (default: none)")
     parser.add_argument("--room", default=None, help="room of the sale or deal (default: looked up in PostgreSQL)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
 
