@@ -62,10 +62,18 @@ async def test_a_friend_joins_a_group_from_its_link(browser: Browser, stack: Any
     view = st.call("GET", f"/api/rooms/gbe/groups/{group}")
     assert view["status"] == "complete" and [m["name"] for m in view["members"]] == ["小爱", "阿波"]
 
+    # a third viewer opening the same link later, in English: the group is complete, nothing to join
+    c = await phone(browser, f"{st.api_url}/room/gbe?lang=en&group={group}&token={issue(secret, 'vc', name='Cara')}")
+    late = c.get_by_test_id("gb-linked")
+    await expect(late.get_by_test_id("gb-status")).to_have_text("Group complete", timeout=WAIT)
+    await expect(late.get_by_test_id("gb-join-linked")).to_have_count(0)
+    await expect(c.get_by_test_id("gb-open")).to_have_text("Start a group")
+    await c.screenshot(path=artifact(shots, "5-c-late-en.png"))
+
     console = await console_page(browser, st, host)
     await console.locator(".tabs [data-tab=groupbuy]").click()
     row = console.get_by_test_id("gb-deal")
     await expect(row.get_by_test_id("gb-completed")).to_have_text("1", timeout=WAIT)
     await expect(row.get_by_test_id("gb-left")).to_have_text("8/10")
     await expect(row.locator(".gb-groups li")).to_contain_text("已成团")
-    await console.screenshot(path=artifact(shots, "5-console.png"))
+    await console.screenshot(path=artifact(shots, "6-console.png"))

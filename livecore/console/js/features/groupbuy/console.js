@@ -10,6 +10,7 @@ let list = null;
 let form = null;
 const groupsOf = new Map(); // deal -> its groups (GET .../groups), refreshed on changes
 let fetching = null;
+let ticks = 0;
 const R = (ctx) => `/api/rooms/${encodeURIComponent(ctx.room)}`;
 
 async function loadProducts(ctx) {
@@ -117,7 +118,8 @@ register({
   },
   onEvent(ctx) { loadGroups(ctx); },
   tick(ctx) {
-    if (pane && !pane.hidden && Math.random() < 0.2) draw(ctx);
+    ticks += 1;
+    if (pane && !pane.hidden && ticks % 4 === 0) draw(ctx); // the groups' countdowns, every 2 s
   },
 });
 

@@ -69,11 +69,16 @@ async function open(ctx, deal, button, where) {
   draw(ctx);
 }
 
+function headline(ctx, g, isLinked) {
+  if (!isLinked || amIn(ctx, g)) return t("gb_my_group");
+  return g.status === "open" ? t("gb_friend_invites") : t("gb_friends_group");
+}
+
 function myCard(ctx, g, isLinked) {
   const out = h("span.outcome");
   const canJoin = g.status === "open" && !amIn(ctx, g);
   const card = h("div.gb-card" + (isLinked ? ".gb-linked" : ".gb-mine"), { dataset: { testid: isLinked ? "gb-linked" : "gb-mine", group: g.id } },
-    h("div.gb-head", {}, h("span", { text: isLinked && !amIn(ctx, g) ? t("gb_friend_invites") : t("gb_my_group") }), countdown(g)),
+    h("div.gb-head", {}, h("span", { text: headline(ctx, g, isLinked) }), countdown(g)),
     members(g), groupStatus(g));
   if (canJoin) {
     const b = h("button.primary", { type: "button", dataset: { testid: "gb-join-linked" }, text: t("gb_join_friend") });

@@ -10,7 +10,7 @@ export const words = {
     gb_deals: "拼团活动", gb_no_deals: "还没有拼团活动", gb_opened: "开团", gb_completed: "成团", gb_dissolved_n: "失败",
     gb_reserved: "占用", gb_confirmed: "已成团件数", gb_end: "结束拼团", gb_ended: "已结束", gb_status_open: "拼团中",
     gb_status_complete: "已成团", gb_status_dissolved: "已解散", gb_groups: "团列表", gb_created: "拼团已发起",
-    gb_in_group: "你已在团中",
+    gb_in_group: "你已在团中", gb_friends_group: "好友的团",
   },
   en: {
     gb_tab: "Group buy", gb_chip: "Group buy", gb_people: "-person group", gb_need: "{n} more to go", gb_open: "Start a group", gb_join: "Join",
@@ -22,7 +22,7 @@ export const words = {
     gb_deals: "Group deals", gb_no_deals: "No group deals yet", gb_opened: "Opened", gb_completed: "Complete", gb_dissolved_n: "Dissolved",
     gb_reserved: "Held", gb_confirmed: "Units sold", gb_end: "End deal", gb_ended: "Ended", gb_status_open: "Filling",
     gb_status_complete: "Complete", gb_status_dissolved: "Dissolved", gb_groups: "Groups", gb_created: "Group deal created",
-    gb_in_group: "You are in this group",
+    gb_in_group: "You are in this group", gb_friends_group: "Your friend's group",
   },
 };
 
