@@ -86,6 +86,10 @@ async def test_last_join_racing_the_deadline_settles_once(gb: GroupBuyService, t
     assert any(settled) and not all(settled)  # both outcomes happened
     clock.advance(30)
     await timer.run_once()
+    told = await _group_events(grt)
+    assert set(told) == set(groups)
+    for g, e in zip(groups, expiries, strict=True):
+        assert told[g] == (["dissolved"] if e == "dissolved" else ["completed"])  # told once, the way it settled
     counts = await deal_hash(grt, deal)
     assert counts["reserved"] == 0
     assert counts["units"] == counts["left"] + counts["reserved"] + counts["confirmed"]
@@ -148,3 +152,47 @@ async def test_per_user_limit_and_window(gb: GroupBuyService, make_deal, clock: 
     clock.advance(120)
     ended = await gb.open(ROOM, "uc", deal, "k1")
     assert isinstance(ended, Refusal) and ended.code is ErrorCode.ENDED
+
+
+async def _group_events(grt) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    import msgspec
+
+    told: dict[str, list[str]] = {}
+    for _, fields in await grt.redis.xrange(grt.keys.room_events(ROOM)):
+        event = msgspec.json.decode(fields[b"e"])
+        if event.get("type") == "group":
+            told.setdefault(event["group"], []).append(event["phase"])
+    return told
+
+
+async def test_every_settled_group_is_told_once(gb: GroupBuyService, timer: GroupTimer, make_deal, grt,  # type: ignore[no-untyped-def]
+                                                 clock: ManualClock) -> None:
+    deal = (await make_deal(units=20, size=2, fill_s=60))["id"]
+    full = ok(await gb.open(ROOM, "a", deal, "k"))["group"]
+    ok(await gb.join(ROOM, "b", full, "k"))
+    lonely = ok(await gb.open(ROOM, "c", deal, "k"))["group"]
+    # a joiner that completes a group and dies before telling the room: the script ran, nobody announced
+    keys = GroupKeys(grt.keys)
+    orphan = ok(await gb.open(ROOM, "d", deal, "k"))["group"]
+    res = await grt.scripts.call(
+        "groupbuy_join",
+        keys=[keys.deal(ROOM, deal), keys.users(ROOM, deal), keys.open_groups(ROOM, deal), keys.group(ROOM, orphan),
+              keys.idem(ROOM, deal, "e", "k"), keys.timers(ROOM), keys.stream(ROOM)],
+        args=["e", "k", gb.now_ms(), orphan, f"{ROOM}.0000000000000dead", 86400, 1000, 10_000])
+    assert res[8] == b"complete"
+    assert await timer.run_once() == 0  # nothing due yet: the lease and the deadline are ahead
+    clock.advance(11)  # past the orphan's announcement lease
+    await timer.run_once()
+    told = await _group_events(grt)
+    assert told == {full: ["completed"], orphan: ["completed"]}
+    clock.advance(60)  # past the lonely group's deadline
+    await timer.run_once()
+    await timer.run_once()
+    assert await timer.run_once() == 0
+    told = await _group_events(grt)
+    assert told == {full: ["completed"], orphan: ["completed"], lonely: ["dissolved"]}
+    assert await grt.redis.zcard(keys.timers(ROOM)) == 0
+    await timer.drain()
+    state = await grt.bus.state(ROOM)
+    view = state[f"groupbuy:{deal}"]
+    assert (view["completed"], view["dissolved"], view["open_count"], view["left"]) == (2, 1, 0, 16)
