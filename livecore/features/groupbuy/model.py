@@ -14,8 +14,6 @@ from ...protocol.limits import DurationS, EpochMs, PerUser, Price, Stock
 GroupSize = Annotated[int, msgspec.Meta(ge=2, le=10)]
 FillS = Annotated[int, msgspec.Meta(ge=60, le=86_400)]  # minutes to a day
 
-MIN_FILL_S = 60
-MAX_FILL_S = 86_400
 SHOWN_GROUPS = 30  # open groups listed in the room state (soonest deadline first); the count covers the rest
 
 DEAL_ID = re.compile(r"^gd[0-9a-f]{10}$")
@@ -119,9 +117,3 @@ def deal_view(h: Mapping[str, str]) -> dict[str, Any]:
         out[name] = int(h.get(name, "0"))
     return out
 
-
-def phase_of(deal: Mapping[str, Any], now_ms: int) -> str:
-    """scheduled | open | ended, from the deal's status and window at ``now_ms``."""
-    if deal["status"] != "open" or now_ms >= deal["ends_at"]:
-        return "ended"
-    return "scheduled" if now_ms < deal["starts_at"] else "open"
