@@ -3,7 +3,7 @@ import { Close, shouldReconnect } from "./codes.js";
 import { Emitter } from "./emitter.js";
 import { newKey } from "./keys.js";
 import type {
-  Buy, Claim, ClientMessage, Enter, Error as ErrorMessage, Frame, Gift, Joined, Result, Resync, RoomEvent,
+  Buy, Claim, ClientMessage, Enter, Error as ErrorMessage, GroupJoin, GroupOpen, Frame, Gift, Joined, Result, Resync, RoomEvent,
   ServerMessage,
 } from "./protocol.js";
 import { RoomModel } from "./room.js";
@@ -486,6 +486,18 @@ export class LiveClient extends Emitter<ClientEvents> {
   /** Enter a lottery (one entry per viewer: a retry answers as the first did, or `already`). */
   enter(lottery: string): Promise<Answer> {
     const msg: Enter = { type: "enter", lottery };
+    return this.action(msg);
+  }
+
+  /** Open a group of a group deal (拼团), holding one unit; `key` as for `buy`. */
+  groupOpen(deal: string, key: string = newKey("group")): Promise<Answer> {
+    const msg: GroupOpen = { type: "group_open", deal, key };
+    return this.action(msg);
+  }
+
+  /** Join an open group; the join that fills it answers `status: "complete"`. `key` as for `buy`. */
+  groupJoin(group: string, key: string = newKey("group")): Promise<Answer> {
+    const msg: GroupJoin = { type: "group_join", group, key };
     return this.action(msg);
   }
 

@@ -646,6 +646,16 @@ var LiveClient = class extends Emitter {
     const msg = { type: "enter", lottery };
     return this.action(msg);
   }
+  /** Open a group of a group deal (拼团), holding one unit; `key` as for `buy`. */
+  groupOpen(deal, key = newKey("group")) {
+    const msg = { type: "group_open", deal, key };
+    return this.action(msg);
+  }
+  /** Join an open group; the join that fills it answers `status: "complete"`. `key` as for `buy`. */
+  groupJoin(group, key = newKey("group")) {
+    const msg = { type: "group_join", group, key };
+    return this.action(msg);
+  }
   /** Send a gift; `key` as for `buy`, so a retry never sends it twice. */
   gift(gift, count = 1, key = newKey("gift")) {
     const msg = { type: "gift", gift, count, key };
