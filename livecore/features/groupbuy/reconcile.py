@@ -144,6 +144,23 @@ class DealNotFound(LookupError):
     pass
 
 
+async def _redis_lost(rt: Runtime, deal: str, room: str) -> DealReport:
+    """PostgreSQL holds the deal, Redis has nothing: report what PostgreSQL knows and the loss."""
+    if rt.db is None or not await rt.db.fetchval("SELECT true FROM group_deals WHERE id = $1 AND room_id = $2",
+                                                  deal, room):
+        raise DealNotFound(f"no group deal {deal} in Redis or PostgreSQL (room {room})")
+    members = {r["order_id"]: r["status"] for r in await rt.db.fetch(
+        "SELECT order_id, status FROM group_members WHERE deal_id = $1", deal)}
+    diffs = [Difference("missing_in_redis", "PostgreSQL holds the deal but Redis has nothing: Redis lost its data; "
+                                            "members acknowledged and not yet persisted are lost with it")]
+    held = sorted(o for o, st in members.items() if st == "reserved")
+    if held:
+        diffs.append(Difference("unsettled_in_pg", "members still reserved in PostgreSQL, with no group left in Redis "
+                                                   "to settle them", held))
+    return DealReport(deal=deal, room=room, counters={}, groups={}, members=dict(Counter(members.values())),
+                      differences=diffs)
+
+
 async def reconcile(rt: Runtime, deal: str, room: str | None = None, chunk: int = 10_000) -> DealReport:
     k = GroupKeys(rt.keys)
     if room is None:
@@ -154,7 +171,7 @@ async def reconcile(rt: Runtime, deal: str, room: str | None = None, chunk: int 
             raise DealNotFound(f"no group deal {deal} in PostgreSQL")
     raw = text_map(await rt.redis.hgetall(k.deal(room, deal)))
     if not raw:
-        raise DealNotFound(f"no group deal {deal} in Redis (room {room})")
+        return await _redis_lost(rt, deal, room)
     counters = {name: int(raw.get(name, "0")) for name in COUNTERS}
     held = sum(int(v) for v in (await rt.redis.hgetall(k.users(room, deal))).values())
     ids = sorted(replies.text(g) for g in await rt.redis.smembers(k.groups(room, deal)))

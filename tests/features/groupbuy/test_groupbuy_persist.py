@@ -129,3 +129,15 @@ async def test_the_cli_reports_a_deal(settings, grt, gb, make_deal, worker) -> N
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     out, _ = await run.communicate()
     assert run.returncode == 1 and "DIFFERENCE not_persisted" in out.decode()
+
+
+async def test_reconcile_names_a_deal_redis_lost(grt, gb, make_deal, worker) -> None:  # type: ignore[no-untyped-def]
+    deal = (await make_deal(units=10, size=3))["id"]
+    await _fill(gb, deal, 2, 0)  # two open groups of one member each
+    await worker.drain()
+    keys = GroupKeys(grt.keys)
+    await grt.redis.delete(keys.deal(ROOM, deal))  # the deal's hash gone, as after a Redis that came back empty
+    report = await reconcile(grt, deal)
+    kinds = {d.kind: d.ids for d in report.differences}
+    assert set(kinds) == {"missing_in_redis", "unsettled_in_pg"} and len(kinds["unsettled_in_pg"]) == 2
+    assert report.members == {"reserved": 2}
