@@ -25,7 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "reconcile": ("livecore.commerce.reconcile_cli", "compare a sale's or a group deal's Redis, stream and"
                   " PostgreSQL records"),
     "restore": ("livecore.commerce.restore_cli", "rebuild lost sales in Redis from PostgreSQL's record"),
-    "verify-lottery": ("livecore.commerce.verify_cli", "recompute a lottery's winners from public data"),
+    "verify-lottery": ("livecore.features.lottery.verify_cli", "recompute a lottery's winners from public data"),
 }
 
 

@@ -14,11 +14,11 @@ from redis.exceptions import RedisError
 
 from .. import replies
 from ..core.outcome import Refusal, RefusedError, Subject, from_script, refusal
+from ..features.coupons.service import CouponService
 from ..people import PeopleStore
 from ..protocol.codes import ErrorCode
 from ..protocol.events import OrderEvent
 from ..runtime import Runtime
-from .coupons import CouponService
 from .ids import room_of
 from .payments import PaymentNotice, PaymentProvider, SimulatedProvider
 from .sale_keys import SaleKeys

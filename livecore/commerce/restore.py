@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ..features.coupons.restore import BatchRestore, restore_batches
+from ..features.lottery.restore import LotteryRestore, restore_lotteries
 from ..ranking.created import mark_all_created
 from ..runtime import Runtime
-from .restore_coupons import BatchRestore, restore_batches
-from .restore_lotteries import LotteryRestore, restore_lotteries
 from .sale_keys import SaleKeys
 from .sales import SalesService
 

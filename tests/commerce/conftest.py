@@ -63,7 +63,7 @@ def spec(quantity: int = 10, *, price: int = 1999, per_user: int = 1, starts_in_
 @pytest.fixture
 async def client(settings: Settings, migrated: str, redis) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
     """The promotions routes in-process with their lifespan (the sales tests bring their own app)."""
-    app = build_app(settings, modules=["livecore.api.coupon_routes", "livecore.api.lottery_routes"])
+    app = build_app(settings, modules=["livecore.features.coupons.routes", "livecore.features.lottery.routes"])
     async with (app.router.lifespan_context(app),
                 httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api.test") as c):
         yield c

@@ -7,8 +7,8 @@ import pytest
 from commercehelp import together
 
 from livecore.clock import ManualClock
-from livecore.commerce.coupons import CouponBatchIn, CouponService, persist_claims
 from livecore.core.outcome import RefusedError, accepted
+from livecore.features.coupons.service import CouponBatchIn, CouponService, persist_claims
 from livecore.protocol.codec import event_decoder
 from livecore.protocol.events import CouponEvent
 
@@ -201,7 +201,7 @@ async def test_claims_stream_persists_idempotently(runtime, svc) -> None:  # typ
 
 
 async def test_claims_worker_persists_through_the_outbox(runtime, svc) -> None:  # type: ignore[no-untyped-def]
-    from livecore.commerce.coupons import claims_persister
+    from livecore.features.coupons.service import claims_persister
 
     b1 = (await svc.create_batch("r1", spec(per_user=3), actor="h"))["id"]
     b2 = (await svc.create_batch("r2", spec(), actor="h"))["id"]

@@ -7,8 +7,8 @@ import msgspec
 
 from livecore.auth import issue
 from livecore.client import LiveClient
-from livecore.commerce.coupons import CouponBatchIn, CouponService
 from livecore.features.coupons.messages import Claim
+from livecore.features.coupons.service import CouponBatchIn, CouponService
 from livecore.protocol.server import Error, Frame, Result
 
 

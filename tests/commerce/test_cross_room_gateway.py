@@ -8,11 +8,11 @@ from typing import Any
 
 from livecore.auth import issue
 from livecore.client import LiveClient
-from livecore.commerce.coupons import CouponBatchIn, CouponService
-from livecore.commerce.lottery import LotteryIn, LotteryService
 from livecore.config import Settings
 from livecore.features.coupons.messages import Claim
+from livecore.features.coupons.service import CouponBatchIn, CouponService
 from livecore.features.lottery.messages import Enter
+from livecore.features.lottery.service import LotteryIn, LotteryService
 from livecore.protocol import client as c
 from livecore.protocol.server import Error, Result
 

@@ -6,9 +6,9 @@ import hashlib
 import pytest
 from commercehelp import together
 
-from livecore.commerce.lottery import ANNOUNCE_LEASE_MS, LotteryIn, LotteryService
 from livecore.core import draw as drawing
 from livecore.core.outcome import Refusal, RefusedError, accepted
+from livecore.features.lottery.service import ANNOUNCE_LEASE_MS, LotteryIn, LotteryService
 from livecore.protocol.codec import event_decoder
 from livecore.protocol.codes import ErrorCode
 from livecore.protocol.events import LotteryEvent

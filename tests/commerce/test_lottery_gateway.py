@@ -9,8 +9,8 @@ import msgspec
 
 from livecore.auth import issue
 from livecore.client import LiveClient
-from livecore.commerce.lottery import LotteryIn, LotteryService
 from livecore.features.lottery.messages import Enter
+from livecore.features.lottery.service import LotteryIn, LotteryService
 from livecore.gateway.server import Gateway
 from livecore.protocol import client as c
 from livecore.protocol.server import Error, Frame, Result

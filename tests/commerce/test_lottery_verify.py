@@ -9,9 +9,9 @@ import sys
 
 import pytest
 
-from livecore.commerce.lottery import LotteryIn, LotteryService
 from livecore.core.draw import entries_digest, sorted_entries
 from livecore.core.outcome import accepted
+from livecore.features.lottery.service import LotteryIn, LotteryService
 
 
 @pytest.fixture

@@ -126,7 +126,7 @@ async def test_a_signed_provider_callback_settles_the_order(crt, sales, orders, 
 
 async def test_a_coupon_of_an_order_that_expired_comes_back_even_if_the_expiring_process_died(
         crt, sales, orders, clock, make_spec) -> None:  # type: ignore[no-untyped-def]
-    from livecore.commerce.coupons import CouponBatchIn, CouponService
+    from livecore.features.coupons.service import CouponBatchIn, CouponService
 
     coupons = CouponService(crt)
     now = int(clock.now() * 1000)

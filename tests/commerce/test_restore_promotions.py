@@ -11,10 +11,10 @@ import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from livecore.clock import ManualClock
-from livecore.commerce.coupons import CouponBatchIn, CouponService, claims_persister
-from livecore.commerce.lottery import LotteryIn, LotteryService
 from livecore.commerce.restore import restore
 from livecore.core.outcome import RefusedError, accepted
+from livecore.features.coupons.service import CouponBatchIn, CouponService, claims_persister
+from livecore.features.lottery.service import LotteryIn, LotteryService
 from livecore.runtime import open_runtime
 
 T0 = 1_700_000_000.0

@@ -3,6 +3,8 @@ the processes build their tables from it (the gateway's dispatch, the API's rout
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from livecore.api import app as api_app
@@ -56,3 +58,19 @@ async def test_the_feature_modules_route_lists_the_page_modules(api) -> None:  #
     assert console.status_code == 200 and console.headers["content-type"].startswith("text/javascript")
     assert console.text == pages.feature_modules_js("console")
     assert (await api.get("/features/nope.js")).status_code == 404
+
+
+def test_every_feature_module_can_be_the_first_one_imported() -> None:
+    """The codec reads the registry when it is first imported, and a feature's messages import the protocol: a
+    process whose first import is deep inside a feature (``livecore verify-lottery``) must not meet a
+    half-initialised feature package."""
+    root = Path(pages.CONSOLE_DIR).parent
+    modules = sorted("livecore." + ".".join(p.relative_to(root).with_suffix("").parts)
+                     for p in (root / "features").rglob("*.py"))
+    script = ("import importlib, subprocess, sys\n"
+              "bad = [m for m in sys.argv[1:] if subprocess.run([sys.executable, '-c', 'import ' + m],"
+              " capture_output=True).returncode]\n"
+              "print(' '.join(bad))\n")
+    out = subprocess.run([sys.executable, "-c", script, *(m.removesuffix(".__init__") for m in modules)],
+                         capture_output=True, text=True, timeout=300, check=True)
+    assert len(modules) > 10 and out.stdout.strip() == ""

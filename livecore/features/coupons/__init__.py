@@ -7,7 +7,7 @@ FEATURE = Feature(
     name="coupons",
     messages=(Claim,),
     gateway="livecore.features.coupons.part:CouponsPart",
-    routes=("livecore.api.coupon_routes",),
-    workers={"claims": "livecore.commerce.coupons:claims_persister"},
+    routes=("livecore.features.coupons.routes",),
+    workers={"claims": "livecore.features.coupons.service:claims_persister"},
     state={"coupon:{id}": "a coupon batch's coupons left and window"},
 )

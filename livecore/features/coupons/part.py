@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ...commerce.coupons import CouponService
 from ...runtime import Runtime
 from ..base import Answer, Ask, Part
 from .messages import Claim
+from .service import CouponService
 
 
 class CouponsPart(Part):

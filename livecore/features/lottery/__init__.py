@@ -7,7 +7,7 @@ FEATURE = Feature(
     name="lottery",
     messages=(Enter,),
     gateway="livecore.features.lottery.part:LotteryPart",
-    routes=("livecore.api.lottery_routes",),
-    workers={"lotteries": "livecore.commerce.lottery:lottery_timer"},
+    routes=("livecore.features.lottery.routes",),
+    workers={"lotteries": "livecore.features.lottery.service:lottery_timer"},
     state={"lottery": "the room's current lottery: prize, condition, entries, result"},
 )

@@ -3,10 +3,10 @@ conditions heard from chats and follows."""
 
 from __future__ import annotations
 
-from ...commerce.lottery import LotteryService
 from ...runtime import Runtime
 from ..base import Answer, Ask, Part
 from .messages import Enter
+from .service import LotteryService
 
 
 class LotteryPart(Part):

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .. import replies
-from ..runtime import Runtime
+from ... import replies
+from ...runtime import Runtime
 
 
 @dataclass(slots=True)
@@ -36,7 +36,7 @@ def _ms(at: datetime) -> int:
 
 
 async def restore_lotteries(rt: Runtime, *, room: str | None = None) -> list[LotteryRestore]:
-    from .lottery import LotteryService
+    from .service import LotteryService
 
     assert rt.db is not None
     rows = await rt.db.fetch("""SELECT * FROM lotteries WHERE status = 'open' AND ($1::text IS NULL OR room_id = $1)

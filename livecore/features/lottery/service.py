@@ -35,19 +35,19 @@ from typing import Any
 
 import msgspec
 
-from .. import replies
-from ..core import draw as drawing
-from ..core.outcome import Refusal, RefusedError, Subject, code_of, refusal
-from ..people import PeopleStore
-from ..protocol.codec import event_decoder
-from ..protocol.codes import ErrorCode
-from ..protocol.events import LotteryEvent
-from ..protocol.ids import PROMO_ID as _ID
-from ..protocol.ids import valid_room_id
-from ..protocol.limits import DurationS, EpochMs, WatchS, Winners
-from ..runtime import Runtime
-from ..storage.audit import audit
-from .state_publish import SKIP, StatePublisher, ms
+from ... import replies
+from ...commerce.state_publish import SKIP, StatePublisher, ms
+from ...core import draw as drawing
+from ...core.outcome import Refusal, RefusedError, Subject, code_of, refusal
+from ...people import PeopleStore
+from ...protocol.codec import event_decoder
+from ...protocol.codes import ErrorCode
+from ...protocol.events import LotteryEvent
+from ...protocol.ids import PROMO_ID as _ID
+from ...protocol.ids import valid_room_id
+from ...protocol.limits import DurationS, EpochMs, WatchS, Winners
+from ...runtime import Runtime
+from ...storage.audit import audit
 
 log = logging.getLogger(__name__)
 

@@ -30,19 +30,19 @@ import asyncpg
 import msgspec
 from redis.typing import EncodableT, FieldT
 
-from .. import replies
-from ..core.coupon_math import CouponKind, CouponTerms, HeldCoupon, Offer, batch_status, discount, offers
-from ..core.outcome import Refusal, RefusedError, Subject, code_of, refusal
-from ..idem import idem_id
-from ..protocol.codes import ErrorCode
-from ..protocol.events import CouponEvent
-from ..protocol.ids import PROMO_ID as _ID
-from ..protocol.ids import valid_room_id
-from ..protocol.limits import Coupons, CouponValue, DurationS, EpochMs, Percent, PerUser
-from ..runtime import Runtime
-from ..storage.audit import audit
-from .ids import room_of
-from .state_publish import StatePublisher, ms
+from ... import replies
+from ...commerce.ids import room_of
+from ...commerce.state_publish import StatePublisher, ms
+from ...core.coupon_math import CouponKind, CouponTerms, HeldCoupon, Offer, batch_status, discount, offers
+from ...core.outcome import Refusal, RefusedError, Subject, code_of, refusal
+from ...idem import idem_id
+from ...protocol.codes import ErrorCode
+from ...protocol.events import CouponEvent
+from ...protocol.ids import PROMO_ID as _ID
+from ...protocol.ids import valid_room_id
+from ...protocol.limits import Coupons, CouponValue, DurationS, EpochMs, Percent, PerUser
+from ...runtime import Runtime
+from ...storage.audit import audit
 
 log = logging.getLogger(__name__)
 
@@ -467,7 +467,7 @@ async def persist_claims(conn: asyncpg.Connection, entries: list[tuple[str, dict
 
 def claims_persister(rt: Runtime, consumer: str) -> Any:
     """The ``claims`` worker: every room's claims stream -> ``coupon_claims`` / ``coupon_redemptions``."""
-    from ..workers.outbox import RoomOutbox  # commerce does not depend on the workers package otherwise
+    from ...workers.outbox import RoomOutbox  # commerce does not depend on the workers package otherwise
 
     return RoomOutbox(rt, rt.keys.global_key("claims", "rooms"), lambda room: rt.keys.room(room, "claims"),
                       "claims", consumer, persist_claims)

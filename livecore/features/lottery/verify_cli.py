@@ -12,10 +12,10 @@ import asyncio
 import json
 from typing import Any
 
-from ..config import Settings
-from ..runtime import open_runtime
-from ..services.discover import resolve
-from .lottery import LotteryService
+from ...config import Settings
+from ...runtime import open_runtime
+from ...services.discover import resolve
+from .service import LotteryService
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -32,13 +32,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ..commerce.coupons import CouponBatchIn, CouponService
-from ..core.coupon_math import HeldCoupon, usable
-from ..core.outcome import Refusal, RefusedError
-from ..protocol.codes import ErrorCode
-from ..protocol.limits import MAX_TOTAL, bounded_int
-from .deps import ApiError, app_service, body, identity, json, require_host, require_room
-from .op import DB, Op, Param
+from ...api.deps import ApiError, app_service, body, identity, json, require_host, require_room
+from ...api.op import DB, Op, Param
+from ...core.coupon_math import HeldCoupon, usable
+from ...core.outcome import Refusal, RefusedError
+from ...protocol.codes import ErrorCode
+from ...protocol.limits import MAX_TOTAL, bounded_int
+from .service import CouponBatchIn, CouponService
 
 
 def coupons(request: Request) -> CouponService:

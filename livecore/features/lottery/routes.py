@@ -33,11 +33,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ..commerce.lottery import LotteryIn, LotteryService
-from ..core.outcome import Refusal, RefusedError
-from ..protocol.codes import ErrorCode
-from .deps import ApiError, app_service, body, json, require_host, require_room, runtime
-from .op import DB, Op, Param
+from ...api.deps import ApiError, app_service, body, json, require_host, require_room, runtime
+from ...api.op import DB, Op, Param
+from ...core.outcome import Refusal, RefusedError
+from ...protocol.codes import ErrorCode
+from .service import LotteryIn, LotteryService
 
 
 def lotteries(request: Request) -> LotteryService:

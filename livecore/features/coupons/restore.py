@@ -19,8 +19,8 @@ from typing import Any, cast
 
 from redis.typing import EncodableT, FieldT
 
-from ..idem import idem_id
-from ..runtime import Runtime
+from ...idem import idem_id
+from ...runtime import Runtime
 
 CHUNK = 2000
 
@@ -51,7 +51,7 @@ def _n(ident: str, sep: str) -> int:
 
 
 async def restore_batches(rt: Runtime, *, room: str | None = None, batch: str | None = None) -> list[BatchRestore]:
-    from .coupons import CouponService
+    from .service import CouponService
 
     assert rt.db is not None
     now = int(rt.clock.now() * 1000)
