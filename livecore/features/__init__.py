@@ -7,8 +7,3 @@ gateway's dispatch, the API's routes, ``livecore worker`` and the wire schema ar
 feature adds a package and one line there. A feature package's ``__init__`` imports only its messages: the
 services behind it are named as ``"module:attribute"`` and imported when a process needs them.
 """
-
-# The wire schema is built from the registry when ``livecore.protocol`` is first imported, and every feature
-# package imports the protocol's base types: importing the protocol here, before any feature package, lets a
-# process import a feature module first (``import livecore.features.groupbuy.keys``) without a circular import.
-from .. import protocol as _protocol  # noqa: F401
