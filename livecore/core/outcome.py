@@ -32,6 +32,7 @@ class Subject(StrEnum):
     ORDER = "order"
     COUPON = "coupon"
     LOTTERY = "lottery"
+    GROUP = "group"
 
 
 # The default message of each refusal, by subject; ``Subject.ANY`` holds the ones shared by every subject.
@@ -55,6 +56,13 @@ MESSAGES: dict[tuple[Subject, ErrorCode], str] = {
     (Subject.LOTTERY, ErrorCode.NOT_FOUND): "no such lottery",
     (Subject.LOTTERY, ErrorCode.ENDED): "this lottery no longer takes entries",
     (Subject.LOTTERY, ErrorCode.ALREADY): "you have already entered",
+    (Subject.GROUP, ErrorCode.NOT_FOUND): "no such group deal or group",
+    (Subject.GROUP, ErrorCode.NOT_STARTED): "this group deal has not started yet",
+    (Subject.GROUP, ErrorCode.ENDED): "this group deal has ended",
+    (Subject.GROUP, ErrorCode.SOLD_OUT): "no units left in this group deal",
+    (Subject.GROUP, ErrorCode.LIMIT_REACHED): "you hold as many units of this group deal as allowed",
+    (Subject.GROUP, ErrorCode.ALREADY): "you are already in this group",
+    (Subject.GROUP, ErrorCode.GROUP_CLOSED): "this group is full or past its deadline; open or join another",
 }
 
 

@@ -19,6 +19,7 @@ FEATURES: tuple[str, ...] = (
     "livecore.features.share",
     "livecore.features.redpacket",
     "livecore.features.polls",
+    "livecore.features.groupbuy",
 )
 
 

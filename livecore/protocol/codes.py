@@ -35,6 +35,7 @@ class ErrorCode(StrEnum):
     SELF_REFERRAL = "self_referral"  # opening one's own share link
     REFERRAL_LOOP = "referral_loop"  # the sharer was brought by the visitor (A->B->A, or up the chain)
     SELF_HELP = "self_help"  # helping oneself unlock a help coupon
+    GROUP_CLOSED = "group_closed"  # a group-buy group already complete, dissolved or past its deadline
     # host actions, orders, redemptions and HTTP only (never in a gateway ``error``)
     UNAUTHORIZED = "unauthorized"
     EXPIRED = "expired"
@@ -114,6 +115,7 @@ ERROR_NOTES: dict[ErrorCode, str] = {
     ErrorCode.SELF_REFERRAL: "one's own share link: no referral recorded",
     ErrorCode.REFERRAL_LOOP: "the sharer was brought by this viewer (A->B->A or longer): no referral recorded",
     ErrorCode.SELF_HELP: "one cannot help oneself unlock a help coupon",
+    ErrorCode.GROUP_CLOSED: "the group-buy group is complete, dissolved or past its deadline: open or join another",
     ErrorCode.UNAUTHORIZED: "HTTP: token missing, forged, malformed or expired",
     ErrorCode.EXPIRED: "HTTP: the order's payment window (or the coupon's validity) has passed",
     ErrorCode.BUSY: "HTTP: another lottery is still open in this room",

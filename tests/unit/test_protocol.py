@@ -2,6 +2,7 @@ import msgspec
 import pytest
 
 from livecore.features.coupons.messages import Claim
+from livecore.features.groupbuy.messages import GroupJoin, GroupOpen
 from livecore.features.lottery.messages import Enter
 from livecore.features.polls.messages import Vote
 from livecore.features.redpacket.messages import Grab
@@ -30,6 +31,7 @@ def test_every_client_message_round_trips() -> None:
         client.Delete(msg="m1"), client.Pin(msg="m1"), client.Leave(),
         ShareCodeAsk(channel="wechat", group="g1", rid="c"), ShareVisit(code="7K0J6n5xTXSwoPQtE1aM"),
         HelpFriend(code="7K0J6n5xTXSwoPQtE1aM", rid="h"), HelpStatus(),
+        GroupOpen(deal="gd0a1b2c3d4e", key="k3"), GroupJoin(group="gd0a1b2c3d4e-5f6a7b8c", key="k4"),
     ]
     assert {type(s).__struct_config__.tag for s in samples} == CLIENT_TYPES
     for s in samples:

@@ -3,7 +3,7 @@ import { Close, shouldReconnect } from "./codes.js";
 import { Emitter } from "./emitter.js";
 import { newKey } from "./keys.js";
 import type {
-  Buy, Claim, ClientMessage, Enter, Error as ErrorMessage, Frame, Gift, Joined, Result, Resync, RoomEvent,
+  Buy, Claim, ClientMessage, Enter, Error as ErrorMessage, GroupJoin, GroupOpen, Frame, Gift, Joined, Result, Resync, RoomEvent,
   RoomState,
   Grab, ServerMessage,
 } from "./protocol.js";
@@ -494,6 +494,18 @@ export class LiveClient extends Emitter<ClientEvents> {
    * packet). A password packet is grabbed by sending its phrase with `chat`. */
   grab(rain: string, key: string = newKey("grab")): Promise<Answer> {
     const msg: Grab = { type: "grab", rain, key };
+    return this.action(msg);
+  }
+
+  /** Open a group of a group deal (拼团), holding one unit; `key` as for `buy`. */
+  groupOpen(deal: string, key: string = newKey("group")): Promise<Answer> {
+    const msg: GroupOpen = { type: "group_open", deal, key };
+    return this.action(msg);
+  }
+
+  /** Join an open group; the join that fills it answers `status: "complete"`. `key` as for `buy`. */
+  groupJoin(group: string, key: string = newKey("group")): Promise<Answer> {
+    const msg: GroupJoin = { type: "group_join", group, key };
     return this.action(msg);
   }
 

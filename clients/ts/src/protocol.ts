@@ -184,6 +184,24 @@ export interface Vote {
   rid?: string | null;
 }
 
+/** Open a group of a group deal (开团), holding one unit at the group price. */
+export interface GroupOpen {
+  type: "group_open";
+  deal: string;
+  key: string;
+  /** default null */
+  rid?: string | null;
+}
+
+/** Join an open group (参团); the join that fills it completes the group. */
+export interface GroupJoin {
+  type: "group_join";
+  group: string;
+  key: string;
+  /** default null */
+  rid?: string | null;
+}
+
 export interface Joined {
   type: "joined";
   room: string;
@@ -447,6 +465,21 @@ export interface PollEvent {
   data?: Record<string, unknown>;
 }
 
+export interface GroupEvent {
+  type: "group";
+  /** default 0 */
+  ts?: number;
+  /** default null */
+  offset?: string | null;
+  /** default "" */
+  group?: string;
+  /** default "" */
+  deal?: string;
+  phase: "completed" | "dissolved";
+  /** default {} */
+  data?: Record<string, unknown>;
+}
+
 /** ``product``: the product on screen (讲解中); ``null`` when nothing is. */
 export interface ProductState {
   id: string;
@@ -638,7 +671,9 @@ export type ClientMessage =
   | HelpFriend
   | HelpStatus
   | Grab
-  | Vote;
+  | Vote
+  | GroupOpen
+  | GroupJoin;
 
 export type ServerMessage =
   | Joined
@@ -662,10 +697,11 @@ export type RoomEvent =
   | OrderEvent
   | ModerationEvent
   | RedPacketEvent
-  | PollEvent;
+  | PollEvent
+  | GroupEvent;
 
 /** The `type` of every client message. */
-export const CLIENT_TYPES = ["join","leave","chat","like","share","follow","gift","ping","click","cart","mute","unmute","delete","pin","buy","claim","enter","share_code","share_visit","help_friend","help_status","grab","vote"] as const;
+export const CLIENT_TYPES = ["join","leave","chat","like","share","follow","gift","ping","click","cart","mute","unmute","delete","pin","buy","claim","enter","share_code","share_visit","help_friend","help_status","grab","vote","group_open","group_join"] as const;
 
 /** The `code` of an `error` (and of refused commerce results); HTTP errors use the same vocabulary, which has a few codes of its own (their notes start with `HTTP:`). */
 export type ErrorCode =
@@ -691,6 +727,7 @@ export type ErrorCode =
   | "self_referral"
   | "referral_loop"
   | "self_help"
+  | "group_closed"
   | "unauthorized"
   | "expired"
   | "busy"
@@ -731,6 +768,7 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, string>> = {
   self_referral: "one's own share link: no referral recorded",
   referral_loop: "the sharer was brought by this viewer (A->B->A or longer): no referral recorded",
   self_help: "one cannot help oneself unlock a help coupon",
+  group_closed: "the group-buy group is complete, dissolved or past its deadline: open or join another",
   unauthorized: "HTTP: token missing, forged, malformed or expired",
   expired: "HTTP: the order's payment window (or the coupon's validity) has passed",
   busy: "HTTP: another lottery is still open in this room",

@@ -32,6 +32,7 @@ const zh = {
   top3: "贡献榜", viewers: "人在看", resync: "已重新同步", muted: "你已被主播禁言，暂时无法发言", rate_limited: "发送太快了，请稍等几秒再试", duplicate: "请勿重复发送相同内容", too_long: "内容太长，请删减后再发送", forbidden: "没有权限进行此操作",
   not_found: "内容不存在或已结束，请刷新页面", unavailable: "服务暂不可用，请稍后重试", invalid: "填写的内容有误，请检查后重试", not_eligible: "暂不满足参与条件，完成条件后再参与", already: "已经参与过了，无需重复操作", unauthorized: "未登录或令牌无效，请重新登录", internal: "服务器出错了，请稍后重试",
   in_use: "有秒杀或订单引用该商品，无法移除", not_live: "直播间未开播，请先开播",
+  group_closed: "这个团已满或已过期，请另开一团或加入其他团",
   // refusals: every ErrorCode, every API/commerce code and every close reason, each saying what to do next
   bad_frame: "客户端发送了无法识别的消息，请刷新页面", unknown_type: "客户端版本过旧，请刷新页面", not_joined: "尚未进入直播间，请刷新页面重试",
   busy: "已有一个福袋正在进行，请先开奖或取消它", expired: "订单已超过支付时限，请重新下单", missing: "未登录，请先登录",
@@ -80,6 +81,7 @@ const en = {
   top3: "Top fans", viewers: "watching", resync: "Resynced", muted: "You are muted", rate_limited: "Too fast", duplicate: "Duplicate message", too_long: "Too long", forbidden: "Not allowed",
   not_found: "Not found", unavailable: "Unavailable, try again", invalid: "Invalid request", not_eligible: "Not eligible", already: "Already done", unauthorized: "Not signed in or bad token", internal: "Server error",
   in_use: "A sale or order refers to this product: it stays", not_live: "The room is not live: go live first",
+  group_closed: "This group is full or past its deadline: open a new one or join another",
   bad_frame: "The page sent an unreadable message: reload it", unknown_type: "This page is out of date: reload it", not_joined: "Not in the room yet: reload the page",
   busy: "A lottery is still open: draw or cancel it first", expired: "The payment window has passed: order again", missing: "Not signed in: sign in first",
   threshold_not_met: "The order is below this coupon's threshold", order_has_coupon: "This order already uses a coupon", wrong_room: "This coupon belongs to another room",

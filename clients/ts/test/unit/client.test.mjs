@@ -56,6 +56,31 @@ test("a buy retried after a dropped connection sends the same key, and a new buy
   c.close();
 });
 
+test("a group join retried after a dropped connection sends the same key", async () => {
+  const c = make();
+  await joined(c);
+  const p = c.groupJoin("gd0a1b2c3d4e-5f6a7b8c");
+  await until(() => FakeSocket.last().sent.some((m) => m.type === "group_join"));
+  const first = FakeSocket.last().sent.find((m) => m.type === "group_join");
+  FakeSocket.last().serverClose(1006);
+  await until(() => FakeSocket.all.length === 2 && FakeSocket.last().sent.some((m) => m.type === "join"));
+  const rejoin = FakeSocket.last().sent.find((m) => m.type === "join");
+  FakeSocket.last().deliver({ type: "joined", room: "r1", user: "u", role: "viewer", state: {}, offset: "1-0", rid: rejoin.rid });
+  await until(() => FakeSocket.last().sent.some((m) => m.type === "group_join"));
+  const second = FakeSocket.last().sent.find((m) => m.type === "group_join");
+  assert.equal(second.key, first.key);
+  assert.equal(second.group, "gd0a1b2c3d4e-5f6a7b8c");
+  FakeSocket.last().deliver({ type: "result", rid: second.rid, data: { status: "complete" } });
+  assert.equal((await p).data.status, "complete");
+  const q = c.groupOpen("gd0a1b2c3d4e");
+  await until(() => FakeSocket.last().sent.some((m) => m.type === "group_open"));
+  const open = FakeSocket.last().sent.find((m) => m.type === "group_open");
+  assert.notEqual(open.key, first.key);
+  FakeSocket.last().deliver({ type: "error", code: "sold_out", rid: open.rid });
+  assert.equal((await q).code, "sold_out");
+  c.close();
+});
+
 test("a business refusal is not retried; unavailable is, up to the attempts", async () => {
   const c = make({ attempts: 3 });
   await joined(c);

@@ -30,7 +30,7 @@ var Backoff = class {
 // src/protocol.ts
 var STATE_KEYS = ["live", "title", "cover", "session", "live_since", "online", "peak", "uv", "likes", "product", "sale:{id}", "stock:{id}", "coupon:{id}", "lottery", "pinned", "rank", "top", "demo_host", "metrics"];
 var HOST_STATE_KEYS = ["metrics"];
-var CLIENT_TYPES = ["join", "leave", "chat", "like", "share", "follow", "gift", "ping", "click", "cart", "mute", "unmute", "delete", "pin", "buy", "claim", "enter", "share_code", "share_visit", "help_friend", "help_status", "grab", "vote"];
+var CLIENT_TYPES = ["join", "leave", "chat", "like", "share", "follow", "gift", "ping", "click", "cart", "mute", "unmute", "delete", "pin", "buy", "claim", "enter", "share_code", "share_visit", "help_friend", "help_status", "grab", "vote", "group_open", "group_join"];
 var ERROR_CODES = {
   bad_frame: "not JSON, or not a JSON object",
   unknown_type: "`type` names no client message",
@@ -54,6 +54,7 @@ var ERROR_CODES = {
   self_referral: "one's own share link: no referral recorded",
   referral_loop: "the sharer was brought by this viewer (A->B->A or longer): no referral recorded",
   self_help: "one cannot help oneself unlock a help coupon",
+  group_closed: "the group-buy group is complete, dissolved or past its deadline: open or join another",
   unauthorized: "HTTP: token missing, forged, malformed or expired",
   expired: "HTTP: the order's payment window (or the coupon's validity) has passed",
   busy: "HTTP: another lottery is still open in this room",
@@ -657,6 +658,16 @@ var LiveClient = class extends Emitter {
    * packet). A password packet is grabbed by sending its phrase with `chat`. */
   grab(rain, key = newKey("grab")) {
     const msg = { type: "grab", rain, key };
+    return this.action(msg);
+  }
+  /** Open a group of a group deal (拼团), holding one unit; `key` as for `buy`. */
+  groupOpen(deal, key = newKey("group")) {
+    const msg = { type: "group_open", deal, key };
+    return this.action(msg);
+  }
+  /** Join an open group; the join that fills it answers `status: "complete"`. `key` as for `buy`. */
+  groupJoin(group, key = newKey("group")) {
+    const msg = { type: "group_join", group, key };
     return this.action(msg);
   }
   /** Send a gift; `key` as for `buy`, so a retry never sends it twice. */

@@ -1,0 +1,1 @@
+"""Load generation of bench/groupbuy.py."""

@@ -1,0 +1,185 @@
+// Group-buy (拼团) on the viewer page: a chip per open deal; tapping it opens a sheet where the viewer starts a
+// group, sees their group live (members, 差N人, countdown) and joins an open one with a tap. A share link
+// /room/<room>?share=<code>&group=<id> opens the sheet on that group with a one-tap join.
+import { register } from "../../features.js";
+import { $, busy, h, remaining, toast } from "../../dom.js";
+import { money, t } from "../../i18n.js";
+import { addStyles, dealsOf, need, words } from "./words.js";
+
+const linked = new URLSearchParams(location.search).get("group");
+const my = new Map(); // group id -> the group as last seen (opened or joined here, or the linked one)
+let chips = null;
+let sheet = null;
+let shownDeal = null;
+const told = new Set(); // groups whose completion this page already announced
+
+const key = () => (crypto.randomUUID ? crypto.randomUUID() : Date.now().toString(36) + Math.random().toString(36).slice(2));
+const R = (ctx) => `/api/rooms/${encodeURIComponent(ctx.room)}`;
+const amIn = (ctx, g) => !!ctx.me && (g.members || []).some((m) => m.user === ctx.me.user);
+
+function shareLink(ctx, group) {
+  const url = new URL(location.href);
+  url.search = "";
+  url.searchParams.set("group", group);
+  return url.toString();
+}
+
+async function refresh(ctx, id) {
+  try {
+    const g = await ctx.api.get(`${R(ctx)}/groups/${encodeURIComponent(id)}`);
+    my.set(id, g);
+    return g;
+  } catch (err) {
+    console.debug("group", id, err);
+    return null;
+  }
+}
+
+function members(g) {
+  const slots = [];
+  for (const m of g.members || []) slots.push(h("span.gb-face", { title: m.name, text: (m.name || m.user).slice(0, 1) }));
+  for (let i = (g.members || []).length; i < g.size; i++) slots.push(h("span.gb-face.empty", { text: "?" }));
+  return h("div.gb-faces", {}, slots, h("span.gb-names", { text: (g.members || []).map((m) => m.name || m.user).join("、") }));
+}
+
+function groupStatus(g) {
+  if (g.status === "complete") return h("b.gb-ok", { dataset: { testid: "gb-status" }, text: t("gb_complete") });
+  if (g.status === "dissolved") return h("b.gb-bad", { dataset: { testid: "gb-status" }, text: t("gb_dissolved") });
+  return h("b.gb-need", { dataset: { testid: "gb-status" }, text: need(t, g.need) });
+}
+
+function countdown(g) {
+  return g.status === "open" ? h("small.gb-count", { dataset: { deadline: String(g.deadline) }, text: remaining(g.deadline - Date.now()) }) : null;
+}
+
+async function join(ctx, groupId, button, where) {
+  const res = await busy(button, () => ctx.request({ type: "group_join", group: groupId, key: key() }), where);
+  if (!res) return;
+  if (res.status === "complete") told.add(groupId);
+  toast(res.status === "complete" ? t("gb_completed_toast") : t("gb_joined_ok"), "ok");
+  await refresh(ctx, groupId);
+  draw(ctx);
+}
+
+async function open(ctx, deal, button, where) {
+  const res = await busy(button, () => ctx.request({ type: "group_open", deal: deal.id, key: key() }), where);
+  if (!res) return;
+  toast(t("gb_opened_ok"), "ok");
+  await refresh(ctx, res.group);
+  draw(ctx);
+}
+
+function headline(ctx, g, isLinked) {
+  if (!isLinked || amIn(ctx, g)) return t("gb_my_group");
+  return g.status === "open" ? t("gb_friend_invites") : t("gb_friends_group");
+}
+
+function myCard(ctx, g, isLinked) {
+  const out = h("span.outcome");
+  const canJoin = g.status === "open" && !amIn(ctx, g);
+  const card = h("div.gb-card" + (isLinked ? ".gb-linked" : ".gb-mine"), { dataset: { testid: isLinked ? "gb-linked" : "gb-mine", group: g.id } },
+    h("div.gb-head", {}, h("span", { text: headline(ctx, g, isLinked) }), countdown(g)),
+    members(g), groupStatus(g));
+  if (canJoin) {
+    const b = h("button.primary", { type: "button", dataset: { testid: "gb-join-linked" }, text: t("gb_join_friend") });
+    b.addEventListener("click", () => join(ctx, g.id, b, out));
+    card.append(h("div.row", {}, b, out));
+  } else if (g.status === "open") {
+    const copy = h("button", { type: "button", text: t("gb_copy_link") });
+    copy.addEventListener("click", async () => {
+      try { await navigator.clipboard.writeText(shareLink(ctx, g.id)); toast(t("gb_copied"), "ok", 1500); } catch { toast(shareLink(ctx, g.id)); }
+    });
+    card.append(h("div.row", {}, h("small", { text: t("gb_in_group") }), copy));
+  }
+  return card;
+}
+
+function draw(ctx) {
+  if (!sheet || sheet.hidden) return;
+  const deals = dealsOf(ctx.state);
+  const linkedGroup = linked ? my.get(linked) : null;
+  const deal = deals.find((d) => d.id === shownDeal) || deals.find((d) => linkedGroup && d.id === linkedGroup.deal) || deals[0];
+  const body = h("div.gb-body");
+  if (deal) {
+    shownDeal = deal.id;
+    const out = h("span.outcome");
+    const start = h("button.primary", { type: "button", dataset: { testid: "gb-open" }, text: t("gb_open") });
+    start.disabled = deal.status !== "open" || deal.left < 1;
+    start.addEventListener("click", () => open(ctx, deal, start, out));
+    body.append(h("div.gb-deal", {},
+      h("div.gb-title", { text: deal.title }),
+      h("div.row", {}, h("span.gb-price", { text: money(deal.price) }), h("span.tag", { text: `${deal.size}${t("gb_people")}` }),
+        h("small", { text: `${t("gb_left")} ${deal.left}` })),
+      h("div.row", {}, start, out)));
+  }
+  const mine = [...my.values()].filter((g) => !deal || g.deal === deal.id);
+  for (const g of mine) body.append(myCard(ctx, g, g.id === linked));
+  const others = (deal?.open_groups || []).filter((g) => !my.has(g.id) && !amIn(ctx, g));
+  body.append(h("h4", { text: t("gb_open_groups") }));
+  if (!others.length) body.append(h("p.gb-empty", { text: t("gb_none_open") }));
+  for (const g of others.slice(0, 8)) {
+    const out = h("span.outcome");
+    const b = h("button.primary", { type: "button", dataset: { testid: "gb-join" }, text: t("gb_join") });
+    b.addEventListener("click", () => join(ctx, g.id, b, out));
+    body.append(h("div.gb-card", { dataset: { group: g.id } }, h("div.gb-head", {}, h("b.gb-need", { text: need(t, g.need) }), countdown(g)),
+      members(g), h("div.row", {}, b, out)));
+  }
+  $(".gb-body", sheet)?.replaceWith(body);
+}
+
+function showSheet(ctx, dealId = null) {
+  if (dealId) shownDeal = dealId;
+  sheet.hidden = false;
+  draw(ctx);
+}
+
+function drawChips(ctx) {
+  if (!chips) return;
+  const deals = dealsOf(ctx.state).filter((d) => d.status === "open" && d.ends_at > Date.now());
+  chips.replaceChildren(...deals.map((d) => {
+    const b = h("button.chip.gb-chip", { type: "button", dataset: { testid: "gb-chip", deal: d.id } },
+      h("b", { text: `${t("gb_chip")} ${money(d.price)}` }), h("small", { text: `${d.size}${t("gb_people")}` }));
+    b.addEventListener("click", () => showSheet(ctx, d.id));
+    return b;
+  }));
+}
+
+register({
+  name: "groupbuy",
+  keys: ["groupbuy:"],
+  events: ["group"],
+  words,
+  mount(ctx) {
+    addStyles();
+    chips = ctx.addWidget("groupbuy");
+    sheet = h("section.gb-sheet", { dataset: { testid: "gb-sheet" } },
+      h("div.gb-top", {}, h("b", { text: t("gb_tab") }), h("button.gb-x", { type: "button", "aria-label": t("gb_close"), text: "×" })),
+      h("div.gb-body"));
+    sheet.hidden = true;
+    $(".gb-x", sheet).addEventListener("click", () => { sheet.hidden = true; });
+    document.body.append(sheet);
+    if (linked) {
+      refresh(ctx, linked).then((g) => { if (g) showSheet(ctx, g.deal); });
+    }
+  },
+  render(ctx) {
+    // the open groups in the state are the freshest view of a group of mine that is still open
+    for (const d of dealsOf(ctx.state)) {
+      for (const g of d.open_groups || []) if (my.has(g.id)) my.set(g.id, g);
+    }
+    drawChips(ctx);
+    draw(ctx);
+  },
+  onEvent(ctx, e) {
+    if (!my.has(e.group)) return;
+    refresh(ctx, e.group).then(() => draw(ctx));
+    if (e.phase === "completed" && !told.has(e.group)) {
+      told.add(e.group);
+      toast(t("gb_completed_toast"), "ok");
+    }
+  },
+  tick() {
+    if (!sheet || sheet.hidden) return;
+    for (const el of sheet.querySelectorAll(".gb-count")) el.textContent = remaining(Number(el.dataset.deadline) - Date.now());
+  },
+});
