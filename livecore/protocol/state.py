@@ -47,6 +47,11 @@ STATE_KEYS: Final[dict[str, Any]] = {
     "top": list[TopEntry],
     "demo_host": DemoHost,  # the demo's scripted host switch (demo mode)
     "metrics": MetricsState,  # host room only
+    # the room games' and social features' values: JSON objects described in docs/features/*.md, not yet Structs
+    "poll": dict[str, Any] | None,
+    "redpacket:{id}": dict[str, Any] | None,
+    "groupbuy:{deal}": dict[str, Any] | None,
+    "share:help": dict[str, Any] | None,
 }
 HOST_KEYS: Final[frozenset[str]] = frozenset({"metrics"})
 

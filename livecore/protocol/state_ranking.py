@@ -68,6 +68,7 @@ class MetricsState(_State):
     paid: int
     gmv: int
     units: int
+    votes: int
     avg_watch_s: float
     funnel: list[FunnelStep]
     change: dict[str, FigureChange]  # counter name -> its change

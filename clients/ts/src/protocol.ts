@@ -598,6 +598,7 @@ export interface MetricsState {
   paid: number;
   gmv: number;
   units: number;
+  votes: number;
   avg_watch_s: number;
   funnel: Array<FunnelStep>;
   change: Record<string, FigureChange>;
@@ -640,10 +641,14 @@ export interface RoomState {
   top?: Array<TopEntry>;
   demo_host?: "off" | "paused" | "running";
   metrics?: MetricsState;
+  poll?: Record<string, unknown> | null;
+  [key: `redpacket:${string}`]: Record<string, unknown> | null;
+  [key: `groupbuy:${string}`]: Record<string, unknown> | null;
+  share:help?: Record<string, unknown> | null;
 }
 
 /** Every room state key pattern (`{id}` stands for an id). */
-export const STATE_KEYS = ["live","title","cover","session","live_since","online","peak","uv","likes","product","sale:{id}","stock:{id}","coupon:{id}","lottery","pinned","rank","top","demo_host","metrics"] as const;
+export const STATE_KEYS = ["live","title","cover","session","live_since","online","peak","uv","likes","product","sale:{id}","stock:{id}","coupon:{id}","lottery","pinned","rank","top","demo_host","metrics","poll","redpacket:{id}","groupbuy:{deal}","share:help"] as const;
 
 /** The state keys of the host room (`host:<room>`). */
 export const HOST_STATE_KEYS = ["metrics"] as const;
