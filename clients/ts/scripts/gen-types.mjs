@@ -75,7 +75,7 @@ for (const name of stateStructs) emitInterface(name);
 lines.push(doc(defs.RoomState.description) + "export interface RoomState {");
 for (const [key, value] of Object.entries(tags.state)) {
   if (key.includes("{")) lines.push(`  [key: \`${key.slice(0, key.indexOf("{"))}\${string}\`]: ${tsType(value)};`);
-  else lines.push(`  ${key}?: ${tsType(value)};`);
+  else lines.push(`  ${/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? key : JSON.stringify(key)}?: ${tsType(value)};`);
 }
 lines.push("}", "");
 lines.push("/** Every room state key pattern (`{id}` stands for an id). */");

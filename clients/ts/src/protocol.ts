@@ -644,7 +644,7 @@ export interface RoomState {
   poll?: Record<string, unknown> | null;
   [key: `redpacket:${string}`]: Record<string, unknown> | null;
   [key: `groupbuy:${string}`]: Record<string, unknown> | null;
-  share:help?: Record<string, unknown> | null;
+  "share:help"?: Record<string, unknown> | null;
 }
 
 /** Every room state key pattern (`{id}` stands for an id). */

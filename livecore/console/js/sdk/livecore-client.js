@@ -28,7 +28,7 @@ var Backoff = class {
 };
 
 // src/protocol.ts
-var STATE_KEYS = ["live", "title", "cover", "session", "live_since", "online", "peak", "uv", "likes", "product", "sale:{id}", "stock:{id}", "coupon:{id}", "lottery", "pinned", "rank", "top", "demo_host", "metrics"];
+var STATE_KEYS = ["live", "title", "cover", "session", "live_since", "online", "peak", "uv", "likes", "product", "sale:{id}", "stock:{id}", "coupon:{id}", "lottery", "pinned", "rank", "top", "demo_host", "metrics", "poll", "redpacket:{id}", "groupbuy:{deal}", "share:help"];
 var HOST_STATE_KEYS = ["metrics"];
 var CLIENT_TYPES = ["join", "leave", "chat", "like", "share", "follow", "gift", "ping", "click", "cart", "mute", "unmute", "delete", "pin", "buy", "claim", "enter", "share_code", "share_visit", "help_friend", "help_status", "grab", "vote", "group_open", "group_join"];
 var ERROR_CODES = {
