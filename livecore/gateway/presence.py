@@ -40,6 +40,7 @@ class Presence:
         self._published: dict[str, dict[str, int]] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         self.failures = 0
 
     def joined(self, room: str, user: str) -> None:
@@ -58,7 +59,7 @@ class Presence:
             self._task = asyncio.get_running_loop().create_task(self._run(), name="presence")
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.interval_s)
             self._wake.clear()
@@ -143,11 +144,14 @@ class Presence:
 
     async def close(self) -> None:
         """Withdraw this node's counts at once (a graceful stop should not wait for the TTL)."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        task, self._task = self._task, None
+        if task is not None:
+            # a cancel that lands while the sync's Redis call is finishing can be absorbed by the client
+            # library, so the loop also stops on the flag, and the wait is bounded
+            self._stopping = True
+            self._wake.set()
+            task.cancel()
+            await asyncio.wait({task}, timeout=self.interval_s + 1.0)
         for room in self.counts:
             self.counts[room] = 0
         with contextlib.suppress(RedisError, OSError):
