@@ -193,6 +193,7 @@ async def test_every_settled_group_is_told_once(gb: GroupBuyService, timer: Grou
     assert told == {full: ["completed"], orphan: ["completed"], lonely: ["dissolved"]}
     assert await grt.redis.zcard(keys.timers(ROOM)) == 0
     await timer.drain()
+    await gb.state.drain()  # the opens' and joins' own flushes (each publisher waits out its interval)
     state = await grt.bus.state(ROOM)
     view = state[f"groupbuy:{deal}"]
     assert (view["completed"], view["dissolved"], view["open_count"], view["left"]) == (2, 1, 0, 16)
