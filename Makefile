@@ -3,7 +3,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
-CLUSTER_TESTS := tests/commerce tests/ranking tests/gateway tests/integration tests/api
+CLUSTER_TESTS := tests/commerce tests/features tests/ranking tests/gateway tests/integration tests/api
+# two workers: the suite mostly waits on sockets, servers and clocks; a file's tests stay on one worker
+PYTEST := $(PY) -m pytest -q -p no:cacheprovider -n 2 --dist loadfile
 # single-server only: a proxy cutting one server's replies, the benchmark smoke run (redis-benchmark), and the
 # bare-machine run (it starts its own embedded servers in a private namespace, whatever the cluster setting), and
 # the durability tests (each runs on a private primary and replica of its own, never on the cluster)
@@ -67,10 +69,10 @@ contracts: venv
 
 test: venv browser check
 	$(PY) -m livecore services
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PYTEST)
 	$(MAKE) ts-test
 	@echo "again on a private Redis Cluster of 3 primaries, through livecore's cluster client"
-	LIVECORE_TEST_REDIS_CLUSTER=3 $(PY) -m pytest -q -p no:cacheprovider $(CLUSTER_TESTS) $(NOT_ON_CLUSTER)
+	LIVECORE_TEST_REDIS_CLUSTER=3 $(PYTEST) $(CLUSTER_TESTS) $(NOT_ON_CLUSTER)
 
 bench: venv
 	$(PY) bench/fanout.py --viewers 2000 --rate 500 --seconds 10 --gateways 1 --baseline --json bench/out-fanout.json
