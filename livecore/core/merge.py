@@ -1,7 +1,8 @@
 """Per-room tick merger: everything a room produced during one tick becomes one frame.
 
 Events stay the raw JSON bytes they travelled as (reliable ones with their ``offset`` already spliced in);
-state changes are latest-value-wins per key. ``flush`` encodes the frame once for every viewer of the room,
+state changes are latest-value-wins per key, and a key set again to the value this merger last sent is left out
+(several processes publish the same fields: a repeat would cost every viewer a frame and say nothing). ``flush`` encodes the frame once for every viewer of the room,
 plus a "lite" variant without barrage and other lossy events for viewers that are behind: they skip what is
 lossy by design but still converge on state and receive every reliable and priority event.
 """
@@ -37,6 +38,7 @@ class TickMerger:
         self.last_offset = last_offset  # newest reliable offset seen: older ones are duplicates
         self._events: list[tuple[Lane, bytes, str | None]] = []
         self._state: dict[str, msgspec.Raw] = {}
+        self._sent: dict[str, bytes] = {}  # the state values of the frames flushed so far, by key
         self._lossy = 0
         self._offset: str | None = None
 
@@ -57,6 +59,20 @@ class TickMerger:
     def add_state_json(self, payload: bytes) -> None:
         self._state.update(state_decoder.decode(payload))
 
+    def _changed(self) -> dict[str, msgspec.Raw]:
+        """This tick's state keys whose value differs from the one last sent (and remember the new ones)."""
+        sent, changed = self._sent, {}
+        for key, value in self._state.items():
+            raw = bytes(value)
+            if sent.get(key) == raw:
+                continue
+            changed[key] = value
+            if raw == b"null":  # a removed key: nothing to remember
+                sent.pop(key, None)
+            else:
+                sent[key] = raw
+        return changed
+
     def __bool__(self) -> bool:
         return bool(self._events) or bool(self._state)
 
@@ -64,8 +80,11 @@ class TickMerger:
         """The frame of this tick (None when nothing happened); the merger starts the next tick empty."""
         if not self._events and not self._state:
             return None
-        events, state, offset, lossy = self._events, self._state, self._offset, self._lossy
+        events, offset, lossy = self._events, self._offset, self._lossy
+        state = self._changed()
         self._events, self._state, self._offset, self._lossy = [], {}, None, 0
+        if not events and not state:
+            return None
         full = encode(Frame(room=self.room, events=[msgspec.Raw(e[1]) for e in events], state=state,
                             offset=offset, ts=ts_ms))
         lite: bytes | None = full

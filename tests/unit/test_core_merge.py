@@ -34,6 +34,30 @@ def test_one_frame_per_tick_state_latest_value_wins() -> None:
     assert m.flush(124) is None
 
 
+def test_a_value_sent_already_is_not_sent_again() -> None:
+    m = TickMerger("1")
+    m.add_state_json(b'{"online":3,"stock:s1":{"left":5}}')
+    assert m.flush(1) is not None
+    m.add_state_json(b'{"online":3,"stock:s1":{"left":5}}')  # a second process publishing the same figures
+    assert m.flush(2) is None
+    m.add_state_json(b'{"online":3,"stock:s1":{"left":4}}')
+    frame = m.flush(3)
+    assert frame is not None and server_decoder.decode(frame.full).state == {"stock:s1": {"left": 4}}  # type: ignore[union-attr]
+    m.add_state_json(b'{"online":2}')
+    m.add_state_json(b'{"online":3}')  # changed and changed back within one tick: nothing to tell
+    assert m.flush(4) is None
+    m.add_state_json(b'{"stock:s1":null}')
+    frame = m.flush(5)
+    assert frame is not None and server_decoder.decode(frame.full).state == {"stock:s1": None}  # type: ignore[union-attr]
+    m.add_state_json(b'{"stock:s1":{"left":4}}')  # back after a removal: told again
+    frame = m.flush(6)
+    assert frame is not None and server_decoder.decode(frame.full).state == {"stock:s1": {"left": 4}}  # type: ignore[union-attr]
+    m.add(Lane.PRIORITY, ev(1))
+    m.add_state_json(b'{"online":3}')
+    frame = m.flush(7)  # an event still makes a frame, without the unchanged state
+    assert frame is not None and server_decoder.decode(frame.full).state == {}  # type: ignore[union-attr]
+
+
 def test_lite_is_the_same_bytes_without_lossy_and_absent_when_only_lossy() -> None:
     m = TickMerger("1")
     m.add(Lane.PRIORITY, ev(1))
