@@ -26,11 +26,19 @@ class StatePublisher:
     ``mark`` is cheap and never waits: it schedules one flush per field; the flush reads the *current* value
     when it runs, so the last change always goes out. Flushes of one field are serialized (a lock per field)
     so an older read is never published after a newer one; ``publish_now`` goes through the same lock.
+
+    Other processes publish the same fields, and their read-then-write can interleave with this one's, so an
+    older value can land last in Redis. So ``settle_s`` after a field's last flush it is read and published
+    once more: when the changes stop, the last process to have seen one writes what Redis holds then. (The
+    gateways' tick merger leaves an unchanged value out of the viewers' frames, so a settle that changes
+    nothing costs a read and a write, not a frame per viewer.)
     """
 
-    def __init__(self, rt: Runtime, interval_s: float = 0.05) -> None:
+    def __init__(self, rt: Runtime, interval_s: float = 0.05, settle_s: float = 1.0) -> None:
         self.rt = rt
         self.interval_s = interval_s
+        self.settle_s = settle_s
+        self._settles: dict[tuple[str, str], asyncio.Task[None]] = {}
         self._pending: dict[tuple[str, str], asyncio.Task[None]] = {}
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._last: dict[tuple[str, str], float] = {}
@@ -54,6 +62,22 @@ class StatePublisher:
             await self._publish(key, read)
         except Exception:
             log.exception("could not publish state %s of room %s", key[1], key[0])
+        if self.settle_s > 0:
+            previous = self._settles.pop(key, None)
+            if previous is not None:
+                previous.cancel()
+            self._settles[key] = loop.create_task(self._settle(key, read))
+
+    async def _settle(self, key: tuple[str, str], read: Callable[[], Awaitable[Any]]) -> None:
+        await asyncio.sleep(self.settle_s)
+        if self._settles.get(key) is asyncio.current_task():
+            del self._settles[key]
+        if key in self._pending:  # a newer change: its flush settles in turn
+            return
+        try:
+            await self._publish(key, read)
+        except Exception as exc:
+            log.warning("could not settle state %s of room %s: %r", key[1], key[0], exc)
 
     async def _publish(self, key: tuple[str, str], read: Callable[[], Awaitable[Any]]) -> None:
         lock = self._locks.setdefault(key, asyncio.Lock())
@@ -69,9 +93,11 @@ class StatePublisher:
             await asyncio.gather(*list(self._pending.values()), return_exceptions=True)
 
     async def close(self) -> None:
-        for task in self._pending.values():
+        tasks = [*self._pending.values(), *self._settles.values()]
+        for task in tasks:
             task.cancel()
-        for task in list(self._pending.values()):
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._pending.clear()
+        self._settles.clear()

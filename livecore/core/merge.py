@@ -1,10 +1,11 @@
 """Per-room tick merger: everything a room produced during one tick becomes one frame.
 
 Events stay the raw JSON bytes they travelled as (reliable ones with their ``offset`` already spliced in);
-state changes are latest-value-wins per key, and a key set again to the value this merger last sent is left out
-(several processes publish the same fields: a repeat would cost every viewer a frame and say nothing). ``flush`` encodes the frame once for every viewer of the room,
-plus a "lite" variant without barrage and other lossy events for viewers that are behind: they skip what is
-lossy by design but still converge on state and receive every reliable and priority event.
+state changes are latest-value-wins per key, and a key set again to the value this merger last sent is left
+out (several processes publish the same fields: a repeat would cost every viewer a frame and say nothing).
+``flush`` encodes the frame once for every viewer of the room, plus a "lite" variant without barrage and other
+lossy events for viewers that are behind: they skip what is lossy by design but still converge on state and
+receive every reliable and priority event.
 """
 
 from __future__ import annotations
