@@ -1,4 +1,4 @@
-"""``livecore restore [--room R | --sale ID | --batch ID | --feature NAME [--id ID]] [--json]``: rebuild what
+"""``livecore restore [--room R | --sale ID | --batch ID] [--feature NAME [--id ID]] [--json]``: rebuild what
 Redis lost from PostgreSQL's record: flash sales, then every registered feature's part (coupon batches, open
 lotteries, red packets, open polls).
 
@@ -27,8 +27,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     which.add_argument("--room", default=None, help="restore only this room (default: every room)")
     which.add_argument("--sale", default=None, help="restore only this sale")
     which.add_argument("--batch", default=None, help="restore only this coupon batch")
-    which.add_argument("--feature", default=None, choices=["sales", *(name for name, _ in registry.restorers())],
-                       help="restore only this feature's records")
+    parser.add_argument("--feature", default=None, choices=["sales", *(name for name, _ in registry.restorers())],
+                        help="restore only this feature's records (with --room: in that room)")
     parser.add_argument("--id", default=None, help="with --feature: only this record (a red packet, a poll, ...)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
 
@@ -36,6 +36,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def scope_of(args: argparse.Namespace) -> RestoreScope:
     if args.id is not None and args.feature is None:
         raise SystemExit("livecore restore: --id needs --feature")
+    if args.feature is not None and (args.sale is not None or args.batch is not None):
+        raise SystemExit("livecore restore: --feature goes with --room, not with --sale or --batch")
     if args.sale is not None:
         return RestoreScope(feature="sales", ident=args.sale)
     if args.batch is not None:

@@ -51,7 +51,8 @@ def test_every_feature_names_things_that_exist() -> None:
 
 def test_the_features_that_keep_state_in_redis_have_a_restore_hook() -> None:
     hooked = [name for name, _ in registry.restorers()]
-    assert {"coupons", "lottery"} <= set(hooked)
+    assert {"coupons", "lottery", "redpacket", "polls"} <= set(hooked)
+    assert hooked.index("coupons") < hooked.index("polls")  # a quiz's coupon grants replay on restored batches
 
 
 def test_the_processes_take_their_tables_from_the_registry() -> None:

@@ -29,10 +29,14 @@ def test_the_options_name_one_scope() -> None:
     one = parse("--feature", "lottery", "--id", "lt1")
     assert one.covers("lottery") and one.only("lottery") == "lt1" and not one.covers("coupons")
     assert parse("--feature", "coupons").only("coupons") is None
+    assert parse("--feature", "redpacket", "--id", "rp1").only("redpacket") == "rp1"
+    assert parse("--room", "r1", "--feature", "polls") == RestoreScope(room="r1", feature="polls")
     with pytest.raises(SystemExit):
         parse("--id", "lt1")
     with pytest.raises(SystemExit):
         parse("--feature", "nope")
+    with pytest.raises(SystemExit):
+        parse("--sale", "s1", "--feature", "polls")
 
 
 def test_the_report_lists_every_part_in_text_and_json() -> None:
