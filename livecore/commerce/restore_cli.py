@@ -25,12 +25,13 @@ from .restore import restore
 def configure(parser: argparse.ArgumentParser) -> None:
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--room", default=None, help="restore only this room (default: every room)")
-    which.add_argument("--sale", default=None, help="restore only this sale")
-    which.add_argument("--batch", default=None, help="restore only this coupon batch")
+    which.add_argument("--sale", default=None, help="restore only this sale (default: every sale)")
+    which.add_argument("--batch", default=None, help="restore only this coupon batch (default: every batch)")
     parser.add_argument("--feature", default=None, choices=["sales", *(name for name, _ in registry.restorers())],
-                        help="restore only this feature's records (with --room: in that room)")
-    parser.add_argument("--id", default=None, help="with --feature: only this record (a red packet, a poll, ...)")
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+                        help="restore only this feature's records, with --room in that room (default: every feature)")
+    parser.add_argument("--id", default=None,
+                        help="with --feature: only this record, a red packet, a poll, ... (default: all of them)")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON (default: text)")
 
 
 def scope_of(args: argparse.Namespace) -> RestoreScope:
