@@ -24,7 +24,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "services": ("livecore.services.cli", "find or start Redis and PostgreSQL and print their URLs"),
     "reconcile": ("livecore.commerce.reconcile_cli", "compare a sale's or a group deal's Redis, stream and"
                   " PostgreSQL records"),
-    "restore": ("livecore.commerce.restore_cli", "rebuild lost sales in Redis from PostgreSQL's record"),
+    "restore": ("livecore.commerce.restore_cli", "rebuild what Redis lost (sales, every feature's"
+                " records) from PostgreSQL's record"),
     "verify-lottery": ("livecore.features.lottery.verify_cli", "recompute a lottery's winners from public data"),
 }
 

@@ -7,7 +7,7 @@ Two global keys:
   working with is gone (a restart without persistence, a promoted replica that never had it, a flush).
 * ``<prefix>:redis:restore_required``: set when a process decides the loss matters: the marker changed under a
   running process, or it is missing (or differs from the one PostgreSQL's ``redis_generations`` remembers)
-  while PostgreSQL holds sales, coupon batches or lotteries. While it
+  while PostgreSQL holds sales, coupon batches, lotteries, or open red packets or polls. While it
   exists, commerce answers ``unavailable`` for every sale Redis does not know instead of ``not_found``.
   ``livecore restore`` (for every room) deletes it once PostgreSQL's record is back in Redis.
 
@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 
 # is there anything in PostgreSQL that Redis should hold?
 _RECORDS = """SELECT EXISTS (SELECT 1 FROM sales) OR EXISTS (SELECT 1 FROM coupon_batches)
-                     OR EXISTS (SELECT 1 FROM lotteries)"""
+                     OR EXISTS (SELECT 1 FROM lotteries) OR EXISTS (SELECT 1 FROM red_packets WHERE status = 'open')
+                     OR EXISTS (SELECT 1 FROM polls WHERE status = 'open')"""
 
 
 def marker_key(keys: Keys) -> str:

@@ -1,5 +1,6 @@
-"""Rebuilding a sale's Redis state from PostgreSQL, after Redis lost it (``livecore restore``; coupon batches
-in ``restore_coupons``, open lotteries in ``restore_lotteries``).
+"""Rebuilding what Redis lost from PostgreSQL (``livecore restore``): the core's flash sales here, then every
+registered feature's part (``Feature.restore``: coupon batches, open lotteries, red packets, open polls), in
+registry order.
 
 PostgreSQL holds the sale's definition and every order the worker persisted (with the idempotency key of the
 attempt that created it). From them, for each sale Redis no longer holds:
@@ -19,13 +20,14 @@ restored. A sale Redis still holds is never touched, so running restore twice is
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..features.coupons.restore import BatchRestore, restore_batches
-from ..features.lottery.restore import LotteryRestore, restore_lotteries
+from ..features import registry
+from ..features.base import Restored, RestoreScope, resolve
 from ..ranking.created import mark_all_created
 from ..runtime import Runtime
 from .sale_keys import SaleKeys
@@ -51,40 +53,62 @@ class SaleRestore:
         return (f"sale {self.sale} in room {self.room}: restored, {self.orders} orders, stock {self.stock}, "
                 f"sold {self.sold}, {self.keys} idempotency records")
 
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
 
 @dataclass(slots=True)
 class RestoreReport:
+    """What one restore looked at: the sales, then each feature's records (feature name -> items), in the
+    order they were restored."""
+
     sales: list[SaleRestore] = field(default_factory=list)
-    batches: list[BatchRestore] = field(default_factory=list)
-    lotteries: list[LotteryRestore] = field(default_factory=list)
+    features: dict[str, list[Restored]] = field(default_factory=dict)
+
+    def of(self, feature: str) -> list[Any]:
+        """One feature's items (its own item type: ``BatchRestore`` for coupons, ...); [] when out of scope."""
+        return list(self.features.get(feature, []))
+
+    def parts(self) -> dict[str, list[Restored]]:
+        return {"sales": list(self.sales), **self.features}
 
     def text(self) -> str:
-        lines = [s.text() for s in self.sales] + [b.text() for b in self.batches] + [
-            lt.text() for lt in self.lotteries] or ["nothing to restore"]
-        done = sum(1 for s in self.sales if s.restored)
-        lines.append(f"{done} sale(s) restored, {len(self.sales) - done} already present")
-        done = sum(1 for b in self.batches if b.restored)
-        lines.append(f"{done} coupon batch(es) restored, {len(self.batches) - done} already present")
+        lines = [item.text() for items in self.parts().values() for item in items] or ["nothing to restore"]
+        for name, items in self.parts().items():
+            done = sum(1 for item in items if item.restored)
+            lines.append(f"{name}: {done} restored, {len(items) - done} left alone")
         return "\n".join(lines)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: [item.as_dict() for item in items] for name, items in self.parts().items()}
 
 
 def _ms(at: datetime | None) -> int:
     return int(at.timestamp() * 1000) if at is not None else 0
 
 
-async def restore(rt: Runtime, *, room: str | None = None, sale: str | None = None,
-                  batch: str | None = None) -> RestoreReport:
-    """Restore every sale and coupon batch of PostgreSQL (or of ``room``, or just ``sale`` or ``batch``) that
-    Redis does not hold."""
+async def restore(rt: Runtime, scope: RestoreScope | None = None) -> RestoreReport:
+    """Restore what PostgreSQL holds and Redis does not: every sale, then every feature's records (``scope``
+    narrows it to a room, a feature, one record). Only the full restore lifts "restore required"."""
     if rt.db is None:
         raise RuntimeError("restore needs the database")
+    scope = scope or RestoreScope()
     report = RestoreReport()
-    if sale is None:
-        report.batches = await restore_batches(rt, room=room, batch=batch)
-    if sale is None and batch is None:
-        report.lotteries = await restore_lotteries(rt, room=room)
-    if batch is not None:
-        return report
+    if scope.covers("sales"):
+        report.sales = await _restore_sales(rt, room=scope.room, sale=scope.only("sales"))
+    for name, target in registry.restorers():
+        if scope.covers(name):
+            report.features[name] = list(await resolve(target)(rt, scope))
+    if scope.everything:
+        await mark_all_created(rt)  # a Redis that came back empty knows no room: gateways would refuse every join
+        if rt.generation is not None:
+            await rt.generation.restored()  # every room is back: commerce may answer not_found again
+    return report
+
+
+async def _restore_sales(rt: Runtime, *, room: str | None, sale: str | None) -> list[SaleRestore]:
+    assert rt.db is not None
+    out: list[SaleRestore] = []
     retention = rt.settings.sale_retention_s
     now = int(rt.clock.now() * 1000)
     rows = await rt.db.fetch(
@@ -94,14 +118,10 @@ async def restore(rt: Runtime, *, room: str | None = None, sale: str | None = No
     sales = SalesService(rt)
     try:
         for row in rows:
-            report.sales.append(await _restore_sale(rt, sales, row, now))
+            out.append(await _restore_sale(rt, sales, row, now))
     finally:
         await sales.close()
-    if room is None and sale is None:
-        await mark_all_created(rt)  # a Redis that came back empty knows no room: gateways would refuse every join
-    if room is None and sale is None and rt.generation is not None:
-        await rt.generation.restored()  # every room is back: commerce may answer not_found again
-    return report
+    return out
 
 
 async def _restore_sale(rt: Runtime, sales: SalesService, row: Any, now: int) -> SaleRestore:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 import msgspec
 
@@ -61,7 +61,8 @@ class Feature:
     ``(Runtime, consumer) -> Worker``; ``state`` maps a room state key pattern to what it holds; ``commands``
     maps a ``livecore <command>`` to its module (``configure(parser)``, ``run(args, settings)``) and help
     line; ``console`` and ``viewer`` are ES modules under ``livecore/console/js/`` that register the feature's
-    panel and widget."""
+    panel and widget; ``restore`` names the feature's part of ``livecore restore``, an async function
+    ``(Runtime, RestoreScope) -> list[Restored]`` that rebuilds what Redis lost from PostgreSQL's record."""
 
     name: str
     messages: tuple[type[msgspec.Struct], ...] = ()
@@ -73,6 +74,44 @@ class Feature:
     commands: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     console: str | None = None
     viewer: str | None = None
+    restore: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RestoreScope:
+    """What one ``livecore restore`` covers: every room or ``room``; every feature or only ``feature`` (the
+    core's flash sales are ``"sales"``), and of it only the record ``ident`` (a sale, a coupon batch, ...)."""
+
+    room: str | None = None
+    feature: str | None = None
+    ident: str | None = None
+
+    def covers(self, feature: str) -> bool:
+        return self.feature is None or self.feature == feature
+
+    def only(self, feature: str) -> str | None:
+        """The one id of ``feature`` to restore (``None``: all of its records in scope)."""
+        return self.ident if self.feature == feature else None
+
+    @property
+    def everything(self) -> bool:
+        """Every room and every feature: the restore that lifts the "restore required" state."""
+        return self.room is None and self.feature is None
+
+
+class Restored(Protocol):
+    """One record a restore looked at: ``restored`` False when Redis still held it (left alone)."""
+
+    @property
+    def restored(self) -> bool: ...
+
+    def text(self) -> str:
+        """One line for the operator."""
+        ...
+
+    def as_dict(self) -> dict[str, Any]:
+        """The same as JSON-ready data (``livecore restore --json``)."""
+        ...
 
 
 def resolve(target: str) -> Any:

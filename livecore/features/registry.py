@@ -66,6 +66,12 @@ def commands() -> dict[str, tuple[str, str]]:
     return out
 
 
+def restorers() -> list[tuple[str, str]]:
+    """(feature name, ``"module:function"``) of every feature with a part in ``livecore restore``, in registry
+    order (a feature another one relies on restores first: coupons before the quizzes that grant them)."""
+    return [(f.name, f.restore) for f in features() if f.restore]
+
+
 def page_modules(page: str) -> list[str]:
     """The ES modules (paths under ``js/``) of every feature's console panel (``"console"``) or viewer widget
     (``"viewer"``)."""

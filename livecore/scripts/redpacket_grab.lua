@@ -1,7 +1,10 @@
 -- redpacket_grab: one viewer grabs one packet of a red packet (rain or password), decided atomically.
 -- KEYS[1]  packet hash      lc:{r:ROOM}:rp:ID            (kind, condition, watch_ms, starts_at, ends_at, status,
---                                                        count, next, given, id)
--- KEYS[2]  amounts          lc:{r:ROOM}:rp:ID:amounts    (list, the split)
+--                                                        count, next, given, id; base once restored)
+-- KEYS[2]  amounts          lc:{r:ROOM}:rp:ID:amounts    (list, the split; after `livecore restore` only the packets
+--                                                        not yet credited, as "index:amount", and the hash's base
+--                                                        = the packets credited before, so next - base is the
+--                                                        list position)
 -- KEYS[3]  grabbers         lc:{r:ROOM}:rp:ID:users      (user -> "index:amount")
 -- KEYS[4]  idempotency      lc:{r:ROOM}:rp:ID:idem       (ARGV[5] -> "index:amount")
 -- KEYS[5]  phrase senders   lc:{r:ROOM}:rp:ID:said       (set of users who sent the phrase in the window)
@@ -20,7 +23,7 @@
 --          {'no', code} with code one of not_found | not_eligible | not_started | ended | sold_out.
 -- Rules    the window is [starts_at, ends_at) and status must be open; a password packet is grabbed only by its
 --          phrase; one packet per user; the condition ('none' | 'follow' | 'watch') must hold; packets are
---          handed out in split order. Nothing is written before every check has passed (the phrase senders'
+--          handed out in split order (index is the packet's place in the split, also in a restored list). Nothing is written before every check has passed (the phrase senders'
 --          set excepted: a sender inside the window is counted even when refused).
 local user, now = ARGV[1], tonumber(ARGV[3])
 if redis.call('EXISTS', KEYS[1]) == 0 then
@@ -33,7 +36,7 @@ if previous then
   return {'ok', tonumber(idx), tonumber(amount), tonumber(b[1]), tonumber(b[2]), 1}
 end
 local b = redis.call('HMGET', KEYS[1], 'kind', 'condition', 'watch_ms', 'starts_at', 'ends_at', 'status', 'count',
-                     'next', 'id')
+                     'next', 'id', 'base')
 if (b[1] == 'password') ~= (ARGV[7] == 'phrase') then
   return {'no', 'not_eligible'}
 end
@@ -61,13 +64,19 @@ end
 if b[2] == 'watch' and tonumber(ARGV[6]) < tonumber(b[3]) then
   return {'no', 'not_eligible'}
 end
-local idx, count = tonumber(b[8]), tonumber(b[7])
-if idx >= count then
+local nxt, count = tonumber(b[8]), tonumber(b[7])
+if nxt >= count then
   return {'no', 'sold_out'}
 end
 -- every check passed: write
-local amount = tonumber(redis.call('LINDEX', KEYS[2], idx))
-redis.call('HSET', KEYS[1], 'next', idx + 1)
+local raw = redis.call('LINDEX', KEYS[2], nxt - tonumber(b[10] or '0'))
+local idx, amount = string.match(raw, '^(%d+):(%d+)$')
+if idx then
+  idx, amount = tonumber(idx), tonumber(amount)
+else
+  idx, amount = nxt, tonumber(raw)
+end
+redis.call('HSET', KEYS[1], 'next', nxt + 1)
 redis.call('HINCRBY', KEYS[1], 'given', amount)
 local record = idx .. ':' .. amount
 redis.call('HSET', KEYS[3], user, record)
@@ -79,4 +88,4 @@ if ttl > 0 then
 end
 redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[4], '*', 'k', 'grab', 'rp', b[9], 'user', user, 'i', idx,
            'amount', amount, 'key', ARGV[2], 'at', now)
-return {'ok', idx, amount, idx + 1, count, 0}
+return {'ok', idx, amount, nxt + 1, count, 0}

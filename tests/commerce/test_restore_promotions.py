@@ -40,7 +40,7 @@ async def test_a_restored_coupon_batch_keeps_claims_limits_and_redemptions(  # t
         lost = await svc.claim("r1", "u3", batch, "k1")
         assert lost.code == "unavailable"  # PostgreSQL holds the batch: retry, never "not_found"
         report = await restore(rt)
-        assert [(b.batch, b.restored, b.claims, b.remaining, b.redeemed) for b in report.batches] == [
+        assert [(b.batch, b.restored, b.claims, b.remaining, b.redeemed) for b in report.of("coupons")] == [
             (batch, True, 3, 7, 1)]
         again = await svc.claim("r1", "u1", batch, "k1")
         assert accepted(again) and again["replayed"] and again["claim"] == first["claim"]
@@ -67,7 +67,7 @@ async def test_an_open_lottery_lost_by_an_empty_redis_is_reopened_with_its_seed(
             await rt.redis.ping()
         assert (await svc.enter("r1", "u2", lid, 10)).code == "unavailable"  # not "not_found"
         report = await restore(rt)
-        assert [(lt.lottery, lt.restored) for lt in report.lotteries] == [(lid, True)]
+        assert [(lt.lottery, lt.restored) for lt in report.of("lottery")] == [(lid, True)]
         h = await rt.redis.hgetall(rt.keys.room("r1", "lottery", lid))
         assert h[b"seed_hash"].decode() == opened["seed_hash"]  # the published commitment still holds
         assert accepted(await svc.enter("r1", "u2", lid, 10))

@@ -3,6 +3,7 @@ the processes build their tables from it (the gateway's dispatch, the API's rout
 
 from __future__ import annotations
 
+import inspect
 import subprocess
 import sys
 from pathlib import Path
@@ -37,11 +38,21 @@ def test_every_feature_names_things_that_exist() -> None:
             assert callable(resolve(target)), (feature.name, name)
         for module in feature.routes:
             assert module in api_app.ROUTE_MODULES
+        if feature.restore is not None:
+            hook = resolve(feature.restore)
+            assert inspect.iscoroutinefunction(hook), (feature.name, feature.restore)
+            assert list(inspect.signature(hook).parameters) == ["rt", "scope"], feature.name
         for page in ("console", "viewer"):
             module = feature.console if page == "console" else feature.viewer
             if module is not None:
                 assert (JS / module).is_file(), (feature.name, module)
                 assert f'import "/assets/js/{module}";' in pages.feature_modules_js(page)
+
+
+def test_the_features_that_keep_state_in_redis_have_a_restore_hook() -> None:
+    hooked = [name for name, _ in registry.restorers()]
+    assert {"coupons", "lottery", "redpacket", "polls"} <= set(hooked)
+    assert hooked.index("coupons") < hooked.index("polls")  # a quiz's coupon grants replay on restored batches
 
 
 def test_the_processes_take_their_tables_from_the_registry() -> None:

@@ -9,5 +9,6 @@ FEATURE = Feature(
     gateway="livecore.features.coupons.part:CouponsPart",
     routes=("livecore.features.coupons.routes",),
     workers={"claims": "livecore.features.coupons.service:claims_persister"},
+    restore="livecore.features.coupons.restore:restore",
     state={"coupon:{id}": "a coupon batch's coupons left and window"},
 )

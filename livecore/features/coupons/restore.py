@@ -11,6 +11,7 @@ Run one restore at a time (a batch is checked once, then written).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import Counter
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from redis.typing import EncodableT, FieldT
 
 from ...idem import idem_id
 from ...runtime import Runtime
+from ..base import RestoreScope
 
 CHUNK = 2000
 
@@ -40,6 +42,9 @@ class BatchRestore:
         return (f"coupon batch {self.batch} in room {self.room}: restored, {self.claims} claims, remaining "
                 f"{self.remaining}, {self.redeemed} redeemed")
 
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
 
 def _ms(at: datetime | None) -> int:
     return int(at.timestamp() * 1000) if at is not None else 0
@@ -48,6 +53,11 @@ def _ms(at: datetime | None) -> int:
 def _n(ident: str, sep: str) -> int:
     tail = ident.rpartition(sep)[2]
     return int(tail) if tail.isdigit() else 0
+
+
+async def restore(rt: Runtime, scope: RestoreScope) -> list[BatchRestore]:
+    """The coupons' part of ``livecore restore`` (``Feature.restore``)."""
+    return await restore_batches(rt, room=scope.room, batch=scope.only("coupons"))
 
 
 async def restore_batches(rt: Runtime, *, room: str | None = None, batch: str | None = None) -> list[BatchRestore]:

@@ -9,5 +9,6 @@ FEATURE = Feature(
     gateway="livecore.features.lottery.part:LotteryPart",
     routes=("livecore.features.lottery.routes",),
     workers={"lotteries": "livecore.features.lottery.service:lottery_timer"},
+    restore="livecore.features.lottery.restore:restore",
     state={"lottery": "the room's current lottery: prize, condition, entries, result"},
 )

@@ -9,12 +9,14 @@ cancelled lotteries are PostgreSQL's record already; nothing of them is needed t
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from ... import replies
 from ...runtime import Runtime
+from ..base import RestoreScope
 
 
 @dataclass(slots=True)
@@ -30,17 +32,26 @@ class LotteryRestore:
             return f"lottery {self.lottery} in room {self.room}: left alone ({self.why})"
         return f"lottery {self.lottery} in room {self.room}: reopened with {self.entries} persisted entries"
 
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
 
 def _ms(at: datetime) -> int:
     return int(at.timestamp() * 1000)
 
 
-async def restore_lotteries(rt: Runtime, *, room: str | None = None) -> list[LotteryRestore]:
+async def restore(rt: Runtime, scope: RestoreScope) -> list[LotteryRestore]:
+    """The lotteries' part of ``livecore restore`` (``Feature.restore``)."""
+    return await restore_lotteries(rt, room=scope.room, lottery=scope.only("lottery"))
+
+
+async def restore_lotteries(rt: Runtime, *, room: str | None = None,
+                            lottery: str | None = None) -> list[LotteryRestore]:
     from .service import LotteryService
 
     assert rt.db is not None
     rows = await rt.db.fetch("""SELECT * FROM lotteries WHERE status = 'open' AND ($1::text IS NULL OR room_id = $1)
-                                ORDER BY room_id, opened_at""", room)
+                                AND ($2::text IS NULL OR id = $2) ORDER BY room_id, opened_at""", room, lottery)
     svc = LotteryService(rt)
     try:
         return [await _reopen(rt, svc, row) for row in rows]

@@ -14,6 +14,7 @@ FEATURE = Feature(
     routes=("livecore.features.polls.routes",),
     workers={"polls-timer": "livecore.features.polls.worker:timer",
              "polls-persist": "livecore.features.polls.worker:persister"},
+    restore="livecore.features.polls.restore:restore",
     state={"poll": "the room's current poll: question, options with live tallies, window; the result once closed"},
     console="features/polls/console.js",
     viewer="features/polls/viewer.js",

@@ -173,6 +173,9 @@ class PollService:
                     "voters": int(res[2]), "changed": outcome == "ok" and int(res[1]) == 1,
                     "repeated": outcome == "same"}
         code = code_of(res[1])
+        if code is ErrorCode.NOT_FOUND and self.rt.generation is not None \
+                and await self.rt.generation.commerce_blocked():  # Redis lost it: back after `livecore restore`
+            return refusal(ErrorCode.UNAVAILABLE, "this poll is being restored; retry")
         if code is ErrorCode.NOT_ELIGIBLE:
             return refusal(code, await self._why_not(room, poll))
         return refusal(code, _MESSAGES.get(code, ""))

@@ -14,6 +14,7 @@ FEATURE = Feature(
     routes=("livecore.features.redpacket.routes",),
     workers={"redpackets": "livecore.features.redpacket.worker:ledger_writer",
              "redpacket-timer": "livecore.features.redpacket.worker:end_timer"},
+    restore="livecore.features.redpacket.restore:restore",
     state={"redpacket:{id}": "a red packet: kind, grabbed of count, window, seed hash; phrase senders (said) "
                              "for a password packet; at the end the seed, leftover and top grabbers"},
     commands={"verify-redpacket": ("livecore.features.redpacket.verify_cli",

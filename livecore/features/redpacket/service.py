@@ -198,6 +198,9 @@ class RedPacketService:
         if outcome == "already":
             return refusal(ErrorCode.ALREADY, f"you grabbed {int(res[2])} cents of this red packet already")
         code = code_of(res[1])
+        if code is ErrorCode.NOT_FOUND and self.rt.generation is not None \
+                and await self.rt.generation.commerce_blocked():  # Redis lost it: back after `livecore restore`
+            return refusal(ErrorCode.UNAVAILABLE, "this red packet is being restored; retry with the same key")
         return refusal(code, _WHY.get(code, code.value.replace("_", " ")))
 
     # -- ending ---------------------------------------------------------------------------------------
