@@ -1,0 +1,56 @@
+"""The ``groupbuy-credit`` worker: a group that completes (成团) credits each member's referrer, once per member order.
+
+A member's order has no payment step: it becomes ``confirmed`` when its group completes, and that confirmed order
+is what the share funnel counts (one order, GMV = the group price for the member's one unit). The worker is a
+consumer group of its own (``share-credit``) on each room's group-buy outbox, beside the persister's
+(``groupbuy``); for every ``complete`` entry it sends each member's order through the share credit path
+(``livecore.features.share.credit``): the member's referrer is their live first touch at the instant they joined
+(or opened) the group, the credit is kept at most once per order id, and it reaches PostgreSQL through the share
+outbox. Entries are acknowledged after the credits are written, so a consumer killed mid-batch leaves them pending;
+the survivor that reclaims them (``XAUTOCLAIM``) meets credits already made, which the script answers without
+writing.
+
+Group-buy depends on share here, never the other way round.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from ...runtime import Runtime
+from ...workers.outbox import Entry, RoomOutbox
+from ..share.credit import OrderCredit, credit
+from .keys import GroupKeys
+
+GROUP = "share-credit"
+
+
+def member_orders(entries: list[Entry]) -> Iterator[OrderCredit]:
+    """The confirmed member orders of the ``complete`` entries (pure)."""
+    for _entry_id, f in entries:
+        if f.get(b"k") != b"complete":
+            continue
+        amount, at = int(f[b"amount"]), int(f[b"at"])
+        for member in msgspec.json.decode(f[b"members"]):
+            user, order = str(member[0]), str(member[1])
+            joined = int(member[3]) if len(member) > 3 else at  # entries written before members carried it
+            yield OrderCredit(order=order, user=user, amount=amount, placed_ms=joined, final_ms=at)
+
+
+async def credit_groups(rt: Runtime, entries: list[Entry]) -> int:
+    """Credit the referrers of the members of every completed group in ``entries``; returns the credits made now."""
+    return await credit(rt, member_orders(entries))
+
+
+def crediter(rt: Runtime, consumer: str, **options: Any) -> RoomOutbox:
+    """The ``groupbuy-credit`` worker."""
+    keys = GroupKeys(rt.keys)
+
+    async def handle(_conn: asyncpg.Connection, entries: list[Entry]) -> None:
+        await credit_groups(rt, entries)
+
+    return RoomOutbox(rt, keys.rooms(), keys.stream, GROUP, consumer, handle, **options)
