@@ -21,9 +21,12 @@ from typing import Any
 import asyncpg
 import msgspec
 
+from ... import replies
 from ...runtime import Runtime
 from ...workers.outbox import Entry, RoomOutbox
 from ..share.credit import OrderCredit, credit
+from ..share.keys import ShareKeys
+from ..share.reconcile import behind
 from .keys import GroupKeys
 
 GROUP = "share-credit"
@@ -54,3 +57,20 @@ def crediter(rt: Runtime, consumer: str, **options: Any) -> RoomOutbox:
         await credit_groups(rt, entries)
 
     return RoomOutbox(rt, keys.rooms(), keys.stream, GROUP, consumer, handle, **options)
+
+
+async def check(rt: Runtime, room: str) -> dict[str, Any]:
+    """Group-buy's part of the share check of a room: ``group_credits_behind`` (complete entries the crediter has not
+    acknowledged yet) and the difference ``credited_not_confirmed``, credited orders that PostgreSQL holds as group
+    members in another status than ``confirmed`` (a released member must never have credited anyone)."""
+    credited = [replies.text(k) for k in await rt.redis.hkeys(ShareKeys(rt.keys).credited(room))]
+    differences: list[str] = []
+    if credited and rt.db is not None:
+        rows = await rt.db.fetch("""SELECT order_id, status FROM group_members
+                                    WHERE order_id = ANY($1::text[]) AND status <> 'confirmed' ORDER BY order_id""",
+                                 credited)
+        if rows:
+            differences.append("credited_not_confirmed: group orders credited to a referrer but not confirmed in "
+                               "postgresql: " + ", ".join(f"{r['order_id']} ({r['status']})" for r in rows))
+    return {"differences": differences,
+            "group_credits_behind": await behind(rt, GroupKeys(rt.keys).stream(room), GROUP)}
