@@ -22,8 +22,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "migrate": ("livecore.storage.cli", "apply pending database migrations"),
     "token": ("livecore.token_cli", "mint an access token"),
     "services": ("livecore.services.cli", "find or start Redis and PostgreSQL and print their URLs"),
-    "reconcile": ("livecore.commerce.reconcile_cli", "compare a sale's or a group deal's Redis, stream and"
-                  " PostgreSQL records"),
+    "reconcile": ("livecore.commerce.reconcile_cli", "compare a sale's, a group deal's or a room's share"
+                  " attribution's Redis, stream and PostgreSQL records"),
     "restore": ("livecore.commerce.restore_cli", "rebuild what Redis lost (sales, every feature's"
                 " records) from PostgreSQL's record"),
     "verify-lottery": ("livecore.features.lottery.verify_cli", "recompute a lottery's winners from public data"),

@@ -21,6 +21,8 @@
 -- Returns   {'ok', group, order, seq, need, deadline_ms, units_left, replayed 0|1, status}
 --           (status 'complete' when this join filled the group; the members are then in the group hash)
 --           or {'err', reason}: not_found | group_closed | already | ended | sold_out | limit_reached.
+-- Outbox    'join' per member; the completing join also appends 'complete' whose 'members' is the JSON list
+--           [[user, order, key, joined_ms], ...] in join order (read by the persister and the share crediter).
 local prior = redis.call('GET', KEYS[5])
 if prior then
   local g, o, seq, need, deadline, status = string.match(prior, '^(.-)|(.-)|(%d+)|(%d+)|(%d+)|(%a+)$')
@@ -58,7 +60,7 @@ local seq = n + 1
 local left = redis.call('HINCRBY', KEYS[1], 'left', -1)
 redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
 redis.call('HSET', KEYS[4], 'n', seq, 'm' .. seq, ARGV[1], 'o' .. seq, ARGV[5], 'k' .. seq, ARGV[2],
-  'u:' .. ARGV[1], seq)
+  't' .. seq, now, 'u:' .. ARGV[1], seq)
 redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[7], '*', 'k', 'join', 'group', ARGV[4], 'deal', g[5],
   'leader', g[6], 'size', size, 'opened_at', g[7], 'deadline', g[2], 'order', ARGV[5], 'user', ARGV[1],
   'seq', seq, 'key', ARGV[2], 'amount', g[8], 'at', now)
@@ -73,8 +75,8 @@ if seq == size then
   redis.call('ZADD', KEYS[6], now + tonumber(ARGV[8]), ARGV[4])
   local members = {}
   for i = 1, size do
-    local f = redis.call('HMGET', KEYS[4], 'm' .. i, 'o' .. i, 'k' .. i)
-    members[i] = {f[1], f[2], f[3]}
+    local f = redis.call('HMGET', KEYS[4], 'm' .. i, 'o' .. i, 'k' .. i, 't' .. i)
+    members[i] = {f[1], f[2], f[3], tonumber(f[4] or g[7])}
   end
   redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[7], '*', 'k', 'complete', 'group', ARGV[4], 'deal', g[5],
     'leader', g[6], 'size', size, 'opened_at', g[7], 'deadline', g[2], 'amount', g[8], 'at', now,

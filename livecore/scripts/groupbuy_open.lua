@@ -55,7 +55,7 @@ redis.call('HINCRBY', KEYS[1], 'opened', 1)
 redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
 redis.call('HSET', KEYS[4], 'id', ARGV[4], 'deal', d[9], 'leader', ARGV[1], 'size', size, 'price', d[8],
   'opened_at', now, 'deadline', deadline, 'status', 'open', 'n', 1,
-  'm1', ARGV[1], 'o1', ARGV[5], 'k1', ARGV[2], 'u:' .. ARGV[1], 1)
+  'm1', ARGV[1], 'o1', ARGV[5], 'k1', ARGV[2], 't1', now, 'u:' .. ARGV[1], 1)
 redis.call('EXPIRE', KEYS[4], ARGV[6])
 redis.call('ZADD', KEYS[3], deadline, ARGV[4])
 redis.call('ZADD', KEYS[6], deadline, ARGV[4])

@@ -32,6 +32,7 @@ def test_every_client_message_round_trips() -> None:
         ShareCodeAsk(channel="wechat", group="g1", rid="c"), ShareVisit(code="7K0J6n5xTXSwoPQtE1aM"),
         HelpFriend(code="7K0J6n5xTXSwoPQtE1aM", rid="h"), HelpStatus(),
         GroupOpen(deal="gd0a1b2c3d4e", key="k3"), GroupJoin(group="gd0a1b2c3d4e-5f6a7b8c", key="k4"),
+        GroupJoin(group="gd0a1b2c3d4e-5f6a7b8c", key="k5", share="7K0J6n5xTXSwoPQtE1aM"),
     ]
     assert {type(s).__struct_config__.tag for s in samples} == CLIENT_TYPES
     for s in samples:

@@ -503,9 +503,11 @@ export class LiveClient extends Emitter<ClientEvents> {
     return this.action(msg);
   }
 
-  /** Join an open group; the join that fills it answers `status: "complete"`. `key` as for `buy`. */
-  groupJoin(group: string, key: string = newKey("group")): Promise<Answer> {
+  /** Join an open group; the join that fills it answers `status: "complete"`. `key` as for `buy`; `share`: the
+   * share code of the link the viewer came through (`?share=`), attributing the join to its sharer. */
+  groupJoin(group: string, key: string = newKey("group"), share?: string): Promise<Answer> {
     const msg: GroupJoin = { type: "group_join", group, key };
+    if (share) msg.share = share;
     return this.action(msg);
   }
 

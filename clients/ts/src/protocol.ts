@@ -193,13 +193,16 @@ export interface GroupOpen {
   rid?: string | null;
 }
 
-/** Join an open group (参团); the join that fills it completes the group. */
+/** Join an open group (参团); the join that fills it completes the group. ``share``: the share code of the link
+ * the viewer came through (``?share=``), which attributes the join to its sharer; it never refuses the join. */
 export interface GroupJoin {
   type: "group_join";
   group: string;
   key: string;
   /** default null */
   rid?: string | null;
+  /** default null */
+  share?: string | null;
 }
 
 export interface Joined {

@@ -15,6 +15,7 @@ FEATURE = Feature(
     workers={
         "groupbuy": "livecore.features.groupbuy.persist:persister",
         "groupbuy-timer": "livecore.features.groupbuy.settle:timer",
+        "groupbuy-credit": "livecore.features.groupbuy.credit:crediter",
     },
     state={"groupbuy:{deal}": "a group deal: units left, counts, its open groups with members and 差N人"},
     console="features/groupbuy/console.js",

@@ -34,8 +34,8 @@ class GroupKeys:
         return self.keys.room(room, "gb", deal, "idem", idem_id(user, key))
 
     def group(self, room: str, group: str) -> str:
-        """Hash: the group (deal, leader, size, deadline, status, n) and its members m<i>/o<i>/k<i> (user,
-        order id, key of the i-th member) and u:<user> (their place)."""
+        """Hash: the group (deal, leader, size, deadline, status, n) and its members m<i>/o<i>/k<i>/t<i> (user,
+        order id, key, join ms of the i-th member) and u:<user> (their place)."""
         return self.keys.room(room, "gbg", group)
 
     def deals(self, room: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ...protocol.client import ClientMsg
+from ..share.messages import Code
 
 
 class GroupOpen(ClientMsg, tag="group_open"):
@@ -14,8 +15,10 @@ class GroupOpen(ClientMsg, tag="group_open"):
 
 
 class GroupJoin(ClientMsg, tag="group_join"):
-    """Join an open group (参团); the join that fills it completes the group."""
+    """Join an open group (参团); the join that fills it completes the group. ``share``: the share code of the link
+    the viewer came through (``?share=``), which attributes the join to its sharer; it never refuses the join."""
 
     group: str
     key: str
     rid: str | None = None
+    share: Code | None = None

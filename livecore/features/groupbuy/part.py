@@ -15,7 +15,7 @@ class GroupBuyPart(Part):
     async def handle(self, ask: Ask, msg: GroupOpen | GroupJoin) -> Answer:
         if isinstance(msg, GroupOpen):
             return await self.service.open(ask.room, ask.user, msg.deal, msg.key)
-        return await self.service.join(ask.room, ask.user, msg.group, msg.key)
+        return await self.service.join(ask.room, ask.user, msg.group, msg.key, msg.share)
 
     async def close(self) -> None:
         await self.service.close()

@@ -47,7 +47,8 @@ async def persist_groups(conn: asyncpg.Connection, entries: list[tuple[str, dict
         elif kind in SETTLED:
             group_status, member_status = SETTLED[kind]
             settles.append((group, group_status, at))
-            for seq, (user, order, key) in enumerate(msgspec.json.decode(f["members"]), start=1):
+            # a member is [user, order, key] or, since members carry their join time, [user, order, key, ms]
+            for seq, (user, order, key, *_) in enumerate(msgspec.json.decode(f["members"]), start=1):
                 settled_members.append((order, group, deal, user, seq, key, int(f["amount"]), at, member_status))
         else:
             raise ValueError(f"unknown group-buy entry kind {kind!r}")

@@ -9,16 +9,18 @@ Endpoints (JSON; money in integer cents; times in epoch milliseconds; durations 
     POST   /api/rooms/{room}/groupbuys/{deal}/end          host: no more opens or joins
     POST   /api/rooms/{room}/groupbuys/{deal}/open         a token allowing the room: {"key"} -> the member's answer
     GET    /api/rooms/{room}/groups/{group}                public: one group (members, 差N人, status)
-    POST   /api/rooms/{room}/groups/{group}/join           a token allowing the room: {"key"} -> the member's answer
+    POST   /api/rooms/{room}/groups/{group}/join           a token allowing the room: {"key", "share"?} -> the answer
 
-A member's answer: ``{"ok", "group", "deal", "order", "seq", "need", "deadline", "left", "status", "replayed"}``.
+A member's answer: ``{"ok", "group", "deal", "order", "seq", "need", "deadline", "left", "status", "replayed"}``,
+and for a join with a ``share`` code (not replayed) ``"share"``: ``new`` / ``kept`` (the attribution) or why nothing
+was attributed (``self_referral``, ``referral_loop``, ``bad_code``).
 Refusals answer 409 (``sold_out``, ``limit_reached``, ``ended``, ``not_started``, ``already``, ``group_closed``),
 unknown ids 404, bad input 400, through the one status map.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 from starlette.requests import Request
@@ -30,8 +32,11 @@ from ...api.op import DB, Op
 from ...core.outcome import Refusal, RefusedError
 from ...people import PeopleStore
 from ...protocol.codes import ErrorCode
+from ..share.messages import Code
 from .model import DealIn
 from .service import GroupBuyService
+
+In = TypeVar("In", "KeyIn", "JoinIn")
 
 
 def service(request: Request) -> GroupBuyService:
@@ -40,6 +45,11 @@ def service(request: Request) -> GroupBuyService:
 
 class KeyIn(msgspec.Struct):
     key: str
+
+
+class JoinIn(msgspec.Struct):
+    key: str
+    share: Code | None = None  # the share code of the link the viewer came through; never refuses the join
 
 
 async def create_deal(request: Request) -> Response:
@@ -77,10 +87,10 @@ async def end_deal(request: Request) -> Response:
     return json(await service(request).deal(room, deal))
 
 
-async def _member(request: Request) -> tuple[str, str, KeyIn]:
+async def _member(request: Request, shape: type[In]) -> tuple[str, str, In]:
     room = request.path_params["room"]
     who = require_room(request, room)
-    req = await body(request, KeyIn)
+    req = await body(request, shape)
     svc = service(request)
     await PeopleStore(svc.rt.redis, svc.rt.keys).remember(who.user, who.name)
     return room, who.user, req
@@ -93,7 +103,7 @@ def _answer(result: dict[str, Any] | Refusal) -> Response:
 
 
 async def open_group(request: Request) -> Response:
-    room, user, req = await _member(request)
+    room, user, req = await _member(request, KeyIn)
     return _answer(await service(request).open(room, user, request.path_params["deal"], req.key))
 
 
@@ -105,8 +115,8 @@ async def get_group(request: Request) -> Response:
 
 
 async def join_group(request: Request) -> Response:
-    room, user, req = await _member(request)
-    return _answer(await service(request).join(room, user, request.path_params["group"], req.key))
+    room, user, req = await _member(request, JoinIn)
+    return _answer(await service(request).join(room, user, request.path_params["group"], req.key, req.share))
 
 
 def routes() -> list[BaseRoute]:
@@ -132,6 +142,7 @@ OPERATIONS: dict[Any, Op] = {
     open_group: Op("open a group, holding one unit; a retry with the same key returns the first answer",
                    auth="token", body=KeyIn, errors=(409, *DB), tags=("groupbuy",)),
     get_group: Op("one group: members, how many are still needed, status", errors=DB, tags=("groupbuy",)),
-    join_group: Op("join an open group; the join that fills it completes the group", auth="token", body=KeyIn,
+    join_group: Op("join an open group; the join that fills it completes the group; with the share code of the "
+                   "link the viewer came through, the join is attributed to its sharer", auth="token", body=JoinIn,
                    errors=(409, *DB), tags=("groupbuy",)),
 }

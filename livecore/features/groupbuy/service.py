@@ -8,6 +8,10 @@
   room's group-buy stream. The join that fills the group completes it in the same step; the caller then
   tells the room once (``room_publish_once.lua`` on the group's ``told`` flag) and drops the group's timer.
   If the caller dies in between, the timer (``settle.GroupTimer``) tells the room at the end of the lease.
+* A join through a share code (``share``) is first a visit through it (``ShareService.visit``), so the member's
+  touch exists before their order does, then, once the join is accepted (not replayed), counted as a join
+  (``via="join"``). Neither can refuse the join: a self-referral, a loop or a bad code only means nothing is
+  attributed; the answer's ``share`` says what happened. Group-buy depends on share, never the other way round.
 * The room state is published through a ``StatePublisher`` (latest value wins, at most every 100 ms).
 """
 
@@ -16,6 +20,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from typing import Any
+
+from redis.exceptions import RedisError
 
 from ... import replies
 from ...commerce.ids import new_order_id
@@ -26,6 +32,7 @@ from ...protocol.codec import encode
 from ...protocol.codes import ErrorCode
 from ...runtime import Runtime
 from ...storage.audit import audit
+from ..share.service import ShareService
 from .events import GroupEvent
 from .keys import GroupKeys
 from .model import (
@@ -63,9 +70,10 @@ def _user_ok(user: str) -> bool:
 
 
 class GroupBuyService:
-    def __init__(self, rt: Runtime, *, state_interval_s: float = 0.1) -> None:
+    def __init__(self, rt: Runtime, *, state_interval_s: float = 0.1, share: ShareService | None = None) -> None:
         self.rt = rt
         self.k = GroupKeys(rt.keys)
+        self.share = share or ShareService(rt)
         self.state = StatePublisher(rt, state_interval_s)
         self.people = PeopleStore(rt.redis, rt.keys)
 
@@ -140,10 +148,14 @@ class GroupBuyService:
                   self.rt.settings.order_stream_maxlen])
         return await self._answer(room, deal, res)
 
-    async def join(self, room: str, user: str, group: str, key: str) -> dict[str, Any] | Refusal:
+    async def join(self, room: str, user: str, group: str, key: str,
+                   share: str | None = None) -> dict[str, Any] | Refusal:
+        """Join ``group``; ``share`` is the share code the viewer came through (a link to this group or to the
+        room), recorded as a visit before the join and as a join after it."""
         deal = deal_of(group)
         if not (deal and _user_ok(user) and _key_ok(key)):
             return refusal(ErrorCode.INVALID, "group, user and key (1..64 characters, no '|') are required")
+        touched = await self._through(room, user, share, group, "visit") if share else ""
         now = self.now_ms()
         res = await self.rt.scripts.call(
             "groupbuy_join",
@@ -153,9 +165,26 @@ class GroupBuyService:
             args=[user, key, now, group, new_order_id(room, now), IDEM_TTL_S, self.rt.settings.order_stream_maxlen,
                   ANNOUNCE_LEASE_MS])
         answer = await self._answer(room, deal, res)
-        if isinstance(answer, dict) and answer["status"] == "complete" and not answer["replayed"]:
-            await self.announce(room, group)
+        if isinstance(answer, dict) and not answer["replayed"]:
+            if answer["status"] == "complete":
+                await self.announce(room, group)
+            if share:
+                counted = await self._through(room, user, share, group, "join")
+                answer["share"] = touched if counted == "kept" else counted  # "new" when the visit just attributed
         return answer
+
+    async def _through(self, room: str, user: str, code: str, group: str, via: str) -> str:
+        """Record a visit or a join through a share code; answers the outcome (``new``, ``kept``) or why nothing
+        was attributed (``self_referral``, ``referral_loop``, ``bad_code``, ``unavailable``), never raising."""
+        target: str | None = group
+        if isinstance(self.share.verify(room, code, group), Refusal):
+            target = None  # a link to the room, not to this group, attributes the join all the same
+        try:
+            found = await self.share.visit(room, user, code, target, via=via)
+        except RedisError as exc:
+            log.warning("share %s of %s in room %s not recorded: %s", via, user, room, exc)
+            return "unavailable"
+        return found.code.value if isinstance(found, Refusal) else str(found["outcome"])
 
     async def _keep_s(self, room: str, deal: str, now: int) -> int:
         ends = await self.rt.redis.hget(self.k.deal(room, deal), "ends_at")

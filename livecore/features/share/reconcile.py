@@ -17,7 +17,8 @@ from .codes import CHANNELS
 from .keys import ShareKeys
 
 
-async def _behind(rt: Runtime, stream: str, group: str = "share") -> int:
+async def behind(rt: Runtime, stream: str, group: str = "share") -> int:
+    """Entries of ``stream`` the consumer group ``group`` has not acknowledged yet (pending + unread)."""
     try:
         groups = await rt.redis.xinfo_groups(stream)
     except ResponseError:  # no stream yet
@@ -54,6 +55,20 @@ async def reconcile(rt: Runtime, room: str) -> dict[str, Any]:
         pg_side["unlocks"] = row["unlocks"]
     differences = [f"{name}: redis {redis_side[name]} != postgresql {pg_side[name]}"
                    for name in redis_side if redis_side[name] != pg_side[name]]
-    behind = await _behind(rt, sk.outbox(room))
+    lag = await behind(rt, sk.outbox(room))
     return {"room": room, "ok": not differences, "differences": differences, "redis": redis_side,
-            "postgresql": pg_side, "outbox_behind": behind, "campaign": campaign}
+            "postgresql": pg_side, "outbox_behind": lag, "campaign": campaign}
+
+
+def text(report: dict[str, Any]) -> str:
+    """The report as ``livecore reconcile --share`` prints it: the figures, then each difference by name."""
+    r, pg = report["redis"], report["postgresql"]
+    lines = [f"share attribution in room {report['room']}" + (f" (help campaign {report['campaign']})"
+                                                               if report.get("campaign") else "")]
+    lines += [f"  {name}: redis {r[name]}, postgresql {pg.get(name)}" for name in r]
+    for name, value in report.items():
+        if name.endswith("_behind"):
+            lines.append(f"  {name}: {value}" + (" (a difference may only be that lag)" if value else ""))
+    lines += [f"DIFFERENCE {d}" for d in report["differences"]]
+    lines.append("OK: Redis and PostgreSQL agree" if report["ok"] else f"{len(report['differences'])} difference(s)")
+    return "\n".join(lines)

@@ -19,11 +19,11 @@ from typing import Any
 
 import asyncpg
 
-from ...commerce.ids import room_of
 from ...commerce.sale_keys import SaleKeys
 from ...interactions.model import Kind, decoder
 from ...runtime import Runtime
 from ...workers.outbox import Entry, Handler, RoomOutbox
+from .credit import OrderCredit, credit
 from .keys import ShareKeys
 from .service import KEEP_S
 
@@ -109,31 +109,10 @@ def share_persister(rt: Runtime, consumer: str, **options: Any) -> PerRoomOutbox
 
 # -- orders streams -> credits ---------------------------------------------------------------------------
 async def credit_orders(rt: Runtime, entries: list[Entry]) -> int:
-    """Run ``share_credit.lua`` for every ``paid`` entry; returns how many orders were credited now."""
-    sk = ShareKeys(rt.keys)
-    window_ms = rt.settings.attribution_window_s * 1000
-    ttl = rt.settings.attribution_window_s + KEEP_S
-    pipe = rt.redis.pipeline(transaction=False)
-    rooms: set[str] = set()
-    for _entry_id, f in entries:
-        if f.get(b"k") != b"paid":
-            continue
-        oid = f[b"o"].decode()
-        room = room_of(oid)
-        if room is None:
-            continue
-        rooms.add(room)
-        await rt.scripts.queue(
-            pipe, "share_credit",
-            [sk.attribution(room), sk.credited(room), sk.funnel(room), sk.referred_gmv(room), sk.outbox(room)],
-            [oid, f[b"u"].decode(), int(f[b"pa"]), int(f[b"t"]), window_ms, rt.settings.order_stream_maxlen,
-             int(f[b"pt"]), ttl])
-    if not len(pipe):
-        return 0
-    results = await rt.scripts.execute(pipe)
-    if rooms:
-        await rt.redis.sadd(sk.rooms(), *rooms)
-    return sum(1 for r in results if r[0] in (b"ok", "ok") and int(r[3]) == 0)
+    """Credit every ``paid`` entry's order (``credit.credit``); returns how many orders were credited now."""
+    return await credit(rt, (OrderCredit(order=f[b"o"].decode(), user=f[b"u"].decode(), amount=int(f[b"pa"]),
+                                         placed_ms=int(f[b"t"]), final_ms=int(f[b"pt"]))
+                             for _entry_id, f in entries if f.get(b"k") == b"paid"))
 
 
 def order_crediter(rt: Runtime, consumer: str, **options: Any) -> RoomOutbox:

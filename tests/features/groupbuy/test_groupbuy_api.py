@@ -36,9 +36,14 @@ async def test_deal_open_join_over_http(api, settings) -> None:  # type: ignore[
     assert view["members"] == [{"user": "va", "name": "小爱"}] and view["need"] == 1
     again = await api.post(f"/api/rooms/gh1/groups/{group}/join", json={"key": "k2"}, headers=viewer)
     assert again.status_code == 409 and again.json()["error"]["code"] == "already"
-    joined = await api.post(f"/api/rooms/gh1/groups/{group}/join", json={"key": "k1"},
+    code = (await api.post("/api/rooms/gh1/share/code", json={"channel": "qq", "group": group}, headers=viewer)).json()
+    joined = await api.post(f"/api/rooms/gh1/groups/{group}/join", json={"key": "k1", "share": code["code"]},
                             headers=auth(settings, "vb", name="阿波"))
     assert joined.status_code == 200 and joined.json()["status"] == "complete"
+    assert joined.json()["share"] == "new"  # attributed to va, whose link it was
+    qq = next(c for c in (await api.get("/api/rooms/gh1/share/funnel", headers=host)).json()["channels"]
+              if c["channel"] == "qq")
+    assert (qq["visits"], qq["joins"], qq["new"]) == (1, 1, 1)
     closed = await api.post(f"/api/rooms/gh1/groups/{group}/join", json={"key": "k1"}, headers=auth(settings, "vc"))
     assert closed.status_code == 409 and closed.json()["error"]["code"] == "group_closed"
     assert (await api.get("/api/rooms/gh1/groups/gd0000000000-00000000")).status_code == 404

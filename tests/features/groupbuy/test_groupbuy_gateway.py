@@ -13,6 +13,7 @@ from livecore.client import LiveClient
 from livecore.features.groupbuy.messages import GroupJoin, GroupOpen
 from livecore.features.groupbuy.model import DealIn
 from livecore.features.groupbuy.service import GroupBuyService
+from livecore.features.share.messages import ShareCodeAsk
 from livecore.gateway.server import Gateway
 from livecore.protocol.server import Error, Frame, Result
 
@@ -62,8 +63,11 @@ async def test_open_and_join_over_the_socket(settings, live_rt, gateway) -> None
         assert shown["need"] == 1 and shown["members"] == [{"user": "alice", "name": "小爱"}]
         twice = await alice.request(GroupJoin(group=group, key="k2"))
         assert isinstance(twice, Error) and twice.code == "already"
-        joined = await bob.request(GroupJoin(group=group, key="k1"))
+        code = await alice.request(ShareCodeAsk(channel="wechat", group=group))
+        assert isinstance(code, Result), code
+        joined = await bob.request(GroupJoin(group=group, key="k1", share=code.data["code"]))
         assert isinstance(joined, Result) and joined.data["status"] == "complete"
+        assert joined.data["share"] == "new"  # bob came through alice's link: the join is hers
         for client in (alice, bob):
             events = await until(client, lambda _c, ev: any(e.get("type") == "group" for e in ev))
             told = [e for e in events if e.get("type") == "group"]

@@ -665,9 +665,11 @@ var LiveClient = class extends Emitter {
     const msg = { type: "group_open", deal, key };
     return this.action(msg);
   }
-  /** Join an open group; the join that fills it answers `status: "complete"`. `key` as for `buy`. */
-  groupJoin(group, key = newKey("group")) {
+  /** Join an open group; the join that fills it answers `status: "complete"`. `key` as for `buy`; `share`: the
+   * share code of the link the viewer came through (`?share=`), attributing the join to its sharer. */
+  groupJoin(group, key = newKey("group"), share) {
     const msg = { type: "group_join", group, key };
+    if (share) msg.share = share;
     return this.action(msg);
   }
   /** Send a gift; `key` as for `buy`, so a retry never sends it twice. */

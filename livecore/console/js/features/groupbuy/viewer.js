@@ -1,12 +1,18 @@
 // Group-buy (拼团) on the viewer page: a chip per open deal; tapping it opens a sheet where the viewer starts a
-// group, sees their group live (members, 差N人, countdown) and joins an open one with a tap. A share link
-// /room/<room>?share=<code>&group=<id> opens the sheet on that group with a one-tap join.
+// group, sees their group live (members, 差N人, countdown) and joins an open one with a tap. The invite control
+// copies a share link of the group (/room/<room>?share=<code>&group=<id>, the code made by the share feature);
+// a page opened through one opens the sheet on that group with a one-tap join that carries the code, so the join
+// is attributed to the friend who shared it.
 import { register } from "../../features.js";
 import { $, busy, h, remaining, toast } from "../../dom.js";
 import { money, t } from "../../i18n.js";
+import { countShare, fromPage, shareLink } from "../share/links.js";
 import { addStyles, dealsOf, need, words } from "./words.js";
 
-const linked = new URLSearchParams(location.search).get("group");
+const page = fromPage();
+const linked = page.group;
+// the code a join sends: a group link's code with a join of that group, a room link's with any join
+const viaCode = (groupId) => (/^[0-9A-Za-z]{8,120}$/.test(page.share || "") && (!linked || linked === groupId) ? page.share : null);
 const my = new Map(); // group id -> the group as last seen (opened or joined here, or the linked one)
 let chips = null;
 let sheet = null;
@@ -17,11 +23,20 @@ const key = () => (crypto.randomUUID ? crypto.randomUUID() : Date.now().toString
 const R = (ctx) => `/api/rooms/${encodeURIComponent(ctx.room)}`;
 const amIn = (ctx, g) => !!ctx.me && (g.members || []).some((m) => m.user === ctx.me.user);
 
-function shareLink(ctx, group) {
-  const url = new URL(location.href);
-  url.search = "";
-  url.searchParams.set("group", group);
-  return url.toString();
+const invites = new Map(); // group id -> its share link, made once per page
+
+async function invite(ctx, groupId) {
+  let url = invites.get(groupId);
+  if (!url) {
+    url = await shareLink(ctx, { channel: "link", group: groupId });
+    invites.set(groupId, url);
+  }
+  draw(ctx); // the card shows the link from now on (the sheet may have been redrawn meanwhile)
+  let copied = false;
+  try { await navigator.clipboard.writeText(url); copied = true; } catch { copied = false; }
+  toast(copied ? t("gb_copied") : t("gb_copy_manual"), copied ? "ok" : "info", 1500);
+  sheet?.querySelector(`[data-group="${CSS.escape(groupId)}"] .gb-link`)?.select();
+  countShare(ctx, "link");
 }
 
 async function refresh(ctx, id) {
@@ -53,7 +68,10 @@ function countdown(g) {
 }
 
 async function join(ctx, groupId, button, where) {
-  const res = await busy(button, () => ctx.request({ type: "group_join", group: groupId, key: key() }), where);
+  const msg = { type: "group_join", group: groupId, key: key() };
+  const code = viaCode(groupId);
+  if (code) msg.share = code;
+  const res = await busy(button, () => ctx.request(msg), where);
   if (!res) return;
   if (res.status === "complete") told.add(groupId);
   toast(res.status === "complete" ? t("gb_completed_toast") : t("gb_joined_ok"), "ok");
@@ -85,11 +103,12 @@ function myCard(ctx, g, isLinked) {
     b.addEventListener("click", () => join(ctx, g.id, b, out));
     card.append(h("div.row", {}, b, out));
   } else if (g.status === "open") {
-    const copy = h("button", { type: "button", text: t("gb_copy_link") });
-    copy.addEventListener("click", async () => {
-      try { await navigator.clipboard.writeText(shareLink(ctx, g.id)); toast(t("gb_copied"), "ok", 1500); } catch { toast(shareLink(ctx, g.id)); }
-    });
-    card.append(h("div.row", {}, h("small", { text: t("gb_in_group") }), copy));
+    const copy = h("button", { type: "button", dataset: { testid: "gb-invite" }, text: t("gb_copy_link") });
+    const field = h("input.gb-link", { readonly: true, dataset: { testid: "gb-link" }, "aria-label": t("gb_copy_link") });
+    if (invites.has(g.id)) field.value = invites.get(g.id);
+    field.hidden = !invites.has(g.id);
+    copy.addEventListener("click", () => busy(copy, () => invite(ctx, g.id)));
+    card.append(h("div.row", {}, h("small", { text: t("gb_in_group") }), copy), field);
   }
   return card;
 }
