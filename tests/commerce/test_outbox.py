@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -20,6 +17,7 @@ from livecore.storage.db import connect
 from livecore.storage.migrate import migrate
 from livecore.workers.orders import GROUP, order_persister, persist_orders
 from livecore.workers.outbox import OutboxConsumer
+from workerkill import kill_midway
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -143,19 +141,7 @@ async def test_a_worker_process_killed_mid_batch_loses_and_duplicates_nothing(
         settings, crt, sales, db, make_spec) -> None:  # type: ignore[no-untyped-def]
     ids = await _sell(sales, "r1", 3000, make_spec)
     env = {**os.environ, **settings.env(), "LIVECORE_WORKER_BATCH": "50"}
-    proc = subprocess.Popen([sys.executable, "-m", "livecore", "worker", "--only", "orders", "--name", "victim"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while await db.fetchval("SELECT count(*) FROM orders") < 200:
-            assert proc.poll() is None and time.monotonic() < deadline, "the worker did not start persisting"
-            await asyncio.sleep(0.01)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
+    await kill_midway(env, ["orders"], lambda: db.fetchval("SELECT count(*) FROM orders"), 200)
     persisted_by_victim = await db.fetchval("SELECT count(*) FROM orders")
     if persisted_by_victim == 3000:
         pytest.fail("the worker finished before it could be killed; sell more orders in this test")

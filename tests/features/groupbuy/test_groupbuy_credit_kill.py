@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -22,6 +19,7 @@ from livecore.features.groupbuy.service import GroupBuyService
 from livecore.features.share.keys import ShareKeys
 from livecore.features.share.service import ShareService
 from livecore.runtime import Runtime
+from workerkill import kill_midway
 
 ROOT = Path(__file__).resolve().parents[3]
 GROUPS = 600
@@ -46,20 +44,8 @@ async def test_a_group_crediter_killed_mid_batch_loses_and_duplicates_nothing(se
     await asyncio.gather(*(one(i) for i in range(GROUPS)))
     sk = ShareKeys(grt.keys)
     env = {**os.environ, **settings.env(), "LIVECORE_WORKER_BATCH": "10", "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "livecore", "worker", "--only", "groupbuy-credit",
-                             "--name", "victim"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while await grt.redis.hlen(sk.credited(ROOM)) < 40:
-            assert proc.poll() is None and time.monotonic() < deadline, "the worker did not start crediting"
-            await asyncio.sleep(0.005)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
+    await kill_midway(env, ["groupbuy-credit"],
+                      lambda: grt.redis.hlen(sk.credited(ROOM)), 40, doing="crediting", poll_s=0.005)
     if await grt.redis.hlen(sk.credited(ROOM)) == GROUPS:
         pytest.fail("the worker finished before it could be killed; make more groups in this test")
     stream = GroupKeys(grt.keys).stream(ROOM)

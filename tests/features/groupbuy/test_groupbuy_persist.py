@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -21,6 +19,7 @@ from livecore.features.groupbuy.persist import persister
 from livecore.features.groupbuy.reconcile import reconcile
 from livecore.features.groupbuy.service import GroupBuyService
 from livecore.features.groupbuy.settle import GroupTimer
+from workerkill import kill_midway
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -52,20 +51,8 @@ async def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(  # type: 
     while await timer.run_once():
         pass
     env = {**os.environ, **settings.env(), "LIVECORE_WORKER_BATCH": "50"}
-    proc = subprocess.Popen([sys.executable, "-m", "livecore", "worker", "--only", "groupbuy", "--name", "victim"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     assert grt.db is not None
-    try:
-        deadline = time.monotonic() + 60
-        while await grt.db.fetchval("SELECT count(*) FROM group_members") < 300:
-            assert proc.poll() is None and time.monotonic() < deadline, "the worker did not start persisting"
-            await asyncio.sleep(0.01)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
+    await kill_midway(env, ["groupbuy"], lambda: grt.db.fetchval("SELECT count(*) FROM group_members"), 300)
     stream = GroupKeys(grt.keys).stream(ROOM)
     entries = await grt.redis.xlen(stream)
     pending = (await grt.redis.xpending(stream, "groupbuy"))["pending"]

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -27,6 +24,7 @@ from livecore.features.polls.service import PollService
 from livecore.features.polls.worker import persister
 from livecore.protocol.codec import event_decoder
 from livecore.protocol.codes import ErrorCode
+from workerkill import kill_midway
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -185,19 +183,7 @@ async def test_a_worker_process_killed_mid_batch_loses_and_duplicates_nothing(se
     expected = await _vote_many(polls, "r1", p, 4000)
     await polls.close_poll("r1", p, "host")
     env = {**os.environ, **settings.env(), "LIVECORE_WORKER_BATCH": "50"}
-    proc = subprocess.Popen([sys.executable, "-m", "livecore", "worker", "--only", "polls-persist", "--name",
-                             "victim"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while await db.fetchval("SELECT count(*) FROM poll_votes") < 300:
-            assert proc.poll() is None and time.monotonic() < deadline, "the worker did not start persisting"
-            await asyncio.sleep(0.01)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
+    await kill_midway(env, ["polls-persist"], lambda: db.fetchval("SELECT count(*) FROM poll_votes"), 300)
     by_victim = await db.fetchval("SELECT count(*) FROM poll_votes")
     if by_victim == 4000:
         pytest.fail("the worker finished before it could be killed; cast more votes in this test")

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,6 +14,7 @@ from livecore.features.redpacket.keys import RedPacketKeys
 from livecore.features.redpacket.model import RedPacketIn
 from livecore.features.redpacket.service import RedPacketService
 from livecore.features.redpacket.worker import ledger_writer
+from workerkill import kill_midway
 
 ROOT = Path(__file__).resolve().parents[3]
 N = 3000
@@ -36,20 +34,8 @@ async def test_a_ledger_worker_killed_mid_batch_loses_and_duplicates_no_row(
 
     await asyncio.gather(*(grab(i) for i in range(N)))
     env = {**os.environ, **settings.env(), "LIVECORE_WORKER_BATCH": "50"}
-    proc = subprocess.Popen([sys.executable, "-m", "livecore", "worker", "--only", "redpackets", "--name", "victim"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     count = "SELECT count(*) FROM wallet_ledger WHERE kind = 'grab'"
-    try:
-        deadline = time.monotonic() + 60
-        while await db.fetchval(count) < 200:
-            assert proc.poll() is None and time.monotonic() < deadline, "the worker did not start crediting"
-            await asyncio.sleep(0.01)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
+    await kill_midway(env, ["redpackets"], lambda: db.fetchval(count), 200, doing="crediting")
     if await db.fetchval(count) == N:
         pytest.fail("the worker finished before it could be killed; grab more packets in this test")
     survivor = ledger_writer(crt, "survivor", claim_idle_ms=300)

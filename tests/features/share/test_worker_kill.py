@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -20,6 +17,7 @@ from livecore.features.share.reconcile import reconcile
 from livecore.features.share.service import ShareService
 from livecore.features.share.worker import order_crediter, share_persister
 from livecore.runtime import Runtime
+from workerkill import kill_midway
 
 ROOT = Path(__file__).resolve().parents[3]
 ROOM = "r1"
@@ -47,20 +45,7 @@ async def test_a_share_worker_killed_mid_batch_loses_and_duplicates_nothing(sett
 
     await asyncio.gather(*(buy(i) for i in range(BUYERS)))
     env = {**os.environ, **settings.env(), "LIVECORE_WORKER_BATCH": "50", "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "livecore", "worker", "--only", "share", "--only", "share-orders",
-                             "--name", "victim"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while await db.fetchval("SELECT count(*) FROM share_visits") < 200:
-            assert proc.poll() is None and time.monotonic() < deadline, "the worker did not start persisting"
-            await asyncio.sleep(0.01)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
+    await kill_midway(env, ["share", "share-orders"], lambda: db.fetchval("SELECT count(*) FROM share_visits"), 200)
     if await db.fetchval("SELECT count(*) FROM share_visits") == VIEWERS:
         pytest.fail("the worker finished before it could be killed; make more visits in this test")
     persister = share_persister(srt, "survivor", claim_idle_ms=300)
