@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Callable
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,19 @@ def replica_of(folder: Path, primary: RedisServer, port: int | None = None) -> R
     return server
 
 
+def _until_replicated(primary: RedisServer) -> None:
+    with SyncRedis(host=primary.host, port=primary.port) as p:
+        assert p.execute_command("WAIT", 1, 20_000) >= 1, "the replica never acknowledged the sale"
+
+
+async def _until(condition: Callable[[], bool], failure: str, timeout_s: float = 20.0) -> None:
+    """Polls ``condition`` (the storm's answers) rather than sleeping a fixed time, which a loaded machine outruns."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, failure
+        await asyncio.sleep(0.02)
+
+
 async def _failover_storm(settings: Settings, db: Any, tmp_path: Path, durability: str) -> tuple[Storm, Any]:
     primary = RedisServer(tmp_path / "primary", args=FAST_SYNC).start()
     link = LagProxy(primary.port)
@@ -96,6 +110,8 @@ async def _failover_storm(settings: Settings, db: Any, tmp_path: Path, durabilit
             await sales.create("r1", SaleSpec(product="p", price=100, quantity=300, per_user=2,
                                               ends_at=now + 600_000, id="flash"), "host")
             current = {"sales": sales}
+            # the sale itself is on the replica before any buy (a loaded machine may take a while to pass it on)
+            await asyncio.to_thread(_until_replicated, primary)
 
             async def buy(user: str, key: str) -> dict[str, Any] | Refusal:
                 return await current["sales"].buy("r1", user, "flash", key)
@@ -104,9 +120,10 @@ async def _failover_storm(settings: Settings, db: Any, tmp_path: Path, durabilit
             stop_old = asyncio.Event()
             old_worker = asyncio.create_task(order_persister(rt, "w1", claim_idle_ms=500).run(stop_old))
             run = asyncio.create_task(storm.run())
-            await asyncio.sleep(0.8)
+            await _until(lambda: bool(storm.told()), "no buy was confirmed before the hold")
             link.held = True  # the replica falls behind ...
-            await asyncio.sleep(0.6)
+            before = storm.answers()["unavailable"]
+            await _until(lambda: storm.answers()["unavailable"] > before, "no buy waited on the held replica")
             primary.stop()  # ... and the primary dies (SIGKILL) before what it sent arrived
             link.cut()
             with SyncRedis(host=replica.host, port=replica.port) as r:
