@@ -16,8 +16,7 @@ Answer: TypeAlias = "dict[str, Any] | Refusal"
 """What a part answers a client message with: the ``result`` data, or a refusal (sent as an ``error``)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Ask:
+class Ask(msgspec.Struct, frozen=True):  # made for every feature message: a Struct is ~10x cheaper to make
     """Who asks, from where: the room the connection joined (its base room, "42" also for "host:42"), the
     user and their display name, their role, how long they have watched (seconds since the join), and the time."""
 
@@ -34,7 +33,9 @@ class Part:
     hears chats and follows. Subclasses override what they use; the feature set calls a hook only on the parts
     that override it, so an unused hook costs a chat nothing."""
 
-    async def handle(self, ask: Ask, msg: Any) -> Answer:
+    def handle(self, ask: Ask, msg: Any) -> Awaitable[Answer]:
+        """The answer to ``msg`` (usually an ``async def``; a part on a storm's path may return its service's
+        coroutine itself, one frame fewer to suspend and resume)."""
         raise NotImplementedError
 
     def intercept_chat(self, ask: Ask, text: str) -> Awaitable[Answer] | None:

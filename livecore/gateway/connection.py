@@ -356,11 +356,12 @@ class Connection:
         """A feature's message (``buy``, ``claim``, ``enter``...) answered by that feature's part."""
         rid = getattr(msg, "rid", None)
         features = self.gw.features
-        if features is None or features.part_for(type(msg)) is None:
+        part = None if features is None else features.part_for(type(msg))
+        if part is None:
             self.refuse(ErrorCode.UNAVAILABLE, f"{msg.__struct_config__.tag} is not available on this gateway", rid)
             return
         try:
-            answer = await features.handle(self.ask(), msg)
+            answer = await part.handle(self.ask(), msg)
         except Exception as exc:
             log.warning("%s failed: %s", type(msg).__name__, exc)
             self.refuse(ErrorCode.UNAVAILABLE, "try again with the same key", rid)

@@ -17,10 +17,33 @@ class PacketKeys:
 
 
 class RedPacketKeys:
+    CACHED = 1024  # packets whose key names are kept (a storm grabs a few packets many thousand times)
+
     def __init__(self, keys: Keys) -> None:
         self.k = keys
+        self._packets: dict[tuple[str, str], PacketKeys] = {}
+        self._grabs: dict[tuple[str, str], list[str]] = {}
 
     def packet(self, room: str, packet: str) -> PacketKeys:
+        cached = self._packets.get((room, packet))
+        if cached is None:
+            if len(self._packets) >= self.CACHED:
+                self._packets.clear()
+            cached = self._packets[(room, packet)] = self._packet(room, packet)
+        return cached
+
+    def grab(self, room: str, packet: str) -> list[str]:
+        """The keys of ``redpacket_grab.lua``, in its order (cached like ``packet``)."""
+        cached = self._grabs.get((room, packet))
+        if cached is None:
+            if len(self._grabs) >= self.CACHED:
+                self._grabs.clear()
+            k = self.packet(room, packet)
+            cached = self._grabs[(room, packet)] = [k.hash, k.amounts, k.users, k.idem, k.said, self.outbox(room),
+                                                     self.followers(room)]
+        return cached
+
+    def _packet(self, room: str, packet: str) -> PacketKeys:
         base = ("rp", packet)
         return PacketKeys(hash=self.k.room(room, *base), amounts=self.k.room(room, *base, "amounts"),
                           users=self.k.room(room, *base, "users"), idem=self.k.room(room, *base, "idem"),

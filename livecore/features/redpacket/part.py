@@ -86,9 +86,9 @@ class RedPacketPart(Part):
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self.phrases.run(self._stop))
 
-    async def handle(self, ask: Ask, msg: Grab) -> Answer:
+    def handle(self, ask: Ask, msg: Grab) -> Awaitable[Answer]:
         self._start()
-        return await self.service.grab(ask.room, ask.user, msg.rain, msg.key, ask.watched_s, via="tap")
+        return self.service.grab(ask.room, ask.user, msg.rain, msg.key, ask.watched_s, via="tap")
 
     def intercept_chat(self, ask: Ask, text: str) -> Awaitable[Answer] | None:
         if self._task is None:

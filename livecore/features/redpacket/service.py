@@ -24,7 +24,7 @@ from typing import Any
 import msgspec
 
 from ... import replies
-from ...commerce.batcher import CommandBatcher
+from ...commerce.batcher import CommandBatcher, script_reply
 from ...commerce.state_publish import StatePublisher, ms
 from ...core.outcome import Refusal, RefusedError, code_of, refusal
 from ...idem import idem_id
@@ -180,12 +180,10 @@ class RedPacketService:
         """One grab, decided by ``redpacket_grab.lua``; ``watched_s`` is measured by the gateway."""
         if not (valid_id(packet) and user and len(user) <= 128 and len(key) <= 128):
             return refusal(ErrorCode.INVALID, "invalid red packet id or key")
-        k = self.keys.packet(room, packet)
-        res = await self.batcher.script(
-            self.rt.scripts.get("redpacket_grab"),
-            [k.hash, k.amounts, k.users, k.idem, k.said, self.keys.outbox(room), self.keys.followers(room)],
+        res = script_reply(await self.batcher.submit_script(
+            self.rt.scripts.get("redpacket_grab"), self.keys.grab(room, packet),
             [user, key, self.now_ms(), self.rt.settings.order_stream_maxlen, idem_id(user, key),
-             int(watched_s * 1000), via])
+             int(watched_s * 1000), via]))
         outcome = replies.text(res[0])
         field = f"redpacket:{packet}"
         if outcome == "ok":
