@@ -120,7 +120,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
             gw = subprocess.Popen(
                 [sys.executable, "-m", "livecore", "gateway", "--procs", "1", "--host", "127.0.0.1", "--port",
                  str(port)], cwd=ROOT, env={**env, "LIVECORE_NODE_ID": f"rp-{run_id}-{i}"},
-                stdout=subprocess.DEVNULL, stderr=open(logdir / f"gateway{i}.log", "wb"))  # noqa: SIM115
+                stdout=(log := open(logdir / f"gateway{i}.log", "wb")), stderr=log)  # noqa: SIM115 - its gc summary too
             procs.append(gw)
             pids[f"gateway{i}"] = gw.pid
         worker = subprocess.Popen([sys.executable, "-m", "livecore", "worker", "--only", "redpackets",
