@@ -46,7 +46,7 @@ from ..commerce.orders import OrderService
 from ..commerce.payments import SIGNATURE_HEADER, PaymentNotice, callback_secret, verify
 from ..commerce.reconcile import SaleNotFound, reconcile
 from ..commerce.sales import SalesService
-from ..core.outcome import Refusal, RefusedError
+from ..core.outcome import Refusal
 from ..core.session import live_of
 from ..protocol.codes import ErrorCode
 from ..protocol.limits import Qty
@@ -77,10 +77,7 @@ async def create_sale(request: Request) -> Response:
     who = require_host(request, room)
     spec = await body(request, SaleSpec)
     sales, _ = _services(request)
-    try:
-        sale = await sales.create(room, spec, who.user)
-    except RefusedError as exc:
-        raise ApiError.of(exc) from exc
+    sale = await sales.create(room, spec, who.user)
     rt = runtime(request)
     if live_of(await rt.redis.hget(rt.keys.room_state(room), "live")) is not True:
         sale["warning"] = {"code": ErrorCode.NOT_LIVE.value,
@@ -116,10 +113,7 @@ async def _window(request: Request, action: str) -> Response:
     room, sale = request.path_params["room"], request.path_params["sale"]
     who = require_host(request, room)
     sales, _ = _services(request)
-    try:
-        view = await (sales.start if action == "start" else sales.stop)(room, sale, who.user)
-    except RefusedError as exc:
-        raise ApiError.of(exc) from exc
+    view = await (sales.start if action == "start" else sales.stop)(room, sale, who.user)
     return json(view)
 
 

@@ -35,7 +35,7 @@ from starlette.routing import BaseRoute, Route
 from ...api.deps import ApiError, app_service, body, identity, json, require_host, require_room
 from ...api.op import DB, Op, Param
 from ...core.coupon_math import HeldCoupon, usable
-from ...core.outcome import Refusal, RefusedError
+from ...core.outcome import Refusal
 from ...protocol.codes import ErrorCode
 from ...protocol.limits import MAX_TOTAL, bounded_int
 from .service import CouponBatchIn, CouponService
@@ -55,10 +55,7 @@ async def create_batch(request: Request) -> Response:
     room = request.path_params["room"]
     who = require_host(request, room)
     spec = await body(request, CouponBatchIn)
-    try:
-        return json(await coupons(request).create_batch(room, spec, who.user), status=201)
-    except RefusedError as exc:
-        raise ApiError.of(exc) from exc
+    return json(await coupons(request).create_batch(room, spec, who.user), status=201)
 
 
 async def list_batches(request: Request) -> Response:

@@ -29,7 +29,7 @@ from starlette.routing import BaseRoute, Route
 
 from ...api.deps import ApiError, app_service, body, json, require_host, require_room
 from ...api.op import DB, Op
-from ...core.outcome import Refusal, RefusedError
+from ...core.outcome import Refusal
 from ...people import PeopleStore
 from ...protocol.codes import ErrorCode
 from ..share.messages import Code
@@ -56,10 +56,7 @@ async def create_deal(request: Request) -> Response:
     room = request.path_params["room"]
     who = require_host(request, room)
     spec = await body(request, DealIn)
-    try:
-        return json(await service(request).create(room, spec, who.user), status=201)
-    except RefusedError as exc:
-        raise ApiError.of(exc) from exc
+    return json(await service(request).create(room, spec, who.user), status=201)
 
 
 async def list_deals(request: Request) -> Response:

@@ -35,7 +35,7 @@ from starlette.routing import BaseRoute, Route
 
 from ...api.deps import ApiError, app_service, body, json, require_host, require_room, runtime
 from ...api.op import DB, Op, Param
-from ...core.outcome import Refusal, RefusedError
+from ...core.outcome import Refusal
 from ...protocol.codes import ErrorCode
 from .service import LotteryIn, LotteryService
 
@@ -56,10 +56,7 @@ async def open_lottery(request: Request) -> Response:
     room = request.path_params["room"]
     who = require_host(request, room)
     spec = await body(request, LotteryIn)
-    try:
-        return json(await lotteries(request).open(room, spec, who.user), status=201)
-    except RefusedError as exc:
-        raise ApiError.of(exc) from exc
+    return json(await lotteries(request).open(room, spec, who.user), status=201)
 
 
 async def list_lotteries(request: Request) -> Response:
@@ -90,10 +87,7 @@ async def enter(request: Request) -> Response:
 async def draw(request: Request) -> Response:
     room = request.path_params["room"]
     who = require_host(request, room)
-    try:
-        return json(await lotteries(request).draw(room, request.path_params["id"], actor=who.user))
-    except RefusedError as exc:
-        raise ApiError.of(exc) from exc
+    return json(await lotteries(request).draw(room, request.path_params["id"], actor=who.user))
 
 
 async def cancel(request: Request) -> Response:

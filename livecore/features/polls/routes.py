@@ -20,7 +20,6 @@ from starlette.routing import BaseRoute, Route
 
 from ...api.deps import ApiError, app_service, body, database, json, require_host, runtime
 from ...api.op import DB, Op
-from ...core.outcome import RefusedError
 from ...protocol.codes import ErrorCode
 from .model import PollIn
 from .service import PollService
@@ -34,10 +33,7 @@ async def open_poll(request: Request) -> Response:
     room = request.path_params["room"]
     who = require_host(request, room)
     spec = await body(request, PollIn)
-    try:
-        return json(await polls(request).open(room, spec, who.user), status=201)
-    except RefusedError as exc:
-        raise ApiError.of(exc) from exc
+    return json(await polls(request).open(room, spec, who.user), status=201)
 
 
 async def list_polls(request: Request) -> Response:
@@ -63,10 +59,7 @@ async def get_poll(request: Request) -> Response:
 async def close_poll(request: Request) -> Response:
     room = request.path_params["room"]
     who = require_host(request, room)
-    try:
-        return json(await polls(request).close_poll(room, request.path_params["id"], actor=who.user))
-    except RefusedError as exc:
-        raise ApiError.of(exc) from exc
+    return json(await polls(request).close_poll(room, request.path_params["id"], actor=who.user))
 
 
 def routes() -> list[BaseRoute]:

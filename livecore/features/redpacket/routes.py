@@ -22,7 +22,6 @@ from starlette.routing import BaseRoute, Route
 
 from ...api.deps import ApiError, app_service, body, database, json, require_host, runtime
 from ...api.op import DB, Op
-from ...core.outcome import RefusedError
 from ...protocol.codes import ErrorCode
 from .model import RedPacketIn
 from .service import RedPacketService
@@ -36,10 +35,7 @@ async def launch_redpacket(request: Request) -> Response:
     room = request.path_params["room"]
     who = require_host(request, room)
     spec = await body(request, RedPacketIn)
-    try:
-        return json(await service(request).launch(room, spec, who.user), status=201)
-    except RefusedError as exc:
-        raise ApiError.of(exc) from exc
+    return json(await service(request).launch(room, spec, who.user), status=201)
 
 
 async def list_redpackets(request: Request) -> Response:
@@ -54,10 +50,7 @@ async def list_redpackets(request: Request) -> Response:
 async def end_redpacket(request: Request) -> Response:
     room = request.path_params["room"]
     who = require_host(request, room)
-    try:
-        return json(await service(request).end(room, request.path_params["id"], actor=who.user))
-    except RefusedError as exc:
-        raise ApiError.of(exc) from exc
+    return json(await service(request).end(room, request.path_params["id"], actor=who.user))
 
 
 async def public_redpacket(request: Request) -> Response:

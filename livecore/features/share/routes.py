@@ -24,7 +24,7 @@ from starlette.routing import BaseRoute, Route
 
 from ...api.deps import ApiError, app_service, body, json, require_host, require_room, runtime
 from ...api.op import DB, Op
-from ...core.outcome import Refusal, RefusedError
+from ...core.outcome import Refusal
 from ...protocol.codes import ErrorCode
 from .help import HelpIn, HelpService
 from .messages import Channel, Code, GroupId
@@ -82,10 +82,7 @@ async def set_help(request: Request) -> Response:
     room = request.path_params["room"]
     who = require_host(request, room)
     spec = await body(request, HelpIn)
-    try:
-        return json(await helps(request).set_campaign(room, spec, who.user), status=201)
-    except RefusedError as exc:
-        raise ApiError.of(exc) from exc
+    return json(await helps(request).set_campaign(room, spec, who.user), status=201)
 
 
 async def end_help(request: Request) -> Response:
