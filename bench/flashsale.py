@@ -30,9 +30,7 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +41,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 import _compare  # noqa: E402
 import _plots  # noqa: E402
 import _sweep  # noqa: E402
+from _stack import Stack  # noqa: E402
 from livecore.config import Settings  # noqa: E402
 from livecore.secrets_check import with_run_secrets  # noqa: E402
 from livecore.services.discover import resolve  # noqa: E402
-from livecore.services.ports import answers, free_port  # noqa: E402
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -155,45 +153,17 @@ async def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     from livecore.commerce.sales import SalesService
     from livecore.ranking.created import mark_created
     from livecore.runtime import open_runtime
-    from livecore.storage.db import connect
-    from livecore.storage.migrate import migrate
 
-    run_id = uuid.uuid4().hex[:8]
-    prefix, schema, room = f"{settings.key_prefix}fs{run_id}", f"bench_fs_{run_id}", f"flash-{run_id}"
-    cfg = settings.with_(key_prefix=prefix, database_schema=schema)
-    # every simulated buyer connects from 127.0.0.1: lift the per-address cap (4507) for the bench
-    env = {**os.environ, **cfg.env(), "LIVECORE_MAX_CONNECTIONS_PER_ADDRESS": "0"}
-    logdir = Path(tempfile.mkdtemp(prefix=f"flashsale-{run_id}-"))
-    conn = await connect(cfg.database_url)
-    await migrate(conn, schema)
-    await conn.close()
-    children = Children(logdir, env)
-    procs = children.procs
+    stack = await Stack.prepare(settings, "fs", "flashsale")
+    cfg, logdir, pids, run_id, room = stack.cfg, stack.logdir, stack.pids, stack.run_id, f"flash-{stack.run_id}"
+    children = Children(logdir, stack.env)
+    children.procs = stack.procs  # the load generators are stopped with the rest
     report: dict[str, Any] = {"command": " ".join(["python", "bench/flashsale.py", *sys.argv[1:]]),
                               "buyers": args.buyers, "stock": args.stock, "attempts": args.attempts,
                               "gateways": args.gateways, "loadgen_procs": args.procs, "cpus": os.cpu_count(),
                               "loadavg_start": loadavg(), "logdir": str(logdir)}
     try:
-        ports = [free_port() for _ in range(args.gateways)]
-        pids: dict[str, int] = {}
-        for i, port in enumerate(ports):
-            gw = subprocess.Popen(
-                [sys.executable, "-m", "livecore", "gateway", "--procs", "1", "--host", "127.0.0.1", "--port",
-                 str(port)], cwd=ROOT,
-                env={**env, "LIVECORE_NODE_ID": f"fs-{run_id}-{i}"}, stdout=subprocess.DEVNULL,
-                stderr=open(logdir / f"gateway{i}.log", "wb"))  # noqa: SIM115 - the child's log
-            procs.append(gw)
-            pids[f"gateway{i}"] = gw.pid
-        worker = subprocess.Popen([sys.executable, "-m", "livecore", "worker", "--only", "orders",
-                                   "--name", f"fs-{run_id}"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                  stderr=open(logdir / "worker.log", "wb"))  # noqa: SIM115 - the child's log
-        procs.append(worker)
-        pids["worker"] = worker.pid
-        deadline = time.monotonic() + 30
-        while not all(answers("127.0.0.1", p) for p in ports):
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"gateways did not start; see {logdir}")
-            await asyncio.sleep(0.1)
+        urls = await stack.start(args.gateways, ["orders"])
         async with open_runtime(cfg, db_max_size=2) as rt:
             info = await rt.redis.info("server")
             pids["redis"] = int(info["process_id"])
@@ -204,7 +174,6 @@ async def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
                                                      per_user=1000, ends_at=now + 3_600_000), "bench")
             sid = sale["id"]
             per_buyer = split(args.attempts, args.buyers)
-            urls = [f"ws://127.0.0.1:{p}/ws" for p in ports]
             specs = []
             for j in range(args.procs):
                 idx = list(range(j, args.buyers, args.procs))
@@ -265,15 +234,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
             report.update(ratios(report))
         report["loadavg_end"] = loadavg()
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.terminate()
-        for p in procs:
-            try:
-                p.wait(15)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        await cleanup(cfg, prefix, schema)
+        await stack.stop()
     return report
 
 
@@ -318,18 +279,6 @@ def ratios(r: dict[str, Any]) -> dict[str, Any]:
         "round_trip_floor_x_postgres_only": ratio(floor, pg["attempts_per_s"]),
         "pct_of_round_trip_floor": ratio(r["attempts_per_s"], floor, 100),
     }
-
-
-async def cleanup(cfg: Settings, prefix: str, schema: str) -> None:
-    from livecore.runtime import drop_keys, redis_client
-    from livecore.storage.db import drop_schema
-
-    redis = redis_client(cfg.redis_url)
-    try:
-        await drop_keys(redis, prefix)
-    finally:
-        await redis.aclose()
-    await drop_schema(cfg.database_url, schema)
 
 
 def child(role: str, spec: dict[str, Any]) -> int:

@@ -23,9 +23,7 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +32,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import _plots  # noqa: E402
+from _stack import Stack  # noqa: E402
 from livecore.config import Settings  # noqa: E402
 from livecore.secrets_check import with_run_secrets  # noqa: E402
 from livecore.services.discover import resolve  # noqa: E402
-from livecore.services.ports import answers, free_port  # noqa: E402
 
 PERCENTILES = (50.0, 90.0, 99.0, 99.9)
 
@@ -131,40 +129,18 @@ async def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     from livecore.features.groupbuy.reconcile import reconcile
     from livecore.features.groupbuy.service import GroupBuyService
     from livecore.ranking.created import mark_created
-    from livecore.runtime import drop_keys, open_runtime, redis_client
-    from livecore.storage.db import connect, drop_schema
-    from livecore.storage.migrate import migrate
+    from livecore.runtime import open_runtime
 
-    run_id = uuid.uuid4().hex[:8]
-    prefix, schema, room = f"{settings.key_prefix}gb{run_id}", f"bench_gb_{run_id}", f"group-{run_id}"
-    cfg = settings.with_(key_prefix=prefix, database_schema=schema)
-    env = {**os.environ, **cfg.env(), "LIVECORE_MAX_CONNECTIONS_PER_ADDRESS": "0"}
-    logdir = Path(tempfile.mkdtemp(prefix=f"groupbuy-{run_id}-"))
-    conn = await connect(cfg.database_url)
-    await migrate(conn, schema)
-    await conn.close()
-    loadgens = LoadGens(logdir, env)
-    procs: list[subprocess.Popen[bytes]] = []
+    stack = await Stack.prepare(settings, "gb", "groupbuy")
+    cfg, logdir, room = stack.cfg, stack.logdir, f"group-{stack.run_id}"
+    loadgens = LoadGens(logdir, stack.env)
+    loadgens.procs = stack.procs  # the load generators are stopped with the rest
     report: dict[str, Any] = {"command": " ".join(["python", "bench/groupbuy.py", *sys.argv[1:]]),
                               "viewers": args.viewers, "size": args.size, "units": args.units,
                               "gateways": args.gateways, "loadgen_procs": args.procs, "cpus": os.cpu_count(),
                               "loadavg_start": [round(x, 2) for x in os.getloadavg()], "logdir": str(logdir)}
     try:
-        ports = [free_port() for _ in range(args.gateways)]
-        for i, port in enumerate(ports):
-            procs.append(subprocess.Popen(
-                [sys.executable, "-m", "livecore", "gateway", "--procs", "1", "--host", "127.0.0.1", "--port",
-                 str(port)], cwd=ROOT, env={**env, "LIVECORE_NODE_ID": f"gb-{run_id}-{i}"},
-                stdout=subprocess.DEVNULL, stderr=open(logdir / f"gateway{i}.log", "wb")))  # noqa: SIM115
-        procs.append(subprocess.Popen(
-            [sys.executable, "-m", "livecore", "worker", "--only", "groupbuy", "--only", "groupbuy-timer",
-             "--name", f"gb-{run_id}"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-            stderr=open(logdir / "worker.log", "wb")))  # noqa: SIM115
-        deadline = time.monotonic() + 30
-        while not all(answers("127.0.0.1", p) for p in ports):
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"gateways did not start; see {logdir}")
-            await asyncio.sleep(0.1)
+        urls = await stack.start(args.gateways, ["groupbuy", "groupbuy-timer"])
         async with open_runtime(cfg, db_max_size=2) as rt:
             assert rt.db is not None
             await mark_created(rt.redis, rt.keys, [room])
@@ -174,7 +150,6 @@ async def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
                 "INSERT INTO products (id, room_id, title, list_price) VALUES ('gbp', $1, 'bench', 9900)", room)
             users = [f"v{i}" for i in range(args.viewers)]
             openers = users[: max(1, args.viewers // args.size)]
-            urls = [f"ws://127.0.0.1:{p}/ws" for p in ports]
             loadgens.start([{"urls": urls, "secret": cfg.secret, "room": room, "users": users[j::args.procs],
                              "openers": [u for u in openers if int(u[1:]) % args.procs == j], "tries": args.tries,
                              "seed": j} for j in range(args.procs)])
@@ -236,20 +211,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
         report["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     finally:
         loadgens.stop()
-        for p in procs + loadgens.procs:
-            if p.poll() is None:
-                p.terminate()
-        for p in procs + loadgens.procs:
-            try:
-                p.wait(15)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        redis = redis_client(cfg.redis_url)
-        try:
-            await drop_keys(redis, prefix)
-        finally:
-            await redis.aclose()
-        await drop_schema(cfg.database_url, schema)
+        await stack.stop()
     return report
 
 

@@ -26,9 +26,7 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -37,11 +35,11 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import _plots  # noqa: E402
-from flashsale import Children, cleanup, cpu_seconds, loadavg  # noqa: E402
+from _stack import Stack  # noqa: E402
+from flashsale import Children, cpu_seconds, loadavg  # noqa: E402
 from livecore.config import Settings  # noqa: E402
 from livecore.secrets_check import with_run_secrets  # noqa: E402
 from livecore.services.discover import resolve  # noqa: E402
-from livecore.services.ports import answers, free_port  # noqa: E402
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -95,51 +93,24 @@ async def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     from livecore.features.redpacket.model import RedPacketIn
     from livecore.features.redpacket.service import RedPacketService
     from livecore.runtime import open_runtime
-    from livecore.storage.db import connect
-    from livecore.storage.migrate import migrate
 
-    run_id = uuid.uuid4().hex[:8]
-    prefix, schema, room = f"{settings.key_prefix}rp{run_id}", f"bench_rp_{run_id}", f"rain-{run_id}"
-    cfg = settings.with_(key_prefix=prefix, database_schema=schema)
-    env = {**os.environ, **cfg.env(), "LIVECORE_MAX_CONNECTIONS_PER_ADDRESS": "0"}  # every viewer is 127.0.0.1
-    logdir = Path(tempfile.mkdtemp(prefix=f"redpacket-{run_id}-"))
-    conn = await connect(cfg.database_url)
-    await migrate(conn, schema)
-    await conn.close()
-    children = RainChildren(logdir, env)
-    procs = children.procs
+    stack = await Stack.prepare(settings, "rp", "redpacket")
+    cfg, logdir, pids, room = stack.cfg, stack.logdir, stack.pids, f"rain-{stack.run_id}"
+    children = RainChildren(logdir, stack.env)
+    children.procs = stack.procs  # the load generators are stopped with the rest
     report: dict[str, Any] = {"command": " ".join(["python", "bench/redpacket.py", *sys.argv[1:]]),
                               "viewers": args.viewers, "packets": args.packets, "total": args.total,
                               "gateways": args.gateways, "attempts_per_viewer": args.attempts,
                               "loadgen_procs": args.procs, "cpus": os.cpu_count(), "loadavg_start": loadavg(),
                               "logdir": str(logdir)}
     try:
-        ports = [free_port() for _ in range(args.gateways)]
-        pids: dict[str, int] = {}
-        for i, port in enumerate(ports):
-            gw = subprocess.Popen(
-                [sys.executable, "-m", "livecore", "gateway", "--procs", "1", "--host", "127.0.0.1", "--port",
-                 str(port)], cwd=ROOT, env={**env, "LIVECORE_NODE_ID": f"rp-{run_id}-{i}"},
-                stdout=(log := open(logdir / f"gateway{i}.log", "wb")), stderr=log)  # noqa: SIM115 - its gc summary too
-            procs.append(gw)
-            pids[f"gateway{i}"] = gw.pid
-        worker = subprocess.Popen([sys.executable, "-m", "livecore", "worker", "--only", "redpackets",
-                                   "--name", f"rp-{run_id}"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                  stderr=open(logdir / "worker.log", "wb"))  # noqa: SIM115 - the child's log
-        procs.append(worker)
-        pids["worker"] = worker.pid
-        deadline = time.monotonic() + 30
-        while not all(answers("127.0.0.1", p) for p in ports):
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"gateways did not start; see {logdir}")
-            await asyncio.sleep(0.1)
-        await create_room(cfg.redis_url, prefix, room, cluster=cfg.redis_cluster)
+        urls = await stack.start(args.gateways, ["redpackets"])
+        await create_room(cfg.redis_url, cfg.key_prefix, room, cluster=cfg.redis_cluster)
         async with open_runtime(cfg, db_max_size=2) as rt:
             info = await rt.redis.info("server")
             pids["redis"] = int(info["process_id"])
             host = RedPacketService(rt)
             users = [f"v{i}" for i in range(args.viewers)]
-            urls = [f"ws://127.0.0.1:{p}/ws" for p in ports]
             specs: list[dict[str, Any]] = [{"urls": urls, "secret": cfg.secret, "room": room,
                       "users": users[j::args.procs], "attempts": args.attempts} for j in range(args.procs)]
             rain_file = logdir / "rain.id"
@@ -207,15 +178,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
                 report["pct_of_round_trip_floor"] = round(100 * storm["attempts_per_s"] / rps, 1) if rps else None
         report["loadavg_end"] = loadavg()
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.terminate()
-        for p in procs:
-            try:
-                p.wait(15)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        await cleanup(cfg, prefix, schema)
+        await stack.stop()
     return report
 
 

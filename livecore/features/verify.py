@@ -29,14 +29,16 @@ async def _check(settings: Settings, verify: Callable[[Runtime], Awaitable[Repor
 
 def run(settings: Settings, *, what: str, as_json: bool, verify: Callable[[Runtime], Awaitable[Report]],
         lines: Callable[[Report], list[str]], ok_text: str) -> int:
-    """``what`` names the record in the "cannot verify" line; ``lines`` are the report's own figures."""
+    """``what`` names the record in the "cannot verify" line; ``lines`` are the report's title and its own
+    figures, their values from the 12th column (the seed hash and the seed follow the title)."""
     report = asyncio.run(_check(resolve(settings), verify))
     if as_json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
     elif "seed" not in report:
         print(f"{what}: cannot verify: {'; '.join(report['problems'])}")
     else:
-        for line in lines(report):
+        title, *figures = lines(report)
+        for line in [title, f"seed hash  {report['seed_hash']}", f"seed       {report['seed']}", *figures]:
             print(line)
         checked = ", ".join(report["announcements_checked"]) or "none left in the room's stream"
         print(f"announcements checked: {checked}")

@@ -19,11 +19,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _lines(report: verify.Report) -> list[str]:
-    return [f"lottery   {report['lottery']} (room {report['room']})",
-            f"seed hash {report['seed_hash']}",
-            f"seed      {report['seed']}",
-            f"entries   {report['entries']} (digest {report['entries_digest']})",
-            f"winners   {', '.join(report['winners']) or '-'}",
+    return [f"lottery {report['lottery']} (room {report['room']})",
+            f"entries    {report['entries']} (digest {report['entries_digest']})",
+            f"winners    {', '.join(report['winners']) or '-'}",
             f"recomputed {', '.join(report['recomputed']) or '-'}"]
 
 

@@ -21,8 +21,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def _lines(report: verify.Report) -> list[str]:
     return [f"red packet {report['redpacket']} (room {report['room']})",
-            f"seed hash  {report['seed_hash']}",
-            f"seed       {report['seed']}",
             f"split      {report['count']} packets, {report['total']} cents",
             f"credited   {report['grabbed']} packets, {report['given']} cents; leftover {report['leftover']}"]
 
