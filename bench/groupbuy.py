@@ -134,7 +134,6 @@ async def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     stack = await Stack.prepare(settings, "gb", "groupbuy")
     cfg, logdir, room = stack.cfg, stack.logdir, f"group-{stack.run_id}"
     loadgens = LoadGens(logdir, stack.env)
-    loadgens.procs = stack.procs  # the load generators are stopped with the rest
     report: dict[str, Any] = {"command": " ".join(["python", "bench/groupbuy.py", *sys.argv[1:]]),
                               "viewers": args.viewers, "size": args.size, "units": args.units,
                               "gateways": args.gateways, "loadgen_procs": args.procs, "cpus": os.cpu_count(),
@@ -211,6 +210,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
         report["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     finally:
         loadgens.stop()
+        stack.procs.extend(loadgens.procs)  # the load generators are stopped with the rest
         await stack.stop()
     return report
 

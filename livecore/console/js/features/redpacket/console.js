@@ -69,8 +69,7 @@ function card(ctx, p) {
           const res = await ctx.api.get(verifyUrl);
           const text = res.ok ? "✓ " + t("verify_ok") : "✗ " + t("verify_bad") + (res.problems?.length ? ": " + res.problems.join("; ") : "");
           verified.set(p.id, { ok: !!res.ok, text });
-          out.textContent = text;
-          out.className = "outcome rp-verify-out " + (res.ok ? "ok" : "error");
+          render(ctx); // the card may have been redrawn by a state update meanwhile: draw the verdict on the live one
         }, out) }), out) : null));
 }
 
