@@ -43,6 +43,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--rate", type=float, default=500.0, help="barrage messages offered per second")
     p.add_argument("--seconds", type=float, default=10.0, help="length of the measured window")
     p.add_argument("--gateways", type=int, default=1)
+    p.add_argument("--gateway-procs", type=int, default=1,
+                   help="processes of each started gateway (`livecore gateway --procs P`, sharing its port)")
     p.add_argument("--baseline", action="store_true", help="also run the bare websockets.broadcast server")
     p.add_argument("--json", type=Path, help="write the report here too")
     p.add_argument("--gateway-url", action="append", default=[],
@@ -83,7 +85,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> dict[str, object]
         warmup=args.warmup, drain=args.drain, probes=args.probes or default_probes(args.viewers),
         procs=args.procs or default_procs(args.viewers), senders=senders, gifters=args.gifters,
         budget=budget, chat_rate=chat_rate, gift=args.gift, room=f"fanout-{run_id}", run_id=run_id,
-        secret=settings.secret, logdir=logdir, stages=max(1, args.stages))
+        secret=settings.secret, logdir=logdir, stages=max(1, args.stages), gateway_procs=args.gateway_procs)
     prefix = f"{settings.key_prefix}bench{run_id}"
     env = {**settings.env(), "LIVECORE_KEY_PREFIX": prefix, "LIVECORE_CHAT_RATE": str(chat_rate),
            "LIVECORE_CHAT_BURST": str(max(settings.chat_burst, math.ceil(chat_rate * 2))),

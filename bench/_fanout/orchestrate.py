@@ -47,6 +47,7 @@ class Plan:
     concurrency: int = 48
     stages: int = 20  # viewer processes join in this many steps together, so probes are spread in the list
     heartbeat_s: float = 20.0
+    gateway_procs: int = 1  # processes per started gateway (SO_REUSEPORT); their CPU and RSS are summed
 
 
 @dataclass
@@ -159,8 +160,9 @@ async def gateway_phase(plan: Plan, settings_env: dict[str, str], urls: list[str
             env = {**settings_env, "LIVECORE_NODE_ID": f"fanout-{plan.run_id}-{i}",
                    "LIVECORE_MAX_CONNECTIONS_PER_ADDRESS": "0"}
             servers.append(await start_server(
-                f"gateway{i}", [sys.executable, "-m", "livecore", "gateway", "--procs", "1", "--host", "127.0.0.1",
-                                "--port", str(port)], port, plan.logdir / f"gateway{i}.log", env))
+                f"gateway{i}", [sys.executable, "-m", "livecore", "gateway", "--procs", str(plan.gateway_procs),
+                                "--host", "127.0.0.1", "--port", str(port)], port, plan.logdir / f"gateway{i}.log",
+                env))
             targets.append({"host": "127.0.0.1", "port": port, "path": "/ws"})
     measured_all = len(servers) == len(targets)
     try:

@@ -121,6 +121,7 @@ def summarize(plan: Any, gw: dict[str, Any], base: dict[str, Any] | None) -> dic
         "viewers": viewers,
         "senders": n_senders,
         "gateways": len(gw["targets"]),
+        "gateway_procs": getattr(plan, "gateway_procs", 1),
         "seconds": seconds,
         "offered_msgs_per_s": round(offered_barrage + offered_gifts, 1),
         "offered_barrage_per_s": round(offered_barrage, 1),

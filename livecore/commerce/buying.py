@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..runtime import Runtime
-from .batcher import Command, CommandBatcher
+from .batcher import Command, CommandBatcher, script_reply
 from .fastpath import SALE_FIELDS, Reply, SaleOutlook, decide
 from .ids import new_order_id
 from .sale_keys import SaleKeys
@@ -79,7 +79,7 @@ class Purchases:
         args: list[str | int] = [sale, user, qty, now, order_id, self.idem_ttl_s, s.order_stream_maxlen,
                                  self.order_ttl_s, s.payment_window_s * 1000, room, s.interaction_maxlen, key]
         self.stats.script_calls += 1
-        reply: Reply = await self.batcher.script(self.rt.scripts.get("sale_buy"), keys, args)
+        reply: Reply = script_reply(await self.batcher.submit_script(self.rt.scripts.get("sale_buy"), keys, args))
         return reply
 
     def _shared_keys(self, room: str, sale: str) -> tuple[str, ...]:

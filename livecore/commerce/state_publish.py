@@ -42,12 +42,15 @@ class StatePublisher:
         self._pending: dict[tuple[str, str], asyncio.Task[None]] = {}
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._last: dict[tuple[str, str], float] = {}
+        self._flushing: set[asyncio.Task[None]] = set()
 
     def mark(self, room: str, field: str, read: Callable[[], Awaitable[Any]]) -> None:
         key = (room, field)
         if key in self._pending:
             return
-        self._pending[key] = asyncio.get_running_loop().create_task(self._flush(key, read))
+        task = self._pending[key] = asyncio.get_running_loop().create_task(self._flush(key, read))
+        self._flushing.add(task)  # until it has published: it leaves _pending before it reads
+        task.add_done_callback(self._flushing.discard)
 
     async def publish_now(self, room: str, field: str, read: Callable[[], Awaitable[Any]]) -> None:
         await self._publish((room, field), read)
@@ -88,12 +91,12 @@ class StatePublisher:
                 await self.rt.bus.set_state(key[0], {key[1]: value})
 
     async def drain(self) -> None:
-        """Wait until every scheduled flush has gone out (tests, shutdown)."""
-        while self._pending:
-            await asyncio.gather(*list(self._pending.values()), return_exceptions=True)
+        """Wait until every scheduled flush has gone out (tests, shutdown), also one already reading."""
+        while self._flushing:
+            await asyncio.gather(*list(self._flushing), return_exceptions=True)
 
     async def close(self) -> None:
-        tasks = [*self._pending.values(), *self._settles.values()]
+        tasks = [*self._flushing, *self._settles.values()]  # every pending flush is among the flushing
         for task in tasks:
             task.cancel()
         for task in tasks:
