@@ -4,7 +4,8 @@ CPU cost per frame against a bare ``websockets.broadcast`` server, and whether a
 
     python bench/fanout.py --viewers 10000 --rate 1000 --seconds 20 --gateways 1 --baseline --json out.json
 
-It starts G gateway processes (or uses running ones, ``--gateway-url``), opens N viewer connections from
+It starts G gateways, each ``livecore gateway --procs P`` (``--gateway-procs``, default 1; P processes share
+the gateway's port), or uses running ones (``--gateway-url``), opens N viewer connections from
 several load-generator processes (drainers count bytes; a sample of probes decode every frame), offers
 ``--rate`` barrage/s and ``--gift-rate`` gifts/s through sender clients over the normal path, and measures a
 window of ``--seconds`` after a warm-up. ``--baseline`` then runs the bare server with the same viewers, fed
@@ -33,6 +34,7 @@ from _fanout.orchestrate import Plan, baseline_phase, default_probes, default_pr
 from _fanout.report import summarize
 from _rooms import create_room
 from livecore.config import Settings
+from livecore.gateway.procs import default_procs as gateway_default_procs
 from livecore.secrets_check import with_run_secrets
 from livecore.services.discover import resolve
 
@@ -44,7 +46,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--seconds", type=float, default=10.0, help="length of the measured window")
     p.add_argument("--gateways", type=int, default=1)
     p.add_argument("--gateway-procs", type=int, default=1,
-                   help="processes of each started gateway (`livecore gateway --procs P`, sharing its port)")
+                   help="processes of each started gateway (`livecore gateway --procs P`, sharing its port; "
+                        "0: the gateway's own default, one per core)")
     p.add_argument("--baseline", action="store_true", help="also run the bare websockets.broadcast server")
     p.add_argument("--json", type=Path, help="write the report here too")
     p.add_argument("--gateway-url", action="append", default=[],
@@ -85,7 +88,8 @@ async def run(args: argparse.Namespace, settings: Settings) -> dict[str, object]
         warmup=args.warmup, drain=args.drain, probes=args.probes or default_probes(args.viewers),
         procs=args.procs or default_procs(args.viewers), senders=senders, gifters=args.gifters,
         budget=budget, chat_rate=chat_rate, gift=args.gift, room=f"fanout-{run_id}", run_id=run_id,
-        secret=settings.secret, logdir=logdir, stages=max(1, args.stages), gateway_procs=args.gateway_procs)
+        secret=settings.secret, logdir=logdir, stages=max(1, args.stages),
+        gateway_procs=args.gateway_procs or gateway_default_procs())
     prefix = f"{settings.key_prefix}bench{run_id}"
     env = {**settings.env(), "LIVECORE_KEY_PREFIX": prefix, "LIVECORE_CHAT_RATE": str(chat_rate),
            "LIVECORE_CHAT_BURST": str(max(settings.chat_burst, math.ceil(chat_rate * 2))),
