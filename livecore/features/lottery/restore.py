@@ -17,6 +17,7 @@ from typing import Any
 from ... import replies
 from ...runtime import Runtime
 from ..base import RestoreScope
+from ..restoring import restore_open
 
 
 @dataclass(slots=True)
@@ -49,14 +50,8 @@ async def restore_lotteries(rt: Runtime, *, room: str | None = None,
                             lottery: str | None = None) -> list[LotteryRestore]:
     from .service import LotteryService
 
-    assert rt.db is not None
-    rows = await rt.db.fetch("""SELECT * FROM lotteries WHERE status = 'open' AND ($1::text IS NULL OR room_id = $1)
-                                AND ($2::text IS NULL OR id = $2) ORDER BY room_id, opened_at""", room, lottery)
-    svc = LotteryService(rt)
-    try:
-        return [await _reopen(rt, svc, row) for row in rows]
-    finally:
-        await svc.close()
+    return await restore_open(rt, table="lotteries", order="opened_at", room=room, ident=lottery,
+                              service=LotteryService, one=_reopen)
 
 
 async def _reopen(rt: Runtime, svc: Any, row: Any) -> LotteryRestore:

@@ -35,6 +35,7 @@ from ... import replies
 from ...commerce.state_publish import ms
 from ...runtime import Runtime
 from ..base import RestoreScope
+from ..restoring import restore_open
 from .service import PollService
 
 CHUNK = 2000
@@ -66,15 +67,8 @@ class PollRestore:
 
 async def restore(rt: Runtime, scope: RestoreScope) -> list[PollRestore]:
     """Every open poll of PostgreSQL (in ``scope``) that Redis does not hold (``Feature.restore``)."""
-    assert rt.db is not None
-    rows = await rt.db.fetch(
-        """SELECT * FROM polls WHERE status = 'open' AND ($1::text IS NULL OR room_id = $1)
-              AND ($2::text IS NULL OR id = $2) ORDER BY room_id, opened_at""", scope.room, scope.only("polls"))
-    svc = PollService(rt)
-    try:
-        return [await _restore_poll(rt, svc, row) for row in rows]
-    finally:
-        await svc.close()
+    return await restore_open(rt, table="polls", order="opened_at", room=scope.room, ident=scope.only("polls"),
+                              service=PollService, one=_restore_poll)
 
 
 async def _restore_poll(rt: Runtime, svc: PollService, row: Any) -> PollRestore:

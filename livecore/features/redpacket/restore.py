@@ -33,6 +33,7 @@ from ...commerce.state_publish import ms
 from ...idem import idem_id
 from ...runtime import Runtime
 from ..base import RestoreScope
+from ..restoring import restore_open
 from .phrase import normalise
 from .service import KEEP_S, RedPacketService
 
@@ -65,15 +66,8 @@ class PacketRestore:
 
 async def restore(rt: Runtime, scope: RestoreScope) -> list[PacketRestore]:
     """Every open red packet of PostgreSQL (in ``scope``) that Redis does not hold (``Feature.restore``)."""
-    assert rt.db is not None
-    rows = await rt.db.fetch(
-        """SELECT * FROM red_packets WHERE status = 'open' AND ($1::text IS NULL OR room_id = $1)
-              AND ($2::text IS NULL OR id = $2) ORDER BY room_id, created_at""", scope.room, scope.only("redpacket"))
-    svc = RedPacketService(rt)
-    try:
-        return [await _restore_packet(rt, svc, row) for row in rows]
-    finally:
-        await svc.close()
+    return await restore_open(rt, table="red_packets", order="created_at", room=scope.room,
+                              ident=scope.only("redpacket"), service=RedPacketService, one=_restore_packet)
 
 
 async def _restore_packet(rt: Runtime, svc: RedPacketService, row: Any) -> PacketRestore:
