@@ -65,6 +65,7 @@ MESSAGES: dict[tuple[Subject, ErrorCode], str] = {
     (Subject.GROUP, ErrorCode.LIMIT_REACHED): "you hold as many units of this group deal as allowed",
     (Subject.GROUP, ErrorCode.ALREADY): "you are already in this group",
     (Subject.GROUP, ErrorCode.GROUP_CLOSED): "this group is full or past its deadline; open or join another",
+    (Subject.GROUP, ErrorCode.EXPIRED): "the payment window of this group order has passed; its unit went back",
 }
 
 

@@ -9,6 +9,7 @@
 -- KEYS[5]   this attempt's idempotency record  lc:{r:ROOM}:gb:DEAL:idem:HEXUSER:KEY (livecore.idem)
 -- KEYS[6]   the room's group timers (zset group -> due ms)
 -- KEYS[7]   the room's group-buy outbox stream lc:{r:ROOM}:gb:out
+-- KEYS[8]   the room's payment deadlines of complete groups (zset group -> pay_by ms, groupbuy_lapse.lua)
 -- ARGV[1]   user id
 -- ARGV[2]   the client's idempotency key
 -- ARGV[3]   now, epoch ms
@@ -18,11 +19,13 @@
 -- ARGV[7]   MAXLEN (approximate) of the outbox stream
 -- ARGV[8]   announcement lease in ms: a completed group is due again at now + lease, so the timer tells the
 --           room of it if the joiner could not
+-- ARGV[9]   the payment window in ms: a completed group's members pay by now + window (groupbuy_pay.lua) or
+--           lapse (groupbuy_lapse.lua)
 -- Returns   {'ok', group, order, seq, need, deadline_ms, units_left, replayed 0|1, status}
 --           (status 'complete' when this join filled the group; the members are then in the group hash)
 --           or {'err', reason}: not_found | group_closed | already | ended | sold_out | limit_reached.
 -- Outbox    'join' per member; the completing join also appends 'complete' whose 'members' is the JSON list
---           [[user, order, key, joined_ms], ...] in join order (read by the persister and the share crediter).
+--           [[user, order, key, joined_ms], ...] in join order and 'pay_by' (read by the persister).
 local prior = redis.call('GET', KEYS[5])
 if prior then
   local g, o, seq, need, deadline, status = string.match(prior, '^(.-)|(.-)|(%d+)|(%d+)|(%d+)|(%a+)$')
@@ -67,7 +70,9 @@ redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[7], '*', 'k', 'join', 'group', A
 local status = 'open'
 if seq == size then
   status = 'complete'
-  redis.call('HSET', KEYS[4], 'status', 'complete', 'settled_at', now)
+  local pay_by = now + tonumber(ARGV[9])
+  redis.call('HSET', KEYS[4], 'status', 'complete', 'settled_at', now, 'pay_by', pay_by)
+  redis.call('ZADD', KEYS[8], pay_by, ARGV[4])
   redis.call('HINCRBY', KEYS[1], 'reserved', -(size - 1))
   redis.call('HINCRBY', KEYS[1], 'confirmed', size)
   redis.call('HINCRBY', KEYS[1], 'completed', 1)
@@ -80,7 +85,7 @@ if seq == size then
   end
   redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[7], '*', 'k', 'complete', 'group', ARGV[4], 'deal', g[5],
     'leader', g[6], 'size', size, 'opened_at', g[7], 'deadline', g[2], 'amount', g[8], 'at', now,
-    'members', cjson.encode(members))
+    'pay_by', pay_by, 'members', cjson.encode(members))
 else
   redis.call('HINCRBY', KEYS[1], 'reserved', 1)
 end

@@ -1,6 +1,7 @@
 """Group-buy (拼团) in chromium against a real deployment: viewer A opens a group, viewer B (another browser
-context) opens the room with ?group=<id>, joins with a tap, and both pages show the group complete; the console
-shows the deal with its completed group and the units left. Phone-sized (390x844) viewer pages."""
+context) opens the room with ?group=<id>, joins with a tap, and both pages show the group complete; each member pays
+their order from the page; the console shows the deal with its completed group, the units left and the payments.
+Phone-sized (390x844) viewer pages."""
 
 from __future__ import annotations
 
@@ -61,6 +62,13 @@ async def test_a_friend_joins_a_group_from_its_link(browser: Browser, stack: Any
     await a.screenshot(path=artifact(shots, "4-a-complete.png"))
     view = st.call("GET", f"/api/rooms/gbe/groups/{group}")
     assert view["status"] == "complete" and [m["name"] for m in view["members"]] == ["小爱", "阿波"]
+    await expect(mine.get_by_test_id("gb-pay")).to_contain_text("¥49")  # A pays A's order, within the window
+    await mine.get_by_test_id("gb-pay").click()
+    await expect(mine.get_by_test_id("gb-paid")).to_have_text("已支付", timeout=WAIT)
+    await expect(linked.get_by_test_id("gb-pay")).to_be_visible()  # B has not paid yet
+    await a.screenshot(path=artifact(shots, "4b-a-paid.png"))
+    payments = [m["payment"] for m in st.call("GET", f"/api/rooms/gbe/groups/{group}")["members"]]
+    assert payments == ["paid", "due"]
 
     # a third viewer opening the same link later, in English: the group is complete, nothing to join
     c = await phone(browser, f"{st.api_url}/room/gbe?lang=en&group={group}&token={issue(secret, 'vc', name='Cara')}")
@@ -76,14 +84,15 @@ async def test_a_friend_joins_a_group_from_its_link(browser: Browser, stack: Any
     await expect(row.get_by_test_id("gb-completed")).to_have_text("1", timeout=WAIT)
     await expect(row.get_by_test_id("gb-left")).to_have_text("8/10")
     await expect(row.locator(".gb-groups li")).to_contain_text("已成团")
+    await expect(row.get_by_test_id("gb-paid")).to_have_text("1")
     await console.screenshot(path=artifact(shots, "6-console.png"))
 
 
 async def test_a_friend_joins_through_the_copied_share_link_and_the_funnel_counts_it(browser: Browser, stack: Any,
                                                                                    artifacts_dir: Path) -> None:
     """The issue's must-show: A opens a group and copies its share link with the page's invite control; B opens the
-    link in another context and joins; both pages show the group complete; the host's share funnel, open all along,
-    shows B's visit, B's join and B's confirmed order (GMV = the group price) without a reload."""
+    link in another context and joins; both pages show the group complete; B pays; the host's share funnel, open all
+    along, shows B's visit, B's join and, once B has paid, B's order (GMV = the group price) without a reload."""
     st = stack
     secret = st.settings.secret
     host = issue(secret, "hostS", role="host", room="gbs", name="主播")
@@ -134,9 +143,15 @@ async def test_a_friend_joins_through_the_copied_share_link_and_the_funnel_count
     await b.screenshot(path=artifact(shots, "3-b-complete.png"))
     await a.screenshot(path=artifact(shots, "4-a-complete.png"))
 
-    # the console's share funnel moves on its own: B's visit, B's join and B's order at the group price
-    for step, value in (("codes", "1"), ("shares", "1"), ("visits", "1"), ("new", "1"), ("joins", "1"),
-                        ("orders", "1"), ("gmv", "¥39")):
+    # the console's share funnel moves on its own: B's visit and B's join; B's order once B has paid it
+    for step, value in (("codes", "1"), ("shares", "1"), ("visits", "1"), ("new", "1"), ("joins", "1")):
+        await expect(funnel.locator(f"td[data-step={step}]")).to_have_text(value, timeout=WAIT)
+    await expect(funnel.locator("td[data-step=orders]")).to_have_text("0")  # confirmed, not paid yet
+    await linked.get_by_test_id("gb-pay").click()
+    await expect(linked.get_by_test_id("gb-paid")).to_be_visible(timeout=WAIT)
+    await mine.get_by_test_id("gb-pay").click()
+    await expect(mine.get_by_test_id("gb-paid")).to_be_visible(timeout=WAIT)
+    for step, value in (("orders", "1"), ("gmv", "¥39")):
         await expect(funnel.locator(f"td[data-step={step}]")).to_have_text(value, timeout=WAIT)
     await expect(console.locator("#share-top li").first).to_contain_text("小爱")
     await console.screenshot(path=artifact(shots, "5-console-funnel.png"), full_page=True)

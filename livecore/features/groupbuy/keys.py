@@ -35,7 +35,8 @@ class GroupKeys:
 
     def group(self, room: str, group: str) -> str:
         """Hash: the group (deal, leader, size, deadline, status, n) and its members m<i>/o<i>/k<i>/t<i> (user,
-        order id, key, join ms of the i-th member) and u:<user> (their place)."""
+        order id, key, join ms of the i-th member), u:<user> (their place) and, once complete, pay_by and each
+        member's payment ps<i>/pr<i>/pa<i> (paid | lapsed, payment reference, when)."""
         return self.keys.room(room, "gbg", group)
 
     def deals(self, room: str) -> str:
@@ -47,8 +48,13 @@ class GroupKeys:
         settled one whose event the room has not been told yet."""
         return self.keys.room(room, "gb", "due")
 
+    def pay_due(self, room: str) -> str:
+        """Zset group -> pay_by (ms) of the room's complete groups with members who have not paid yet."""
+        return self.keys.room(room, "gb", "paydue")
+
     def stream(self, room: str) -> str:
-        """The room's group-buy outbox (joins, completions, dissolutions), persisted by the groupbuy worker."""
+        """The room's group-buy outbox (joins, completions, dissolutions, payments, lapses), persisted by the
+        groupbuy worker."""
         return self.keys.room(room, "gb", "out")
 
     def rooms(self) -> str:

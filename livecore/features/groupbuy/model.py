@@ -78,9 +78,18 @@ def text_map(raw: Mapping[Any, Any]) -> dict[str, str]:
 
 
 def members_of(h: Mapping[str, str]) -> list[dict[str, Any]]:
-    """The members of a group hash in the order they joined: user, order id, place."""
+    """The members of a group hash in the order they joined: user, order id, place, and in a complete group their
+    payment (``due``, ``paid`` or ``lapsed``)."""
     n = int(h.get("n", "0"))
-    return [{"user": h[f"m{i}"], "order": h[f"o{i}"], "seq": i} for i in range(1, n + 1) if f"m{i}" in h]
+    complete = h.get("status") == "complete"
+    out = []
+    for i in range(1, n + 1):
+        if f"m{i}" in h:
+            member: dict[str, Any] = {"user": h[f"m{i}"], "order": h[f"o{i}"], "seq": i}
+            if complete:
+                member["payment"] = h.get(f"ps{i}", "due")
+            out.append(member)
+    return out
 
 
 def group_view(h: Mapping[str, str], names: Mapping[str, str], *, orders: bool = False) -> dict[str, Any]:
@@ -89,6 +98,8 @@ def group_view(h: Mapping[str, str], names: Mapping[str, str], *, orders: bool =
     members = []
     for m in members_of(h):
         item: dict[str, Any] = {"user": m["user"], "name": names.get(m["user"]) or m["user"]}
+        if "payment" in m:
+            item["payment"] = m["payment"]
         if orders:
             item["order"] = m["order"]
         members.append(item)
@@ -99,10 +110,14 @@ def group_view(h: Mapping[str, str], names: Mapping[str, str], *, orders: bool =
     }
     if "settled_at" in h:
         out["settled_at"] = int(h["settled_at"])
+    if "pay_by" in h:
+        out["pay_by"] = int(h["pay_by"])  # members of a complete group pay by then, or their orders lapse
     return out
 
 
-COUNTERS = ("units", "left", "reserved", "confirmed", "released", "opened", "completed", "dissolved")
+# confirmed counts the members of complete groups who have not lapsed (paid ones too); paid and lapsed split them
+COUNTERS = ("units", "left", "reserved", "confirmed", "released", "opened", "completed", "dissolved", "paid",
+            "lapsed")
 
 
 def deal_view(h: Mapping[str, str]) -> dict[str, Any]:

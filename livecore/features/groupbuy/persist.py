@@ -1,11 +1,13 @@
 """The ``groupbuy`` worker: every room's group-buy stream -> ``buy_groups`` / ``group_members``, exactly once.
 
-Entries (appended by ``groupbuy_open.lua``, ``groupbuy_join.lua`` and ``groupbuy_expire.lua``) each carry the
+Entries (appended by ``groupbuy_{open,join,expire,pay,lapse}.lua``) each carry the
 group's header (deal, leader, size, opened_at, deadline, amount), so the group row can be written from any of
 them. ``join`` adds a member as ``reserved``; ``complete`` and ``dissolve`` carry the whole member list and
-settle every member (``confirmed`` / ``released``). Statuses only move forward (a settled member or group is
-never written back to ``reserved`` / ``open``), and every insert is keyed by the ids Redis handed out, so a
-replayed or reordered entry (a batch reclaimed from a dead consumer) changes nothing. The batch runs in one
+settle every member (``confirmed`` / ``released``); ``paid`` (``groupbuy_pay.lua``) and ``lapse``
+(``groupbuy_lapse.lua``) carry the members they end (``paid`` / ``lapsed``). Statuses only move forward
+(reserved -> confirmed | released, confirmed -> paid | lapsed: a member is never written back), and every insert
+is keyed by the ids Redis handed out, so a replayed or reordered entry (a batch reclaimed from a dead consumer)
+changes nothing. The batch runs in one
 transaction and is acknowledged after the commit (``livecore.workers.outbox``).
 """
 
@@ -21,6 +23,7 @@ from ...runtime import Runtime
 from .keys import GroupKeys
 
 SETTLED = {"complete": ("complete", "confirmed"), "dissolve": ("dissolved", "released")}
+ENDED = {"paid": "paid", "lapse": "lapsed"}  # a complete group's member orders: paid, or void past the window
 
 
 def _ts(millis: str | int) -> dt.datetime:
@@ -36,6 +39,8 @@ async def persist_groups(conn: asyncpg.Connection, entries: list[tuple[str, dict
     joins: list[tuple[Any, ...]] = []
     settles: list[tuple[str, str, dt.datetime]] = []
     settled_members: list[tuple[Any, ...]] = []
+    ended: list[tuple[Any, ...]] = []
+    pay_by: list[tuple[str, dt.datetime]] = []
     for _entry_id, raw in entries:
         f = _fields(raw)
         kind = f["k"]
@@ -50,6 +55,13 @@ async def persist_groups(conn: asyncpg.Connection, entries: list[tuple[str, dict
             # a member is [user, order, key] or, since members carry their join time, [user, order, key, ms]
             for seq, (user, order, key, *_) in enumerate(msgspec.json.decode(f["members"]), start=1):
                 settled_members.append((order, group, deal, user, seq, key, int(f["amount"]), at, member_status))
+            if "pay_by" in f:
+                pay_by.append((group, _ts(f["pay_by"])))
+        elif kind in ENDED:
+            paid = kind == "paid"
+            for user, order, key, joined, seq in msgspec.json.decode(f["members"]):
+                ended.append((order, group, deal, user, int(seq), key, int(f["amount"]), _ts(joined), ENDED[kind], at,
+                              f.get("ref") if paid else None, f.get("pv") if paid else None))
         else:
             raise ValueError(f"unknown group-buy entry kind {kind!r}")
     # the room comes from the deal row (written before Redis knew the deal); a missing deal makes room_id NULL,
@@ -72,10 +84,21 @@ async def persist_groups(conn: asyncpg.Connection, entries: list[tuple[str, dict
                VALUES ($1, $2, $3, (SELECT room_id FROM group_deals WHERE id = $3), $4, $5, $6, $7, $8, $9, $8)
                ON CONFLICT (order_id) DO UPDATE SET status = EXCLUDED.status, settled_at = EXCLUDED.settled_at
                WHERE group_members.status = 'reserved'""", settled_members)
+    if ended:
+        await conn.executemany(
+            """INSERT INTO group_members (order_id, group_id, deal_id, room_id, user_id, seq, join_key, amount,
+                                          joined_at, status, settled_at, paid_at, payment_ref, provider)
+               VALUES ($1, $2, $3, (SELECT room_id FROM group_deals WHERE id = $3), $4, $5, $6, $7, $8, $9, $10,
+                       CASE WHEN $9::text = 'paid' THEN $10::timestamptz END, $11, $12)
+               ON CONFLICT (order_id) DO UPDATE SET status = EXCLUDED.status, paid_at = EXCLUDED.paid_at,
+                   payment_ref = EXCLUDED.payment_ref, provider = EXCLUDED.provider
+               WHERE group_members.status IN ('reserved', 'confirmed')""", ended)
     if settles:
         await conn.executemany(
             "UPDATE buy_groups SET status = $2, settled_at = $3 WHERE id = $1 AND status = 'open'",
             settles)
+    if pay_by:
+        await conn.executemany("UPDATE buy_groups SET pay_by = $2 WHERE id = $1", pay_by)
 
 
 def persister(rt: Runtime, consumer: str) -> Any:

@@ -2,10 +2,12 @@
 
 ``compare`` is pure (the views in, differences out); ``reconcile`` gathers them. A healthy, drained deal has:
 units == left + reserved + confirmed; reserved == the members of open groups, confirmed == the members of
-complete groups, released == the members of dissolved groups; every complete group exactly full; each
-member's order in Redis, in the stream (one join entry) and in PostgreSQL with the status its group's outcome
-gives it (open -> reserved, complete -> confirmed, dissolved -> released); each settled group settled by one
-stream entry, one way; and no group still open past its deadline (the timer is behind).
+complete groups who have not lapsed, paid / lapsed == the members of complete groups who paid / lapsed, released
+== the members of dissolved groups; every complete group exactly full; each member's order in Redis, in the stream
+(one join entry) and in PostgreSQL with the status its group's outcome and its payment give it (open -> reserved,
+complete -> confirmed, then paid or lapsed, dissolved -> released); each settled group settled by one stream entry,
+one way, and each paid or lapsed order ended by one; no group still open past its deadline and no unpaid member
+past the payment window (the timer is behind).
 """
 
 from __future__ import annotations
@@ -14,12 +16,15 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import msgspec
+
 from ... import replies
 from ...runtime import Runtime
 from .keys import GroupKeys
 from .model import COUNTERS, members_of, text_map
 
 MEMBER_STATUS = {"open": "reserved", "complete": "confirmed", "dissolved": "released"}
+PAYMENT_STATUS = {"due": "confirmed", "paid": "paid", "lapsed": "lapsed"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +33,14 @@ class GroupFacts:
     size: int
     deadline: int
     members: dict[str, str]  # order id -> user
+    payments: dict[str, str] = field(default_factory=dict)  # order id -> due | paid | lapsed (complete groups)
+    pay_by: int = 0
+
+    def member_status(self, order: str) -> str:
+        """The PostgreSQL status this member's order should have."""
+        if self.status == "complete":
+            return PAYMENT_STATUS[self.payments.get(order, "due")]
+        return MEMBER_STATUS[self.status]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +54,7 @@ class Difference:
 class StreamFacts:
     joins: list[str] = field(default_factory=list)  # order id of every join entry (duplicates kept)
     settlements: dict[str, list[str]] = field(default_factory=dict)  # group -> outcomes ("complete"/"dissolve")
+    ends: dict[str, list[str]] = field(default_factory=dict)  # order -> its payment's ends ("paid"/"lapse")
 
 
 @dataclass(slots=True)
@@ -64,7 +78,8 @@ class DealReport:
     def text(self) -> str:
         c = self.counters
         lines = [f"group deal {self.deal} in room {self.room}: units {c.get('units', 0)}, left {c.get('left', 0)}, "
-                 f"reserved {c.get('reserved', 0)}, confirmed {c.get('confirmed', 0)}, released {c.get('released', 0)}",
+                 f"reserved {c.get('reserved', 0)}, confirmed {c.get('confirmed', 0)} (paid {c.get('paid', 0)}), "
+                 f"released {c.get('released', 0)}, lapsed {c.get('lapsed', 0)}",
                  "groups (redis): " + ", ".join(f"{n} {s}" for s, n in sorted(self.groups.items())),
                  "members (postgresql): " + ", ".join(f"{n} {s}" for s, n in sorted(self.members.items()))]
         for d in self.differences:
@@ -85,11 +100,17 @@ def compare(*, counters: dict[str, int], held: int, groups: dict[str, GroupFacts
     by_status: dict[str, list[GroupFacts]] = {"open": [], "complete": [], "dissolved": []}
     for g in groups.values():
         by_status.setdefault(g.status, []).append(g)
-    for counter, status in (("reserved", "open"), ("confirmed", "complete"), ("released", "dissolved")):
+    for counter, status in (("reserved", "open"), ("released", "dissolved")):
         members = sum(len(g.members) for g in by_status[status])
         if c[counter] != members:
             out.append(Difference(f"{counter}_vs_groups", f"{counter} counter {c[counter]} != {members} members of "
                                                           f"{status} groups"))
+    payments = Counter(g.payments.get(o, "due") for g in by_status["complete"] for o in g.members)
+    for counter, members, what in (("confirmed", payments["due"] + payments["paid"], "unlapsed"),
+                                   ("paid", payments["paid"], "paid"), ("lapsed", payments["lapsed"], "lapsed")):
+        if c[counter] != members:
+            out.append(Difference(f"{counter}_vs_groups", f"{counter} counter {c[counter]} != {members} {what} members "
+                                                          "of complete groups"))
     for counter, status in (("completed", "complete"), ("dissolved", "dissolved")):
         if c[counter] != len(by_status[status]):
             out.append(Difference(f"{counter}_vs_groups", f"{counter} counter {c[counter]} != "
@@ -109,7 +130,12 @@ def compare(*, counters: dict[str, int], held: int, groups: dict[str, GroupFacts
     if overdue:
         out.append(Difference("overdue", "open groups past their deadline (the timer has not dissolved them)",
                               overdue))
-    expected = {order: MEMBER_STATUS[g.status] for g in groups.values() for order in g.members}
+    unpaid = sorted(gid for gid, g in groups.items() if g.status == "complete" and g.pay_by <= now_ms
+                    and any(g.payments.get(o, "due") == "due" for o in g.members))
+    if unpaid:
+        out.append(Difference("pay_overdue", "complete groups with unpaid members past the payment window (the timer "
+                                             "has not lapsed them)", unpaid))
+    expected = {order: g.member_status(order) for g in groups.values() for order in g.members}
     dups = sorted(o for o, n in Counter(stream.joins).items() if n > 1)
     if dups:
         out.append(Difference("duplicate_in_stream", "orders with more than one join entry", dups))
@@ -123,6 +149,11 @@ def compare(*, counters: dict[str, int], held: int, groups: dict[str, GroupFacts
     if unsettled_stream:
         out.append(Difference("settlement_not_in_stream", "settled groups without a settlement entry",
                               unsettled_stream))
+    ended_twice = sorted(o for o, ends in stream.ends.items() if len(ends) > 1)
+    if ended_twice:
+        out.append(Difference("ended_twice", "orders with more than one paid or lapse entry", ended_twice))
+    _missing(out, "payment_not_in_stream", "paid or lapsed members without their entry",
+             {o for o, st in expected.items() if st in ("paid", "lapsed")} - set(stream.ends))
     _missing(out, "not_persisted", "members not in PostgreSQL", set(expected) - set(pg_members))
     _missing(out, "unknown_in_pg", "PostgreSQL members Redis does not know", set(pg_members) - set(expected))
     wrong = sorted(o for o, st in expected.items() if o in pg_members and pg_members[o] != st)
@@ -183,8 +214,11 @@ async def reconcile(rt: Runtime, deal: str, room: str | None = None, chunk: int 
         for gid, h in zip(ids[i:i + chunk], await pipe.execute(), strict=True):
             if h:
                 t = text_map(h)
+                members = members_of(t)
                 groups[gid] = GroupFacts(t["status"], int(t["size"]), int(t["deadline"]),
-                                         {m["order"]: m["user"] for m in members_of(t)})
+                                         {m["order"]: m["user"] for m in members},
+                                         {m["order"]: m["payment"] for m in members if "payment" in m},
+                                         int(t.get("pay_by", "0")))
     stream = StreamFacts()
     start, deal_b = "-", deal.encode()
     while True:
@@ -195,6 +229,9 @@ async def reconcile(rt: Runtime, deal: str, room: str | None = None, chunk: int 
             kind = f[b"k"].decode()
             if kind == "join":
                 stream.joins.append(f[b"order"].decode())
+            elif kind in ("paid", "lapse"):
+                for member in msgspec.json.decode(f[b"members"]):
+                    stream.ends.setdefault(str(member[1]), []).append(kind)
             else:
                 stream.settlements.setdefault(f[b"group"].decode(), []).append(kind)
         if len(entries) < chunk:

@@ -10,12 +10,17 @@ Endpoints (JSON; money in integer cents; times in epoch milliseconds; durations 
     POST   /api/rooms/{room}/groupbuys/{deal}/open         a token allowing the room: {"key"} -> the member's answer
     GET    /api/rooms/{room}/groups/{group}                public: one group (members, 差N人, status)
     POST   /api/rooms/{room}/groups/{group}/join           a token allowing the room: {"key", "share"?} -> the answer
+    POST   /api/rooms/{room}/groups/{group}/pay            a member of the complete group: pay their order (simulated
+                                                           provider) -> {"ok", "group", "deal", "order", "status":
+                                                           "paid", "amount", "paid_at", "replayed"}
 
 A member's answer: ``{"ok", "group", "deal", "order", "seq", "need", "deadline", "left", "status", "replayed"}``,
 and for a join with a ``share`` code (not replayed) ``"share"``: ``new`` / ``kept`` (the attribution) or why nothing
 was attributed (``self_referral``, ``referral_loop``, ``bad_code``).
 Refusals answer 409 (``sold_out``, ``limit_reached``, ``ended``, ``not_started``, ``already``, ``group_closed``),
-unknown ids 404, bad input 400, through the one status map.
+unknown ids 404, bad input 400, through the one status map. Paying answers 409 ``group_closed`` for a group that is
+not complete, ``expired`` once the payment window (``LIVECORE_PAYMENT_WINDOW_S`` from the completion) has passed and
+the order lapsed, 404 for a user who is not a member; paying again answers the payment (``replayed``), no new charge.
 """
 
 from __future__ import annotations
@@ -116,6 +121,12 @@ async def join_group(request: Request) -> Response:
     return _answer(await service(request).join(room, user, request.path_params["group"], req.key, req.share))
 
 
+async def pay_group_order(request: Request) -> Response:
+    room = request.path_params["room"]
+    who = require_room(request, room)
+    return _answer(await service(request).pay(room, request.path_params["group"], who.user))
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route("/api/rooms/{room}/groupbuys", create_deal, methods=["POST"]),
@@ -126,6 +137,7 @@ def routes() -> list[BaseRoute]:
         Route("/api/rooms/{room}/groupbuys/{deal}/open", open_group, methods=["POST"]),
         Route("/api/rooms/{room}/groups/{group}", get_group, methods=["GET"]),
         Route("/api/rooms/{room}/groups/{group}/join", join_group, methods=["POST"]),
+        Route("/api/rooms/{room}/groups/{group}/pay", pay_group_order, methods=["POST"]),
     ]
 
 
@@ -142,4 +154,7 @@ OPERATIONS: dict[Any, Op] = {
     join_group: Op("join an open group; the join that fills it completes the group; with the share code of the "
                    "link the viewer came through, the join is attributed to its sharer", auth="token", body=JoinIn,
                    errors=(409, *DB), tags=("groupbuy",)),
+    pay_group_order: Op("a member of a complete group pays their order (simulated provider) within the payment window; "
+                        "paying again answers the same payment", auth="token", errors=(404, 409, *DB),
+                        tags=("groupbuy",)),
 }

@@ -25,6 +25,7 @@ from redis.exceptions import RedisError
 
 from ... import replies
 from ...commerce.ids import new_order_id
+from ...commerce.payments import PaymentProvider, SimulatedProvider
 from ...commerce.state_publish import SKIP, StatePublisher, ms
 from ...core.outcome import Refusal, RefusedError, Subject, code_of, refusal
 from ...people import PeopleStore
@@ -70,8 +71,10 @@ def _user_ok(user: str) -> bool:
 
 
 class GroupBuyService:
-    def __init__(self, rt: Runtime, *, state_interval_s: float = 0.1, share: ShareService | None = None) -> None:
+    def __init__(self, rt: Runtime, *, state_interval_s: float = 0.1, share: ShareService | None = None,
+                 provider: PaymentProvider | None = None) -> None:
         self.rt = rt
+        self.provider: PaymentProvider = provider or SimulatedProvider()
         self.k = GroupKeys(rt.keys)
         self.share = share or ShareService(rt)
         self.state = StatePublisher(rt, state_interval_s)
@@ -161,9 +164,9 @@ class GroupBuyService:
             "groupbuy_join",
             keys=[self.k.deal(room, deal), self.k.users(room, deal), self.k.open_groups(room, deal),
                   self.k.group(room, group), self.k.idem(room, deal, user, key), self.k.timers(room),
-                  self.k.stream(room)],
+                  self.k.stream(room), self.k.pay_due(room)],
             args=[user, key, now, group, new_order_id(room, now), IDEM_TTL_S, self.rt.settings.order_stream_maxlen,
-                  ANNOUNCE_LEASE_MS])
+                  ANNOUNCE_LEASE_MS, self.rt.settings.payment_window_s * 1000])
         answer = await self._answer(room, deal, res)
         if isinstance(answer, dict) and not answer["replayed"]:
             if answer["status"] == "complete":
@@ -201,6 +204,39 @@ class GroupBuyService:
             self.mark(room, deal)
         return {"ok": True, "group": group, "deal": deal, "order": order, "seq": seq, "need": need,
                 "deadline": deadline, "left": left, "status": status, "replayed": replayed}
+
+    async def pay(self, room: str, group: str, user: str) -> dict[str, Any] | Refusal:
+        """A member of a complete group pays their order through the provider, within the payment window that
+        started at the completion. A member who has paid is answered again without a second charge."""
+        if deal_of(group) is None or not _user_ok(user):
+            return refusal(ErrorCode.NOT_FOUND, about=Subject.GROUP)
+        h = await self._group_hash(room, group)
+        place = h.get(f"u:{user}") if h else None
+        if h is None or place is None:
+            return refusal(ErrorCode.NOT_FOUND, about=Subject.GROUP)
+        if h.get(f"ps{place}") == "paid":
+            return self._paid(h, place, int(h[f"pa{place}"]), replayed=True)
+        if h["status"] != "complete":
+            return refusal(ErrorCode.GROUP_CLOSED, f"only a complete group's members pay; this group is {h['status']}")
+        order = h[f"o{place}"]
+        ref = await self.provider.charge(order, int(h["price"]))
+        s = self.rt.settings
+        res = await self.rt.scripts.call(
+            "groupbuy_pay",
+            keys=[self.k.group(room, group), self.k.deal(room, h["deal"]), self.k.pay_due(room), self.k.stream(room),
+                  self.rt.keys.interactions(room), self.rt.keys.room_state(room)],
+            args=[group, user, self.now_ms(), self.provider.name, ref, s.order_stream_maxlen, room,
+                  s.interaction_maxlen])
+        if replies.text(res[0]) != "ok":
+            code = code_of(res[1])
+            return refusal(code, "this order is already paid" if code is ErrorCode.ALREADY else "", Subject.GROUP)
+        self.mark(room, h["deal"])
+        return self._paid(h, place, int(res[3]), replayed=bool(int(res[4])))
+
+    @staticmethod
+    def _paid(h: dict[str, str], place: str, at: int, *, replayed: bool) -> dict[str, Any]:
+        return {"ok": True, "group": h["id"], "deal": h["deal"], "order": h[f"o{place}"], "status": "paid",
+                "amount": int(h["price"]), "paid_at": at, "replayed": replayed}
 
     # -- telling the room -----------------------------------------------------------------------------
     async def announce(self, room: str, group: str) -> bool:

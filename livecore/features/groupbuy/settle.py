@@ -1,11 +1,15 @@
-"""Settling groups that time out (拼团失败), and telling the room of every settled group: the ``groupbuy-timer``
-worker.
+"""Settling groups that time out (拼团失败), telling the room of every settled group, and lapsing the unpaid orders of
+complete groups whose payment window closed: the ``groupbuy-timer`` worker.
 
 Each room with group deals has a timer zset (group -> due ms). An open group is due at its deadline:
 ``groupbuy_expire.lua`` dissolves it unless the last join completed it first (both decide on the group's
 status in one step, so a group is settled once, one way). A settled group stays due until the room has been
 told (``GroupBuyService.announce``: once, on the group's ``told`` flag), so a process dying between settling
 and telling leaves the group for the next pass, never a group told twice or not at all.
+
+A complete group is also due in the room's payment zset at its ``pay_by`` until every member has paid:
+``groupbuy_lapse.lua`` then voids the unpaid members' orders and gives their units back (a payment and the lapse
+decide on the same member field, so each member ends paid or lapsed, once).
 """
 
 from __future__ import annotations
@@ -43,6 +47,20 @@ async def expire(rt: Runtime, keys: GroupKeys, room: str, group: str, now_ms: in
     return replies.text(res[0])
 
 
+async def lapse(rt: Runtime, keys: GroupKeys, room: str, group: str, now_ms: int) -> int:
+    """Run ``groupbuy_lapse.lua`` for one complete group past its payment window; the members lapsed now."""
+    deal = deal_of(group)
+    if deal is None:
+        await rt.redis.zrem(keys.pay_due(room), group)
+        return 0
+    res = await rt.scripts.call(
+        "groupbuy_lapse",
+        keys=[keys.group(room, group), keys.deal(room, deal), keys.users(room, deal), keys.pay_due(room),
+              keys.stream(room)],
+        args=[group, now_ms, rt.settings.order_stream_maxlen])
+    return int(res[1]) if replies.text(res[0]) == "lapsed" else 0
+
+
 class GroupTimer:
     """Dissolves due groups and finishes announcements, room by room."""
 
@@ -53,6 +71,7 @@ class GroupTimer:
         self.interval_s = interval_s
         self.dissolved = 0
         self.announced = 0
+        self.lapsed = 0
 
     async def run_once(self) -> int:
         """One pass over every room; returns how many groups it settled or announced."""
@@ -68,6 +87,21 @@ class GroupTimer:
                     done += await self._settle(room, group, now)
                 except RedisError as exc:
                     log.warning("group %s/%s: could not settle (%s); next pass", room, group, exc)
+            unpaid = replies.members(await self.rt.redis.zrangebyscore(self.k.pay_due(room), "-inf", now, start=0,
+                                                                       num=PASS_LIMIT))
+            for g in unpaid:
+                group = replies.text(g)
+                try:
+                    n = await lapse(self.rt, self.k, room, group, now)
+                except RedisError as exc:
+                    log.warning("group %s/%s: could not lapse its unpaid orders (%s); next pass", room, group, exc)
+                    continue
+                self.lapsed += n
+                done += 1
+                if n:
+                    deal = deal_of(group)
+                    if deal is not None:
+                        self.service.mark(room, deal)
         return done
 
     async def _settle(self, room: str, group: str, now: int) -> int:

@@ -1,11 +1,10 @@
 """The one path by which an order credits its buyer's referrer: ``share_credit.lua``, at most once per order id.
 
 Two sources feed it: the flash-sale orders streams (``paid`` entries, the ``share-orders`` worker in ``worker.py``)
-and group-buy's completions (every member's confirmed order, the ``groupbuy-credit`` worker in
+and group-buy's payments (a complete group's member paying their order, the ``groupbuy-credit`` worker in
 ``livecore.features.groupbuy.credit``). Each source says, per order, who bought, for how much, when the order was
-placed (the attribution window is judged at that instant) and when it became final (paid, or confirmed with its
-group). The script answers a replay without writing, so a source that re-reads a batch (a consumer killed before its
-``XACK``) credits nothing twice.
+placed (the attribution window is judged at that instant) and when it was paid. The script answers a replay without
+writing, so a source that re-reads a batch (a consumer killed before its ``XACK``) credits nothing twice.
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ class OrderCredit:
     user: str  # the buyer
     amount: int  # cents
     placed_ms: int  # when it was placed: the buyer's touch must hold at this instant
-    final_ms: int  # when it was paid (or confirmed with its group)
+    final_ms: int  # when it was paid
 
 
 async def credit(rt: Runtime, orders: Iterable[OrderCredit]) -> int:

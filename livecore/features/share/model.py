@@ -10,7 +10,7 @@ from .codes import CHANNELS
 STEPS: tuple[str, ...] = ("codes", "shares", "visits", "new", "joins", "orders", "gmv")
 """codes: links made; shares: ``share`` taps after a code; visits: distinct (viewer, sharer) openings of a link;
 new: viewers attributed to a sharer (first touch); joins: group joins through a code; orders / gmv: paid orders
-and confirmed group-buy member orders credited to a referrer, and their amount (cents)."""
+and paid group-buy member orders credited to a referrer, and their amount (cents)."""
 
 
 def funnel(raw: Mapping[str, int], sharers: int) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""A ``livecore worker --only groupbuy-credit`` process is killed (SIGKILL) while it credits completed groups; a
+"""A ``livecore worker --only groupbuy-credit`` process is killed (SIGKILL) while it credits paid group orders; a
 survivor takes its pending entries over: every referred member's order is credited once, none is lost, none twice
 (the funnel, the credited orders and the share outbox all agree)."""
 
@@ -39,6 +39,7 @@ async def test_a_group_crediter_killed_mid_batch_loses_and_duplicates_nothing(se
             code = (await share.make_code(ROOM, f"lead{i}", "wechat", group))["code"]
             joined = ok(await gb.join(ROOM, f"m{i}", group, "k", share=code))
             assert joined["status"] == "complete"
+            ok(await gb.pay(ROOM, group, f"m{i}"))
             orders.append(joined["order"])
 
     await asyncio.gather(*(one(i) for i in range(GROUPS)))

@@ -177,8 +177,8 @@ async def test_every_settled_group_is_told_once(gb: GroupBuyService, timer: Grou
     res = await grt.scripts.call(
         "groupbuy_join",
         keys=[keys.deal(ROOM, deal), keys.users(ROOM, deal), keys.open_groups(ROOM, deal), keys.group(ROOM, orphan),
-              keys.idem(ROOM, deal, "e", "k"), keys.timers(ROOM), keys.stream(ROOM)],
-        args=["e", "k", gb.now_ms(), orphan, f"{ROOM}.0000000000000dead", 86400, 1000, 10_000])
+              keys.idem(ROOM, deal, "e", "k"), keys.timers(ROOM), keys.stream(ROOM), keys.pay_due(ROOM)],
+        args=["e", "k", gb.now_ms(), orphan, f"{ROOM}.0000000000000dead", 86400, 1000, 10_000, 900_000])
     assert res[8] == b"complete"
     assert await timer.run_once() == 0  # nothing due yet: the lease and the deadline are ahead
     clock.advance(11)  # past the orphan's announcement lease

@@ -41,20 +41,21 @@ def test_group_view_counts_who_is_missing() -> None:
 
 def _counters(**kw: int) -> dict[str, int]:
     base = {"units": 10, "left": 5, "reserved": 1, "confirmed": 4, "released": 2, "opened": 4, "completed": 2,
-            "dissolved": 1}
+            "dissolved": 1, "paid": 1, "lapsed": 0}
     return {**base, **kw}
 
 
 def _healthy() -> tuple[dict[str, GroupFacts], StreamFacts, dict[str, str], dict[str, str]]:
-    groups = {"g1": GroupFacts("complete", 2, NOW, {"o1": "a", "o2": "b"}),
-              "g2": GroupFacts("complete", 2, NOW, {"o3": "c", "o4": "d"}),
+    groups = {"g1": GroupFacts("complete", 2, NOW, {"o1": "a", "o2": "b"}, {"o1": "paid", "o2": "due"}, NOW + 10),
+              "g2": GroupFacts("complete", 2, NOW, {"o3": "c", "o4": "d"}, {}, NOW + 10),
               "g3": GroupFacts("dissolved", 2, NOW, {"o5": "e", "o6": "f"}),
               "g4": GroupFacts("open", 2, NOW + 1, {"o7": "g"})}
     stream = StreamFacts(joins=[f"o{i}" for i in range(1, 8)],
-                         settlements={"g1": ["complete"], "g2": ["complete"], "g3": ["dissolve"]})
+                         settlements={"g1": ["complete"], "g2": ["complete"], "g3": ["dissolve"]},
+                         ends={"o1": ["paid"]})
     pg_groups = {g: f.status for g, f in groups.items()}
-    status = {"complete": "confirmed", "dissolved": "released", "open": "reserved"}
-    pg_members = {o: status[f.status] for f in groups.values() for o in f.members}
+    pg_members = {o: f.member_status(o) for f in groups.values() for o in f.members}
+    assert pg_members["o1"] == "paid" and pg_members["o2"] == "confirmed" and pg_members["o5"] == "released"
     return groups, stream, pg_groups, pg_members
 
 
@@ -65,7 +66,7 @@ def test_compare_agrees_on_a_healthy_deal_and_names_each_difference() -> None:
     stream.settlements["g1"].append("dissolve")
     pg_members["o5"] = "confirmed"
     del pg_members["o7"]
-    groups["g2"] = GroupFacts("complete", 2, NOW, {"o3": "c", "o4": "d", "o8": "h"})
+    groups["g2"] = GroupFacts("complete", 2, NOW, {"o3": "c", "o4": "d", "o8": "h"}, {}, NOW + 10)
     kinds = {d.kind: d.ids for d in compare(counters=_counters(left=4), held=5, groups=groups, stream=stream,
                                             pg_groups=pg_groups, pg_members=pg_members, now_ms=NOW + 5)}
     assert kinds["settled_twice"] == ["g1"]
@@ -75,3 +76,19 @@ def test_compare_agrees_on_a_healthy_deal_and_names_each_difference() -> None:
     assert kinds["missing_in_stream"] == ["o8"]
     assert kinds["overdue"] == ["g4"]
     assert "units" in kinds and "confirmed_vs_groups" in kinds
+    assert "pay_overdue" not in kinds  # the payment windows are still open at NOW + 5
+
+
+def test_compare_names_each_payment_difference() -> None:
+    groups, stream, pg_groups, pg_members = _healthy()
+    stream.ends["o1"].append("lapse")  # paid and lapsed both
+    stream.ends["o9"] = ["paid"]  # an order no group knows: not a payment difference of this deal's members
+    groups["g2"] = GroupFacts("complete", 2, NOW, {"o3": "c", "o4": "d"}, {"o3": "lapsed"}, NOW + 10)
+    pg_members["o2"] = "paid"  # PostgreSQL ahead of Redis
+    kinds = {d.kind: d.ids for d in compare(counters=_counters(paid=2), held=5, groups=groups, stream=stream,
+                                            pg_groups=pg_groups, pg_members=pg_members, now_ms=NOW + 10)}
+    assert kinds["ended_twice"] == ["o1"]
+    assert kinds["payment_not_in_stream"] == ["o3"]
+    assert kinds["member_status"] == ["o2", "o3"]
+    assert kinds["pay_overdue"] == ["g1", "g2"]  # unpaid members past pay_by
+    assert {"confirmed_vs_groups", "paid_vs_groups", "lapsed_vs_groups"} <= set(kinds)

@@ -1,5 +1,6 @@
 """Group-buy's outbox to PostgreSQL and its reconciliation, on real Redis and PostgreSQL: a worker killed
-mid-batch loses and duplicates nothing; reconcile agrees on a drained deal and names a planted difference."""
+mid-batch (joins, completions, dissolutions, payments and lapses in its stream) loses and duplicates nothing;
+reconcile agrees on a drained deal and names a planted difference."""
 
 from __future__ import annotations
 
@@ -43,6 +44,11 @@ async def _fill(gb: GroupBuyService, deal: str, groups: int, complete: int) -> d
     return expected
 
 
+async def _leaders_of_complete_groups(gb: GroupBuyService, deal: str) -> dict[str, str]:
+    """Leader -> group, for the deal's complete groups."""
+    return {g["leader"]: g["id"] for g in await gb.groups(ROOM, deal, limit=10_000) if g["status"] == "complete"}
+
+
 async def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(  # type: ignore[no-untyped-def]
         settings, grt, gb, make_deal, timer: GroupTimer, clock: ManualClock) -> None:
     deal = (await make_deal(units=5000, size=2, fill_s=60))["id"]
@@ -50,6 +56,17 @@ async def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(  # type: 
     clock.advance(61)
     while await timer.run_once():
         pass
+    # the leaders of half the complete groups pay; every other member lets the payment window pass
+    leaders = await _leaders_of_complete_groups(gb, deal)
+    assert len(leaders) == 1000
+    paying = sorted(leaders)[:500]
+    for user in paying:
+        paid = ok(await gb.pay(ROOM, leaders[user], user))
+        expected[paid["order"]] = "paid"
+    clock.advance(grt.settings.payment_window_s)
+    while await timer.run_once():
+        pass
+    expected = {o: "lapsed" if st == "confirmed" else st for o, st in expected.items()}
     env = {**os.environ, **settings.env(), "LIVECORE_WORKER_BATCH": "50"}
     assert grt.db is not None
     await kill_midway(env, ["groupbuy"], lambda: grt.db.fetchval("SELECT count(*) FROM group_members"), 300)
@@ -72,7 +89,7 @@ async def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(  # type: 
         if done == 0:
             await asyncio.sleep(0.05)
     assert await members_pg(grt, deal) == expected  # every member once, in the status its group's outcome gave
-    assert entries == 1500 + 1000 + 1000 + 500  # opens, joins, completions, dissolutions
+    assert entries == 1500 + 1000 + 1000 + 500 + 500 + 1000  # opens, joins, completions, dissolutions, pays, lapses
     counts = dict(await grt.db.fetch("SELECT status, count(*) FROM buy_groups WHERE deal_id = $1 GROUP BY status",
                                      deal))
     assert counts == {"complete": 1000, "dissolved": 500}

@@ -37,6 +37,7 @@ async def test_reconcile_share_names_a_planted_difference(settings: Settings, gr
     group = ok(await gb.open(ROOM, "ann", deal, "k"))["group"]
     code = (await share.make_code(ROOM, "ann", "wechat", group))["code"]
     bob = ok(await gb.join(ROOM, "bob", group, "k", share=code))["order"]
+    ok(await gb.pay(ROOM, group, "bob"))
     await worker.drain()
     await crediter(grt, "c").drain()
     await share_persister(grt, "p").drain()
@@ -50,6 +51,6 @@ async def test_reconcile_share_names_a_planted_difference(settings: Settings, gr
     assert status == 1, out
     assert "DIFFERENCE credits: redis 1 != postgresql 0" in out
     assert "DIFFERENCE credited_gmv: redis 2500 != postgresql 0" in out
-    assert f"DIFFERENCE credited_not_confirmed: group orders credited to a referrer but not confirmed in " \
+    assert f"DIFFERENCE credited_not_paid: group orders credited to a referrer but not paid in " \
            f"postgresql: {bob} (released)" in out
     assert "DIFFERENCE member_status" in out  # the deal's own report, printed before

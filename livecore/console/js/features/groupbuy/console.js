@@ -1,5 +1,5 @@
 // Group-buy (拼团) in the host console: create a group deal on a cart product, watch its open, complete and
-// dissolved groups and the units left, end it.
+// dissolved groups, the units left and the members' payments (paid, lapsed), end it.
 import { register } from "../../features.js";
 import { busy, formData, h, remaining, toast } from "../../dom.js";
 import { money, t } from "../../i18n.js";
@@ -64,7 +64,8 @@ function draw(ctx) {
         h("span.badge" + (ended ? "" : ".on"), { text: ended ? t("gb_ended") : t("gb_status_open") }), end),
       h("div.gb-stats", {},
         stat(t("gb_left"), `${d.left}/${d.units}`, "gb-left"), stat(t("gb_opened"), d.opened), stat(t("gb_completed"), d.completed, "gb-completed"),
-        stat(t("gb_dissolved_n"), d.dissolved), stat(t("gb_reserved"), d.reserved), stat(t("gb_confirmed"), d.confirmed)),
+        stat(t("gb_dissolved_n"), d.dissolved), stat(t("gb_reserved"), d.reserved), stat(t("gb_confirmed"), d.confirmed),
+        stat(t("gb_paid_n"), d.paid || 0, "gb-paid"), stat(t("gb_lapsed_n"), d.lapsed || 0)),
       h("ul.list.small.gb-groups", {}, groups.slice(0, 20).map((g) => h("li", { dataset: { group: g.id } },
         statusBadge(g.status), " ", h("span", { text: g.members.map((m) => m.name).join("、") }), " ",
         g.status === "open" ? h("small", { text: `${need(t, g.need)} · ${remaining(g.deadline - Date.now())}` }) : null))));

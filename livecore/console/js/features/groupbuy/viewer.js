@@ -2,7 +2,8 @@
 // group, sees their group live (members, 差N人, countdown) and joins an open one with a tap. The invite control
 // copies a share link of the group (/room/<room>?share=<code>&group=<id>, the code made by the share feature);
 // a page opened through one opens the sheet on that group with a one-tap join that carries the code, so the join
-// is attributed to the friend who shared it.
+// is attributed to the friend who shared it. Once the group is complete, each member pays their order here within
+// the payment window (a countdown to the group's pay_by), or the order lapses.
 import { register } from "../../features.js";
 import { $, busy, h, remaining, toast } from "../../dom.js";
 import { money, t } from "../../i18n.js";
@@ -87,6 +88,28 @@ async function open(ctx, deal, button, where) {
   draw(ctx);
 }
 
+async function pay(ctx, g, button, where) {
+  const res = await busy(button, () => ctx.api.post(`${R(ctx)}/groups/${encodeURIComponent(g.id)}/pay`), where);
+  if (!res) return;
+  toast(t("gb_paid_ok"), "ok");
+  await refresh(ctx, g.id);
+  draw(ctx);
+}
+
+/** A complete group's payment row for the viewer's own order: pay (with the window's countdown), paid, or lapsed. */
+function payment(ctx, g) {
+  const me = (g.members || []).find((m) => ctx.me && m.user === ctx.me.user);
+  if (g.status !== "complete" || !me) return null;
+  if (me.payment === "paid") return h("div.row", {}, h("b.gb-ok", { dataset: { testid: "gb-paid" }, text: t("gb_paid") }));
+  if (me.payment === "lapsed" || g.pay_by <= Date.now()) {
+    return h("div.row", {}, h("b.gb-bad", { dataset: { testid: "gb-lapsed" }, text: t("gb_lapsed") }));
+  }
+  const out = h("span.outcome");
+  const b = h("button.primary", { type: "button", dataset: { testid: "gb-pay" }, text: `${t("gb_pay")} ${money(g.price)}` });
+  b.addEventListener("click", () => pay(ctx, g, b, out));
+  return h("div.row", {}, b, h("small.gb-count", { dataset: { deadline: String(g.pay_by) }, text: remaining(g.pay_by - Date.now()) }), out);
+}
+
 function headline(ctx, g, isLinked) {
   if (!isLinked || amIn(ctx, g)) return t("gb_my_group");
   return g.status === "open" ? t("gb_friend_invites") : t("gb_friends_group");
@@ -97,7 +120,7 @@ function myCard(ctx, g, isLinked) {
   const canJoin = g.status === "open" && !amIn(ctx, g);
   const card = h("div.gb-card" + (isLinked ? ".gb-linked" : ".gb-mine"), { dataset: { testid: isLinked ? "gb-linked" : "gb-mine", group: g.id } },
     h("div.gb-head", {}, h("span", { text: headline(ctx, g, isLinked) }), countdown(g)),
-    members(g), groupStatus(g));
+    members(g), groupStatus(g), payment(ctx, g));
   if (canJoin) {
     const b = h("button.primary", { type: "button", dataset: { testid: "gb-join-linked" }, text: t("gb_join_friend") });
     b.addEventListener("click", () => join(ctx, g.id, b, out));
