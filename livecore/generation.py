@@ -7,7 +7,8 @@ Two global keys:
   working with is gone (a restart without persistence, a promoted replica that never had it, a flush).
 * ``<prefix>:redis:restore_required``: set when a process decides the loss matters: the marker changed under a
   running process, or it is missing (or differs from the one PostgreSQL's ``redis_generations`` remembers)
-  while PostgreSQL holds sales, coupon batches, lotteries, or open red packets or polls. While it
+  while PostgreSQL holds sales, coupon batches, lotteries, open red packets or polls, or group deals that still
+  matter (open, or with members reserved or confirmed). While it
   exists, commerce answers ``unavailable`` for every sale Redis does not know instead of ``not_found``.
   ``livecore restore`` (for every room) deletes it once PostgreSQL's record is back in Redis.
 
@@ -38,7 +39,9 @@ log = logging.getLogger(__name__)
 # is there anything in PostgreSQL that Redis should hold?
 _RECORDS = """SELECT EXISTS (SELECT 1 FROM sales) OR EXISTS (SELECT 1 FROM coupon_batches)
                      OR EXISTS (SELECT 1 FROM lotteries) OR EXISTS (SELECT 1 FROM red_packets WHERE status = 'open')
-                     OR EXISTS (SELECT 1 FROM polls WHERE status = 'open')"""
+                     OR EXISTS (SELECT 1 FROM polls WHERE status = 'open')
+                     OR EXISTS (SELECT 1 FROM group_deals WHERE ended_at IS NULL AND ends_at > now())
+                     OR EXISTS (SELECT 1 FROM group_members WHERE status IN ('reserved', 'confirmed'))"""
 
 
 def marker_key(keys: Keys) -> str:

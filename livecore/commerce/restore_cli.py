@@ -1,6 +1,6 @@
 """``livecore restore [--room R | --sale ID | --batch ID] [--feature NAME [--id ID]] [--json]``: rebuild what
 Redis lost from PostgreSQL's record: flash sales, then every registered feature's part (coupon batches, open
-lotteries, red packets, open polls).
+lotteries, red packets, open polls, group deals).
 
 Run it after Redis came back empty (the processes log a generation change and answer purchases of lost sales
 ``unavailable``). Records Redis still holds are left alone, so it is safe to run twice. Without ``--room``,

@@ -18,6 +18,7 @@ FEATURE = Feature(
         "groupbuy-credit": "livecore.features.groupbuy.credit:crediter",
     },
     state={"groupbuy:{deal}": "a group deal: units left, counts, its open groups with members and 差N人"},
+    restore="livecore.features.groupbuy.restore:restore",
     console="features/groupbuy/console.js",
     viewer="features/groupbuy/viewer.js",
 )

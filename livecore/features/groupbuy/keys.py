@@ -36,7 +36,8 @@ class GroupKeys:
     def group(self, room: str, group: str) -> str:
         """Hash: the group (deal, leader, size, deadline, status, n) and its members m<i>/o<i>/k<i>/t<i> (user,
         order id, key, join ms of the i-th member), u:<user> (their place) and, once complete, pay_by and each
-        member's payment ps<i>/pr<i>/pa<i> (paid | lapsed, payment reference, when)."""
+        member's payment ps<i>/pr<i>/pa<i> (paid | lapsed, payment reference, when); after ``livecore restore``,
+        rs / rst / rp<i> (the members, the status and the payments it put back)."""
         return self.keys.room(room, "gbg", group)
 
     def deals(self, room: str) -> str:

@@ -35,6 +35,11 @@ class GroupFacts:
     members: dict[str, str]  # order id -> user
     payments: dict[str, str] = field(default_factory=dict)  # order id -> due | paid | lapsed (complete groups)
     pay_by: int = 0
+    # what ``livecore restore`` put back (the stream began again empty, so it cannot hold their entries): the orders
+    # of the members restored, whether the group was settled then, and the orders whose payment was restored
+    joined_before: frozenset[str] = frozenset()
+    settled_before: bool = False
+    ended_before: frozenset[str] = frozenset()
 
     def member_status(self, order: str) -> str:
         """The PostgreSQL status this member's order should have."""
@@ -139,13 +144,16 @@ def compare(*, counters: dict[str, int], held: int, groups: dict[str, GroupFacts
     dups = sorted(o for o, n in Counter(stream.joins).items() if n > 1)
     if dups:
         out.append(Difference("duplicate_in_stream", "orders with more than one join entry", dups))
-    _missing(out, "missing_in_stream", "members in Redis without a join entry", set(expected) - set(stream.joins))
+    joined_before = {o for g in groups.values() for o in g.joined_before}
+    _missing(out, "missing_in_stream", "members in Redis without a join entry",
+             set(expected) - set(stream.joins) - joined_before)
     _missing(out, "unknown_in_stream", "join entries for members Redis does not know",
              set(stream.joins) - set(expected))
     twice = sorted(gid for gid, outcomes in stream.settlements.items() if len(outcomes) > 1)
     if twice:
         out.append(Difference("settled_twice", "groups with more than one settlement entry", twice))
-    unsettled_stream = sorted(gid for gid, g in groups.items() if g.status != "open" and gid not in stream.settlements)
+    unsettled_stream = sorted(gid for gid, g in groups.items() if g.status != "open" and gid not in stream.settlements
+                              and not g.settled_before)
     if unsettled_stream:
         out.append(Difference("settlement_not_in_stream", "settled groups without a settlement entry",
                               unsettled_stream))
@@ -153,7 +161,8 @@ def compare(*, counters: dict[str, int], held: int, groups: dict[str, GroupFacts
     if ended_twice:
         out.append(Difference("ended_twice", "orders with more than one paid or lapse entry", ended_twice))
     _missing(out, "payment_not_in_stream", "paid or lapsed members without their entry",
-             {o for o, st in expected.items() if st in ("paid", "lapsed")} - set(stream.ends))
+             {o for o, st in expected.items() if st in ("paid", "lapsed")} - set(stream.ends)
+             - {o for g in groups.values() for o in g.ended_before})
     _missing(out, "not_persisted", "members not in PostgreSQL", set(expected) - set(pg_members))
     _missing(out, "unknown_in_pg", "PostgreSQL members Redis does not know", set(pg_members) - set(expected))
     wrong = sorted(o for o, st in expected.items() if o in pg_members and pg_members[o] != st)
@@ -215,10 +224,13 @@ async def reconcile(rt: Runtime, deal: str, room: str | None = None, chunk: int 
             if h:
                 t = text_map(h)
                 members = members_of(t)
-                groups[gid] = GroupFacts(t["status"], int(t["size"]), int(t["deadline"]),
-                                         {m["order"]: m["user"] for m in members},
-                                         {m["order"]: m["payment"] for m in members if "payment" in m},
-                                         int(t.get("pay_by", "0")))
+                restored = int(t.get("rs", "0"))
+                groups[gid] = GroupFacts(
+                    t["status"], int(t["size"]), int(t["deadline"]), {m["order"]: m["user"] for m in members},
+                    {m["order"]: m["payment"] for m in members if "payment" in m}, int(t.get("pay_by", "0")),
+                    joined_before=frozenset(m["order"] for m in members if m["seq"] <= restored),
+                    settled_before=t.get("rst", "open") != "open",
+                    ended_before=frozenset(m["order"] for m in members if f"rp{m['seq']}" in t))
     stream = StreamFacts()
     start, deal_b = "-", deal.encode()
     while True:

@@ -194,9 +194,16 @@ class GroupBuyService:
         left_s = max(0, (int(ends) - now) // 1000) if ends is not None else 0
         return max(IDEM_TTL_S, left_s + KEEP_S)
 
+    async def _refused(self, code: ErrorCode, message: str = "") -> Refusal:
+        """A refusal; ``not_found`` while Redis waits for ``livecore restore`` is ``unavailable`` (retry)."""
+        if code is ErrorCode.NOT_FOUND and self.rt.generation is not None \
+                and await self.rt.generation.commerce_blocked():
+            return refusal(ErrorCode.UNAVAILABLE, "this group deal is being restored; retry with the same key")
+        return refusal(code, message, Subject.GROUP)
+
     async def _answer(self, room: str, deal: str, res: list[Any]) -> dict[str, Any] | Refusal:
         if replies.text(res[0]) != "ok":
-            return refusal(code_of(res[1]), about=Subject.GROUP)
+            return await self._refused(code_of(res[1]))
         group, order, seq, need, deadline, left, replayed, status = (
             replies.text(res[1]), replies.text(res[2]), int(res[3]), int(res[4]), int(res[5]), int(res[6]),
             bool(int(res[7])), replies.text(res[8]))
@@ -213,7 +220,7 @@ class GroupBuyService:
         h = await self._group_hash(room, group)
         place = h.get(f"u:{user}") if h else None
         if h is None or place is None:
-            return refusal(ErrorCode.NOT_FOUND, about=Subject.GROUP)
+            return await self._refused(ErrorCode.NOT_FOUND)
         if h.get(f"ps{place}") == "paid":
             return self._paid(h, place, int(h[f"pa{place}"]), replayed=True)
         if h["status"] != "complete":
@@ -229,7 +236,7 @@ class GroupBuyService:
                   s.interaction_maxlen])
         if replies.text(res[0]) != "ok":
             code = code_of(res[1])
-            return refusal(code, "this order is already paid" if code is ErrorCode.ALREADY else "", Subject.GROUP)
+            return await self._refused(code, "this order is already paid" if code is ErrorCode.ALREADY else "")
         self.mark(room, h["deal"])
         return self._paid(h, place, int(res[3]), replayed=bool(int(res[4])))
 

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
-from gbhelp import PRODUCT, ROOM, T0, T0_MS
+from gbhelp import PRODUCT, ROOM, T0, T0_MS, seed_cart
 
 from livecore.clock import ManualClock
 from livecore.config import Settings
@@ -24,15 +24,6 @@ from livecore.workers.outbox import RoomOutbox
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(start=T0)
-
-
-async def seed_cart(rt: Runtime) -> None:
-    """The room and its host in PostgreSQL, with one product in its cart."""
-    assert rt.db is not None
-    await rt.db.execute("INSERT INTO hosts (id, name) VALUES ('h1', 'Host') ON CONFLICT DO NOTHING")
-    await rt.db.execute("INSERT INTO rooms (id, host_id) VALUES ($1, 'h1') ON CONFLICT DO NOTHING", ROOM)
-    await rt.db.execute("""INSERT INTO products (id, room_id, title, list_price)
-                           VALUES ($1, $2, '保温杯', 9900) ON CONFLICT DO NOTHING""", PRODUCT, ROOM)
 
 
 @pytest.fixture

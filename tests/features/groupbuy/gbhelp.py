@@ -14,10 +14,25 @@ ROOM = "grp"
 PRODUCT = "gp1"
 
 
+async def seed_cart(rt: Runtime) -> None:
+    """The room and its host in PostgreSQL, with one product in its cart."""
+    assert rt.db is not None
+    await rt.db.execute("INSERT INTO hosts (id, name) VALUES ('h1', 'Host') ON CONFLICT DO NOTHING")
+    await rt.db.execute("INSERT INTO rooms (id, host_id) VALUES ($1, 'h1') ON CONFLICT DO NOTHING", ROOM)
+    await rt.db.execute("""INSERT INTO products (id, room_id, title, list_price)
+                           VALUES ($1, $2, '保温杯', 9900) ON CONFLICT DO NOTHING""", PRODUCT, ROOM)
+
+
 async def deal_hash(rt: Runtime, deal: str) -> dict[str, int]:
     h = text_map(await rt.redis.hgetall(GroupKeys(rt.keys).deal(ROOM, deal)))
     return {k: int(h[k]) for k in ("units", "left", "reserved", "confirmed", "released", "opened", "completed",
                                    "dissolved")}
+
+
+async def counters(rt: Runtime, deal: str) -> dict[str, int]:
+    """The deal's holding and payment counters."""
+    h = await rt.redis.hgetall(GroupKeys(rt.keys).deal(ROOM, deal))
+    return {k: int(h.get(k.encode(), b"0")) for k in ("left", "reserved", "confirmed", "paid", "lapsed")}
 
 
 async def members_pg(rt: Runtime, deal: str) -> dict[str, str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from gbhelp import PRODUCT, ROOM, deal_hash, members_pg, ok
+from gbhelp import PRODUCT, ROOM, counters, deal_hash, members_pg, ok
 
 from livecore.clock import ManualClock
 from livecore.core.outcome import Refusal
@@ -44,11 +44,6 @@ def at(clock: ManualClock, gb: GroupBuyService, millis: int) -> None:
 
 def refused(answer: object, code: ErrorCode) -> None:
     assert isinstance(answer, Refusal) and answer.code is code, answer
-
-
-async def counters(rt: Runtime, deal: str) -> dict[str, int]:
-    h = await rt.redis.hgetall(GroupKeys(rt.keys).deal(ROOM, deal))
-    return {k: int(h.get(k.encode(), b"0")) for k in ("left", "reserved", "confirmed", "paid", "lapsed")}
 
 
 async def test_members_pay_once_and_a_retry_charges_nothing(grt: Runtime, make_deal, worker: RoomOutbox) -> None:  # type: ignore[no-untyped-def]
