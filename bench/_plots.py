@@ -49,6 +49,33 @@ def latency_png(png: Path, series: dict[str, list[list[float]]], title: str) -> 
     return png
 
 
+def bars_png(png: Path, bars: dict[str, float], ylabel: str, title: str, target: tuple[str, float] | None = None,
+             ) -> Path | None:
+    """One bar per label (e.g. CPU per delivered frame of the gateway, the baseline and the transport's floor),
+    with an optional dashed line at a target value."""
+    bars = {k: v for k, v in bars.items() if v}
+    if not bars:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    drawn = ax.bar(list(bars), list(bars.values()), color=["#d33", "#369", "#693", "#999"][:len(bars)])
+    ax.bar_label(drawn, fmt="%.2f")
+    if target is not None:
+        ax.axhline(target[1], color="black", linestyle="--", linewidth=1)
+        ax.text(len(bars) - 0.5, target[1], target[0], ha="right", va="bottom", fontsize=8)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(True, axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(png, dpi=110)
+    plt.close(fig)
+    return png
+
+
 def sweep_png(png: Path, points: list[dict[str, Any]], offered: str, throughput: str, title: str) -> Path | None:
     """Two panels: ``throughput`` and ``p99_ms`` against ``offered``, one line per transport (``transport``)."""
     if not points:

@@ -9,7 +9,8 @@ the gateway's port), or uses running ones (``--gateway-url``), opens N viewer co
 several load-generator processes (drainers count bytes; a sample of probes decode every frame), offers
 ``--rate`` barrage/s and ``--gift-rate`` gifts/s through sender clients over the normal path, and measures a
 window of ``--seconds`` after a warm-up. ``--baseline`` then runs the bare server with the same viewers, fed
-frames of the same size at the same rate, and reports its CPU per delivered frame beside the gateway's.
+frames of the same size at the same rate, and reports its CPU per delivered frame beside the gateway's;
+``--floor`` does the same with the transport's floor (bare picows writing each encoded frame to every socket).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -31,7 +33,7 @@ import _compare
 import _plots
 import _sweep
 from _fanout.orchestrate import Plan, baseline_phase, default_probes, default_procs, gateway_phase
-from _fanout.report import summarize
+from _fanout.report import server_figures, summarize
 from _rooms import create_room
 from livecore.config import Settings
 from livecore.gateway.procs import default_procs as gateway_default_procs
@@ -49,6 +51,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="processes of each started gateway (`livecore gateway --procs P`, sharing its port; "
                         "0: the gateway's own default, one per core)")
     p.add_argument("--baseline", action="store_true", help="also run the bare websockets.broadcast server")
+    p.add_argument("--floor", action="store_true",
+                   help="also run the transport's floor: bare picows writing each encoded frame to every socket, "
+                        "fed the same frames (its CPU per frame against the baseline's: what the gateway's own "
+                        "work could give back at most)")
     p.add_argument("--json", type=Path, help="write the report here too")
     p.add_argument("--gateway-url", action="append", default=[],
                    help="ws://H:P/ws of a running gateway (repeatable); none are started then")
@@ -99,19 +105,23 @@ async def run(args: argparse.Namespace, settings: Settings) -> dict[str, object]
         if not external:  # a deployment's gateways join a room created through its API
             await create_room(settings.redis_url, prefix, plan.room, cluster=settings.redis_cluster)
         gw = await gateway_phase(plan, env, args.gateway_url)
-        base = None
+        base = floor = None
+        viewer_frames = sum(r["frames"] for r in [gw["probes"], *gw["drainers"]])
+        viewers = sum(r["connected"] for r in [gw["probes"], *gw["drainers"]])
+        payload = sum(r["payload_bytes"] for r in [gw["probes"], *gw["drainers"]])
+        rate = viewer_frames / plan.seconds / viewers if viewers else 0.0
+        size = round(payload / viewer_frames) if viewer_frames else 200
         if args.baseline:
-            viewer_frames = sum(r["frames"] for r in [gw["probes"], *gw["drainers"]])
-            viewers = sum(r["connected"] for r in [gw["probes"], *gw["drainers"]])
-            payload = sum(r["payload_bytes"] for r in [gw["probes"], *gw["drainers"]])
-            rate = viewer_frames / plan.seconds / viewers if viewers else 0.0
-            size = round(payload / viewer_frames) if viewer_frames else 200
             base = await baseline_phase(plan, settings.redis_url, f"{prefix}:baseline", rate, size)
+        if args.floor:
+            floor = await baseline_phase(plan, settings.redis_url, f"{prefix}:floor", rate, size, "floor")
     finally:
         await _drop_keys(settings.redis_url, prefix)
     if args.raw:
-        args.raw.write_text(json.dumps({"gateway": gw, "baseline": base}, default=str))
+        args.raw.write_text(json.dumps({"gateway": gw, "baseline": base, "floor": floor}, default=str))
     report = summarize(plan, gw, base)
+    if floor is not None:
+        report.update(floor_figures(report, floor, plan.seconds))
     report.update(
         command=" ".join(["python", "bench/fanout.py", *sys.argv[1:]]),
         chat_rate_per_user=chat_rate, gift_rate=args.gift_rate, warmup_s=args.warmup, join_stages=plan.stages,
@@ -126,6 +136,33 @@ COMPARED = ("frames_per_s", "delivered_msgs_per_s", "cpu_s_per_frame", "cpu_rati
 
 
 SWEPT = ("delivered_msgs_per_s", "frames_per_s", "p50_ms", "p99_ms", "cpu_s_per_frame", "gifts_lost")
+
+
+def floor_figures(report: dict[str, Any], floor: dict[str, Any], seconds: float) -> dict[str, Any]:
+    """The floor's own figures, and the gateway's and the baseline's CPU per frame against it."""
+    ffig = server_figures(floor, seconds)
+    out: dict[str, Any] = {"floor": {**ffig, "fed_frames": floor.get("fed")},
+                           "floor_cpu_s_per_frame": ffig["cpu_s_per_frame"]}
+    per = ffig["cpu_s_per_frame"]
+    if per and report.get("baseline_cpu_s_per_frame"):
+        out["floor_cpu_ratio_to_baseline"] = round(per / report["baseline_cpu_s_per_frame"], 3)
+    if per and report.get("cpu_s_per_frame"):
+        out["cpu_ratio_to_floor"] = round(report["cpu_s_per_frame"] / per, 3)
+    return out
+
+
+def cpu_png(json_path: Path, report: dict[str, Any]) -> Path | None:
+    """``<json stem>-cpu.png``: microseconds of CPU per delivered frame, the gateway beside the baseline and the
+    transport's floor when they ran, with the issue's 0.6x-the-baseline line."""
+    if report.get("baseline_cpu_s_per_frame") is None and report.get("floor_cpu_s_per_frame") is None:
+        return None
+    us = {name: (report.get(key) or 0.0) * 1e6 for name, key in (
+        ("gateway", "cpu_s_per_frame"), ("websockets.broadcast", "baseline_cpu_s_per_frame"),
+        ("picows floor", "floor_cpu_s_per_frame"))}
+    base = us["websockets.broadcast"]
+    target = ("0.6x the baseline", 0.6 * base) if base else None
+    return _plots.bars_png(json_path.with_name(json_path.stem + "-cpu.png"), us, "CPU per delivered frame (us)",
+                           "fan-out: CPU per delivered frame", target)
 
 
 async def transports(args: argparse.Namespace, settings: Settings) -> dict[str, object]:
@@ -161,7 +198,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.sweep:
             pngs = _sweep.write(args.json, report, "delivered_msgs_per_s", "fan-out")
         else:
-            pngs = [p for p in [_plots.write_latency(args.json, report, "fan-out: event latency at the probes")] if p]
+            pngs = [p for p in [_plots.write_latency(args.json, report, "fan-out: event latency at the probes"),
+                                cpu_png(args.json, report)] if p]
         print("plots:", ", ".join(map(str, pngs)), file=sys.stderr)
     return 0
 

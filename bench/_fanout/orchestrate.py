@@ -185,16 +185,17 @@ async def gateway_phase(plan: Plan, settings_env: dict[str, str], urls: list[str
 
 
 async def baseline_phase(plan: Plan, redis_url: str, channel: str, frame_rate: float,
-                         frame_bytes: int) -> dict[str, Any]:
-    """The bare broadcast server, the same viewers, fed ``frame_rate`` frames/s of ``frame_bytes``."""
+                         frame_bytes: int, server_module: str = "baseline") -> dict[str, Any]:
+    """A bare server (``_fanout.baseline``: websockets.broadcast; ``_fanout.floor``: picows writing one encoded
+    frame to every socket), the same viewers, fed ``frame_rate`` frames/s of ``frame_bytes``."""
     from redis.asyncio import Redis
 
     from .baseline import feed
 
     port = free_port()
-    server = await start_server("baseline", [sys.executable, "-m", "_fanout.baseline", "--port", str(port),
-                                             "--redis", redis_url, "--channel", channel],
-                                port, plan.logdir / "baseline.log", {})
+    server = await start_server(server_module, [sys.executable, "-m", f"_fanout.{server_module}", "--port",
+                                                str(port), "--redis", redis_url, "--channel", channel],
+                                port, plan.logdir / f"{server_module}.log", {})
     redis = Redis.from_url(redis_url)
     try:
         rss_idle = [server.rss()]
