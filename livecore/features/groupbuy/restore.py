@@ -199,6 +199,10 @@ async def _restore_deal(rt: Runtime, svc: GroupBuyService, row: Any, now: int) -
     if not await rt.redis.hsetnx(k.deal(room, deal), "id", deal):  # another restore got there first
         return DealRestore(deal, room, restored=False, why="present in Redis")
     await rt.redis.hset(k.deal(room, deal), mapping=built.deal)
+    pipe = rt.redis.pipeline(transaction=False)
+    for key in (k.deal(room, deal), k.users(room, deal), k.open_groups(room, deal), k.groups(room, deal)):
+        pipe.expire(key, keep_s)
+    await pipe.execute()
     await svc.publish_now(room, deal)
     return DealRestore(deal, room, restored=True, groups=len(built.groups), members=len(members),
                        open=len(built.open), left=int(built.deal["left"]))

@@ -55,7 +55,7 @@ log = logging.getLogger(__name__)
 
 ANNOUNCE_LEASE_MS = 10_000  # a completing joiner silent this long is presumed dead: the timer tells the room
 IDEM_TTL_S = 86_400
-KEEP_S = 7 * 86_400  # groups, idempotency records and deals outlive the deal's end by this much
+KEEP_S = 7 * 86_400  # groups, idempotency records and the deal's keys outlive the deal's end by this much
 
 
 def _ts(millis: int) -> dt.datetime:
@@ -114,6 +114,7 @@ class GroupBuyService:
             args=[deal, spec.units, now, "room", room, "product", spec.product, "title", title, "size", spec.size,
                   "price", spec.price, "fill_ms", spec.fill_s * 1000, "per_user", spec.per_user,
                   "starts_at", starts, "ends_at", ends])
+        await self.rt.redis.expire(self.k.deal(room, deal), max(0, (ends - now) // 1000) + KEEP_S)
         await self.rt.redis.sadd(self.k.rooms(), room)
         await self.publish_now(room, deal)
         view = await self.deal(room, deal)

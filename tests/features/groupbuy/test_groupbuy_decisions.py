@@ -10,7 +10,7 @@ from gbhelp import ROOM, deal_hash, ok
 from livecore.clock import ManualClock
 from livecore.core.outcome import Refusal
 from livecore.features.groupbuy.keys import GroupKeys
-from livecore.features.groupbuy.service import GroupBuyService
+from livecore.features.groupbuy.service import KEEP_S, GroupBuyService
 from livecore.features.groupbuy.settle import GroupTimer, expire
 from livecore.protocol.codes import ErrorCode
 
@@ -197,3 +197,16 @@ async def test_every_settled_group_is_told_once(gb: GroupBuyService, timer: Grou
     state = await grt.bus.state(ROOM)
     view = state[f"groupbuy:{deal}"]
     assert (view["completed"], view["dissolved"], view["open_count"], view["left"]) == (2, 1, 0, 16)
+
+
+async def test_a_deals_keys_expire_a_week_after_its_end(gb: GroupBuyService, make_deal, grt) -> None:  # type: ignore[no-untyped-def]
+    """Nothing of a deal stays in Redis for ever: its hash, holds, open groups, group set, groups and idempotency
+    records all expire KEEP_S after the deal's end (the manual clock stands at the deal's creation)."""
+    deal = (await make_deal(units=10, size=2, lasts_ms=3_600_000))["id"]
+    group = ok(await gb.open(ROOM, "ua", deal, "k1"))["group"]
+    keys = GroupKeys(grt.keys)
+    expected = 3600 + KEEP_S
+    for key in (keys.deal(ROOM, deal), keys.users(ROOM, deal), keys.open_groups(ROOM, deal),
+                keys.groups(ROOM, deal), keys.group(ROOM, group), keys.idem(ROOM, deal, "ua", "k1")):
+        ttl = await grt.redis.ttl(key)
+        assert expected - 5 <= ttl <= expected, (key, ttl)
