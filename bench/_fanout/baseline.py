@@ -15,6 +15,7 @@ import json
 import signal
 import sys
 import time
+from collections.abc import Awaitable, Callable
 
 import msgspec
 import uvloop
@@ -95,14 +96,18 @@ async def feed(redis: Redis, channel: str, start: float, stop: float, rate: floa
         await asyncio.sleep(min(0.005, 1.0 / max(rate, 1.0)))
 
 
-def main() -> None:
+Server = Callable[[str, int, str, str], Awaitable[None]]
+
+
+def main(server: Server = run_server) -> None:
+    """``--host --port --redis --channel``: run ``server`` (this baseline, or another bare server) until SIGTERM."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--redis", required=True)
     parser.add_argument("--channel", required=True)
     args = parser.parse_args()
-    uvloop.run(run_server(args.host, args.port, args.redis, args.channel))
+    uvloop.run(server(args.host, args.port, args.redis, args.channel))
     sys.exit(0)
 
 

@@ -10,18 +10,16 @@ transport itself can go here, and so what the gateway's own work could still giv
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import signal
-import sys
 
-import uvloop
 from picows import WSFrame, WSListener, WSMsgType, WSTransport, WSUpgradeRequest, ws_create_server
 from redis.asyncio import Redis
 
 from livecore.gateway.fanout import wire_text
 
+from . import baseline
 from .baseline import JOINED
 
 
@@ -71,16 +69,5 @@ async def run_server(host: str, port: int, redis_url: str, channel: str) -> None
     await redis.aclose()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--redis", required=True)
-    parser.add_argument("--channel", required=True)
-    args = parser.parse_args()
-    uvloop.run(run_server(args.host, args.port, args.redis, args.channel))
-    sys.exit(0)
-
-
 if __name__ == "__main__":
-    main()
+    baseline.main(run_server)
