@@ -4,6 +4,7 @@ PostgreSQL schema with all migrations applied. Destructive tests start their own
 from __future__ import annotations
 
 import asyncio
+import gc
 import inspect
 import os
 import shutil
@@ -181,6 +182,7 @@ async def _loop_guard() -> AsyncIterator[None]:
 
     loop.set_exception_handler(handler)
     yield
+    gc.collect()  # a client this test left unclosed is reported now, against this test, not in a later one
     loop.set_exception_handler(previous)
     if errors:
         pytest.fail(f"the event loop logged unhandled errors: {[c.get('message') for c in errors]}")
