@@ -198,8 +198,8 @@ async def _restore_deal(rt: Runtime, svc: GroupBuyService, row: Any, now: int) -
     await pipe.execute()
     if not await rt.redis.hsetnx(k.deal(room, deal), "id", deal):  # another restore got there first
         return DealRestore(deal, room, restored=False, why="present in Redis")
-    await rt.redis.hset(k.deal(room, deal), mapping=built.deal)
     pipe = rt.redis.pipeline(transaction=False)
+    pipe.hset(k.deal(room, deal), mapping=built.deal)
     for key in (k.deal(room, deal), k.users(room, deal), k.open_groups(room, deal), k.groups(room, deal)):
         pipe.expire(key, keep_s)
     await pipe.execute()

@@ -74,35 +74,35 @@ class GroupTimer:
         self.lapsed = 0
 
     async def run_once(self) -> int:
-        """One pass over every room; returns how many groups it settled or announced."""
+        """One pass over every room; returns how many groups it settled, announced or lapsed."""
         now = self.service.now_ms()
         done = 0
         for raw in await self.rt.redis.smembers(self.k.rooms()):
             room = replies.text(raw)
-            due = replies.members(await self.rt.redis.zrangebyscore(self.k.timers(room), "-inf", now, start=0,
-                                                                    num=PASS_LIMIT))
-            for g in due:
-                group = replies.text(g)
+            for group in await self._due(self.k.timers(room), now):
                 try:
                     done += await self._settle(room, group, now)
                 except RedisError as exc:
                     log.warning("group %s/%s: could not settle (%s); next pass", room, group, exc)
-            unpaid = replies.members(await self.rt.redis.zrangebyscore(self.k.pay_due(room), "-inf", now, start=0,
-                                                                       num=PASS_LIMIT))
-            for g in unpaid:
-                group = replies.text(g)
+            for group in await self._due(self.k.pay_due(room), now):
                 try:
-                    n = await lapse(self.rt, self.k, room, group, now)
+                    done += await self._lapse(room, group, now)
                 except RedisError as exc:
                     log.warning("group %s/%s: could not lapse its unpaid orders (%s); next pass", room, group, exc)
-                    continue
-                self.lapsed += n
-                done += 1
-                if n:
-                    deal = deal_of(group)
-                    if deal is not None:
-                        self.service.mark(room, deal)
         return done
+
+    async def _due(self, zset: str, now: int) -> list[str]:
+        """The groups due in ``zset`` by ``now`` (at most ``PASS_LIMIT``)."""
+        due = await self.rt.redis.zrangebyscore(zset, "-inf", now, start=0, num=PASS_LIMIT)
+        return [replies.text(g) for g in replies.members(due)]
+
+    async def _lapse(self, room: str, group: str, now: int) -> int:
+        n = await lapse(self.rt, self.k, room, group, now)
+        self.lapsed += n
+        deal = deal_of(group)
+        if n and deal is not None:
+            self.service.mark(room, deal)
+        return 1
 
     async def _settle(self, room: str, group: str, now: int) -> int:
         what = await expire(self.rt, self.k, room, group, now)
